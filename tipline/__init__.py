@@ -1,0 +1,95 @@
+"""Community tip line: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from tipline.config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | str | None = None) -> Flask:
+    """Build the application: load config, init extensions, register blueprints, CLI and error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=_instance_path(),
+    )
+    _load_config(app, config)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    _quiet_request_logs()
+    return app
+
+
+def _instance_path() -> str:
+    """Instance folder: TIPLINE_INSTANCE or ./instance in the working directory."""
+    import os
+
+    return os.environ.get("TIPLINE_INSTANCE") or str(Path.cwd() / "instance")
+
+
+def _load_config(app: Flask, config) -> None:
+    """Apply the environment's Config class, then any overrides given as a dict."""
+    import os
+
+    overrides = config if isinstance(config, dict) else {}
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    elif not isinstance(config, type):
+        config = CONFIGS[os.environ.get("TIPLINE_ENV", "development")]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tipline.sqlite")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+
+
+def _register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from tipline import i18n
+    from tipline.extensions import csrf, db, limiter, migrate
+    from tipline.services import crypto
+
+    crypto.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    from tipline import security
+
+    security.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount the blueprints."""
+    from tipline.blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    """Friendly error pages in the visitor's language."""
+    from tipline import errors
+
+    errors.init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    """Attach the `tipline` command groups."""
+    from tipline import cli
+
+    cli.init_app(app)
+
+
+def _quiet_request_logs() -> None:
+    """The development server's access log prints client addresses: we never log them."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)

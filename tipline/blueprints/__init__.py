@@ -1,0 +1,1 @@
+"""Blueprints: one package per audience (public, sms, officer, transparency, admin)."""

@@ -1,0 +1,7 @@
+"""Resident pages: home, submit a tip, receipt, follow-up."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from tipline.blueprints.public import routes  # noqa: E402,F401

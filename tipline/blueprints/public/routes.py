@@ -1,0 +1,116 @@
+"""Resident views: parse with a form, call one service, render."""
+
+from __future__ import annotations
+
+from flask import current_app, make_response, render_template
+from flask_babel import lazy_gettext as _l
+
+from tipline.blueprints.public import bp
+from tipline.blueprints.public.forms import FollowUpForm, MessageForm, TipForm
+from tipline.extensions import limiter
+from tipline.i18n import current_language
+from tipline.services import catalog, intake, receipts, uploads
+
+UPLOAD_ERRORS = {
+    "type": _l("Attachments must be photos (JPEG, PNG, WebP) or PDF documents."),
+    "size": _l("Each attachment may be at most 10 MB."),
+    "empty": _l("One of the attachments is empty."),
+    "encrypted": _l("Password-protected PDF documents cannot be accepted."),
+}
+RECEIPT_ERRORS = {
+    "malformed": _l("A receipt code has 16 digits, for example 1234 5678 9012 3456. Please check it."),
+    "unknown": _l("No tip matches this receipt code. Please check the digits and try again."),
+}
+
+
+def _no_store(response):
+    """Pages showing a receipt or a conversation must not be cached anywhere."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_status(form) -> int:
+    """400 when a submitted form failed validation (a missing CSRF token included), else 200."""
+    return 400 if form.is_submitted() and form.errors else 200
+
+
+@bp.get("/")
+def home():
+    """What happens to a tip, what is never collected, how to follow up."""
+    return render_template("public/home.html")
+
+
+@bp.route("/tip", methods=["GET", "POST"])
+def tip():
+    """Submit an anonymous tip; on success show the receipt code once."""
+    form = TipForm()
+    form.category.choices = [("", _l("I don't know"))] + catalog.category_choices(current_language())
+    if form.validate_on_submit():
+        files = [f.read() for f in form.attachments.data or [] if getattr(f, "filename", None)]
+        submission = intake.Submission(
+            text=form.text.data,
+            ui_language=current_language(),
+            category=form.category.data or None,
+            place=form.place.data,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            occurred_at=form.when.data,
+            files=files,
+        )
+        try:
+            _tip, code = intake.submit_tip(submission)
+        except uploads.UploadRejected as exc:
+            form.attachments.errors = [UPLOAD_ERRORS[exc.args[0]]]
+        else:
+            page = render_template("public/receipt.html", code=receipts.format_code(code))
+            return _no_store(make_response(page))
+    return render_template("public/tip.html", form=form), _form_status(form)
+
+
+def _followup_failed(response) -> bool:
+    """Count only failed receipt attempts against the rate limit."""
+    return response.status_code in (400, 404)
+
+
+def _followup_limit() -> str:
+    """The configured follow-up rate limit."""
+    return current_app.config["FOLLOWUP_RATE_LIMIT"]
+
+
+@bp.route("/follow-up", methods=["GET", "POST"])
+@limiter.limit(_followup_limit, methods=["POST"], deduct_when=_followup_failed)
+def follow_up():
+    """Open a tip with its receipt code: status, conversation and a form to write back."""
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            tip = intake.open_by_receipt(form.receipt.data)
+        except intake.ReceiptError as exc:
+            form.receipt.errors = [RECEIPT_ERRORS[exc.args[0]]]
+            status = 400 if exc.args[0] == "malformed" else 404
+            return render_template("public/follow_up.html", form=form), status
+        reply = MessageForm(receipt=form.receipt.data, formdata=None)
+        return _no_store(make_response(render_template("public/conversation.html", tip=tip, form=reply)))
+    return render_template("public/follow_up.html", form=form), _form_status(form)
+
+
+@bp.post("/follow-up/message")
+@limiter.limit(_followup_limit, deduct_when=_followup_failed)
+def follow_up_message():
+    """Add information to a tip or answer an officer."""
+    form = MessageForm()
+    if not form.receipt.data:
+        return render_template("public/follow_up.html", form=FollowUpForm(formdata=None)), 400
+    try:
+        tip = intake.open_by_receipt(form.receipt.data)
+    except intake.ReceiptError as exc:
+        lookup = FollowUpForm(formdata=None)
+        lookup.receipt.errors = [RECEIPT_ERRORS[exc.args[0]]]
+        return render_template("public/follow_up.html", form=lookup), 404
+    sent = False
+    if form.validate_on_submit():
+        intake.add_sender_message(tip, form.body.data, current_language())
+        sent = True
+        form = MessageForm(receipt=form.receipt.data, formdata=None)
+    page = render_template("public/conversation.html", tip=tip, form=form, sent=sent)
+    return _no_store(make_response(page, 200 if sent or not form.errors else 400))

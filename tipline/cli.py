@@ -1,0 +1,116 @@
+"""The `tipline` command: a Flask CLI group with demo, deployment, translate, tips and ml commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from tipline import ROOT, create_app
+
+TRANSLATIONS = ROOT / "translations"
+
+
+def _pybabel(*args: str) -> None:
+    """Run a pybabel sub-command in-process."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", *args])
+
+
+@click.group()
+def translate() -> None:
+    """Extract, update and compile the message catalogs."""
+
+
+@translate.command()
+def extract() -> None:
+    """Extract translatable strings into translations/messages.pot."""
+    _pybabel("extract", "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l", "-k", "N_", "--no-location",
+             "--sort-output", "-o", str(TRANSLATIONS / "messages.pot"), str(ROOT))
+
+
+@translate.command()
+def update() -> None:
+    """Extract, then merge new strings into every language's catalog."""
+    extract.callback()
+    _pybabel("update", "--no-fuzzy-matching", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS))
+
+
+@translate.command("compile")
+def compile_() -> None:
+    """Compile the catalogs into .mo files (built at install/CI time, never committed)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS))
+
+
+@click.group()
+def deployment() -> None:
+    """Deployment configuration."""
+
+
+@deployment.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def deployment_load(path: Path) -> None:
+    """Validate and load a deployment file (idempotent)."""
+    from tipline.services import deployment as service
+
+    try:
+        counts = service.load(service.read(path))
+    except service.DeploymentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@click.group()
+def tips() -> None:
+    """Operators' commands on tips."""
+
+
+@tips.command("count")
+@with_appcontext
+def tips_count() -> None:
+    """Print the number of tips."""
+    from tipline.services import stats
+
+    click.echo(stats.tip_count())
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and deployment, then exit.")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create the database, load the example deployment and serve the site on 127.0.0.1."""
+    from flask_migrate import upgrade
+
+    from tipline.services import deployment as service
+
+    upgrade()
+    path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
+    service.load(service.read(path))
+    base = f"http://{host}:{port}"
+    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Deployment: {path}")
+    click.echo(f"Resident site:  {base}/")
+    click.echo(f"Send a tip:     {base}/tip")
+    click.echo(f"Follow up:      {base}/follow-up")
+    if not no_serve:
+        current_app.run(host=host, port=port, use_reloader=False, debug=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app's CLI."""
+    for command in (translate, deployment, tips, demo):
+        app.cli.add_command(command)
+    try:
+        from ml.cli import cli as ml_cli
+    except ImportError:
+        return
+    app.cli.add_command(ml_cli, "ml")
+
+
+main = FlaskGroup(create_app=create_app, help="Community tip line: run `tipline demo` to start.")

@@ -1,0 +1,80 @@
+"""Settings, one class per environment; every value comes from an environment variable."""
+
+from __future__ import annotations
+
+import os
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer setting from the environment."""
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Defaults shared by every environment (development and the demo)."""
+
+    TESTING = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None -> SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+    }
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    TIPLINE_DEPLOYMENT = os.environ.get("TIPLINE_DEPLOYMENT")
+    # Comma-separated Fernet keys, newest first; None -> generated in the instance folder (demo only).
+    DATA_ENCRYPTION_KEYS = os.environ.get("DATA_ENCRYPTION_KEYS")
+    RECEIPT_INDEX_KEY = os.environ.get("RECEIPT_INDEX_KEY")
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")  # None -> instance/attachments
+    REQUIRE_KEYS = False  # production refuses to start without explicit keys
+    LANGUAGES = ("en", "es", "fr", "ar", "ht")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIPLINE_TIMEZONE", "UTC")
+    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
+    MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+    MAX_ATTACHMENTS = 3
+    # argon2id at OWASP's minimum: m=19 MiB, t=2, p=1.
+    ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19 * 1024)
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
+    FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per minute;30 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
+    TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
+    WTF_CSRF_CHECK_DEFAULT = False  # every form is a FlaskForm that checks its own token
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 3600)
+
+
+class DevelopmentConfig(Config):
+    """The demo: SQLite in the instance folder, triage inline, keys generated on first start."""
+
+
+class TestConfig(Config):
+    """The test suite: a throw-away database, cheap argon2 parameters unless a test asks for real ones."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DATA_ENCRYPTION_KEYS = "ZmFrZS10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="
+    RECEIPT_INDEX_KEY = "test-receipt-index-key"
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_TIME_COST = 1
+    RATELIMIT_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Production: every key must be given explicitly, cookies are Secure."""
+
+    REQUIRE_KEYS = True
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,29 @@
+"""Error pages in the visitor's language; never a bare 500 page with a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You are not allowed to see this page."),
+    404: _l("This page does not exist."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large. Attachments may be at most 10 MB each and 12 MB together."),
+    429: _l("Too many attempts. Please wait a few minutes and try again."),
+    500: _l("Something went wrong on our side. Nothing you already sent is lost; please try again later."),
+}
+
+
+def _render(error: HTTPException):
+    """Render the friendly page for an HTTP error."""
+    code = error.code or 500
+    message = MESSAGES.get(code, error.description)
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, _render)

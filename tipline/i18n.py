@@ -1,0 +1,70 @@
+"""Languages: locale from ?lang=, then a cookie, then Accept-Language; direction for right-to-left scripts."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, get_locale
+
+from tipline.extensions import babel
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية", "ht": "Kreyòl ayisyen"}
+RTL = {"ar"}
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The visitor's language: explicit choice, remembered choice, then the browser's preference."""
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if candidate in languages:
+            return candidate
+    return request.accept_languages.best_match(languages) or _base_match(languages) or "en"
+
+
+def _base_match(languages) -> str | None:
+    """Match regional variants such as es-MX to es."""
+    for value, _quality in request.accept_languages:
+        base = value.split("-")[0].split("_")[0].lower()
+        if base in languages:
+            return base
+    return None
+
+
+def current_language() -> str:
+    """Language code of the current request."""
+    return str(get_locale() or "en")
+
+
+def _remember_choice(response):
+    """Keep an explicit ?lang= choice in a cookie for the next pages."""
+    choice = request.args.get("lang")
+    if choice in current_app.config["LANGUAGES"] and request.cookies.get(COOKIE) != choice:
+        response.set_cookie(
+            COOKIE, choice, max_age=365 * 86400, samesite="Lax", httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def _template_globals() -> dict:
+    """Language facts every template needs."""
+    lang = current_language()
+    return {
+        "lang": lang,
+        "text_dir": "rtl" if lang in RTL else "ltr",
+        "language_names": LANGUAGE_NAMES,
+        "languages": current_app.config["LANGUAGES"],
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our selector and expose language facts to templates."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)
+    app.context_processor(_template_globals)
+    app.add_template_filter(_format_date_local, "format_date_local")
+
+
+def _format_date_local(value) -> str:
+    """A timestamp in the visitor's language, through Babel."""
+    return format_datetime(value, "medium") if value else ""

@@ -1,0 +1,71 @@
+"""Deployment configuration held in the database: categories, statuses, agencies and their areas."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tipline.extensions import db
+
+
+def _localised(names: dict, lang: str) -> str:
+    """Pick the name in lang, falling back to English."""
+    return names.get(lang) or names.get("en") or next(iter(names.values()), "")
+
+
+class Category(db.Model):
+    """A deployment category (smuggling, suspicious vehicle, …) with names and keyword patterns per language."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    names: Mapped[dict] = mapped_column(JSON, default=dict)
+    patterns: Mapped[dict] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, lang: str) -> str:
+        """Name of the category in lang."""
+        return _localised(self.names, lang)
+
+
+class Status(db.Model):
+    """A tip status with names and the reply text sent to the sender, per language."""
+
+    __tablename__ = "statuses"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    names: Mapped[dict] = mapped_column(JSON, default=dict)
+    replies: Mapped[dict] = mapped_column(JSON, default=dict)
+    is_initial: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def name(self, lang: str) -> str:
+        """Name of the status in lang."""
+        return _localised(self.names, lang)
+
+
+class Agency(db.Model):
+    """An agency taking part in the deployment (police, sheriff, federal liaison, oversight body…)."""
+
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # police | sheriff | state | federal | liaison | oversight
+
+    areas: Mapped[list[Area]] = relationship(back_populates="agency", cascade="all, delete-orphan")
+
+
+class Area(db.Model):
+    """A jurisdiction of an agency, as a GeoJSON geometry."""
+
+    __tablename__ = "areas"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    geometry: Mapped[dict] = mapped_column(JSON)
+
+    agency: Mapped[Agency] = relationship(back_populates="areas")

@@ -1,0 +1,110 @@
+"""Tips, their receipts, the anonymous conversation, attachments and triage results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tipline.extensions import db
+from tipline.models.types import EncryptedText, UTCDateTime, utcnow
+
+
+class Tip(db.Model):
+    """One item a resident sent: an anonymous tip (web or SMS)."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))  # web | sms
+    language: Mapped[str] = mapped_column(String(8))  # detected language of the text, or und
+    ui_language: Mapped[str] = mapped_column(String(8))  # language the sender used the site in
+    text: Mapped[str] = mapped_column(EncryptedText)
+    place: Mapped[str | None] = mapped_column(EncryptedText)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+    status_code: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
+    triage_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unavailable
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category = relationship("Category", lazy="joined")
+    status = relationship("Status", lazy="joined")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="tip", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="tip", cascade="all, delete-orphan")
+    triage: Mapped[TriageRecord | None] = relationship(
+        back_populates="tip", order_by="TriageRecord.id.desc()", uselist=False, viewonly=True
+    )
+
+    __table_args__ = (Index("ix_tips_status_created", "status_code", "created_at"),)
+
+
+class Receipt(db.Model):
+    """The secret a sender follows up with: argon2id hash, looked up through a keyed HMAC index."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 hex of the code
+    hash: Mapped[str] = mapped_column(String(128))  # argon2id
+
+    tip: Mapped[Tip] = relationship()
+
+
+class Message(db.Model):
+    """One message of the anonymous conversation between the sender and officers."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    author_role: Mapped[str] = mapped_column(String(16))  # sender | officer | system
+    author_id: Mapped[int | None] = mapped_column(Integer)  # officer's user id (later issue)
+    language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="messages")
+
+
+class Attachment(db.Model):
+    """A file sent with a tip, metadata stripped and encrypted in the attachment store."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+
+class TriageRecord(db.Model):
+    """The triage model's output for a tip, with the model version that produced it."""
+
+    __tablename__ = "triage_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    spam: Mapped[float] = mapped_column(Float)
+    actionability: Mapped[float] = mapped_column(Float)
+    credibility: Mapped[float] = mapped_column(Float)
+    urgency: Mapped[float] = mapped_column(Float, default=0.0)
+    category_code: Mapped[str | None] = mapped_column(String(32))
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    factors: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="triage")

@@ -1,0 +1,46 @@
+"""Security headers (Flask-Talisman): strict CSP with no third-party source, no referrer, no framing."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tipline.extensions import talisman
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+PERMISSIONS = {
+    "geolocation": "()",
+    "camera": "()",
+    "microphone": "()",
+    "interest-cohort": "()",
+    "browsing-topics": "()",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Apply the headers; HTTPS-only behaviour follows PUBLIC_BASE_URL."""
+    https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    talisman.init_app(
+        app,
+        force_https=https and not app.testing,
+        strict_transport_security=https,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+        permissions_policy=PERMISSIONS,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        x_content_type_options=True,
+    )

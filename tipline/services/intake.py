@@ -1,0 +1,102 @@
+"""Intake: the only way a tip is born, and the only way a sender adds to it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tipline.extensions import db
+from tipline.models import Attachment, Message, Status, Tip
+from tipline.services import receipts, triage, uploads
+
+
+@dataclass
+class Submission:
+    """What a resident sent, as plain values (from the web form, an SMS or the CLI)."""
+
+    text: str
+    ui_language: str
+    channel: str = "web"
+    category: str | None = None
+    place: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    occurred_at: datetime | None = None
+    files: list[bytes] = field(default_factory=list)
+
+
+def initial_status() -> str:
+    """Code of the status a new tip starts in (from the deployment configuration)."""
+    code = db.session.scalar(select(Status.code).where(Status.is_initial).order_by(Status.position).limit(1))
+    return code or "received"
+
+
+def _store_files(tip: Tip, files: list[bytes]) -> list[str]:
+    """Clean and store uploads for a tip; returns the storage keys written (to undo on failure)."""
+    cleaned = [uploads.clean(data) for data in files]  # rejects before anything is written
+    keys = []
+    for item in cleaned:
+        key = uploads.save(item.content)
+        keys.append(key)
+        tip.attachments.append(Attachment(storage_key=key, content_type=item.content_type, size=len(item.content)))
+    return keys
+
+
+def submit_tip(sub: Submission) -> tuple[Tip, str]:
+    """Accept a tip: store it encrypted with its receipt, commit once, then hand it to triage.
+
+    Returns the tip and the clear receipt code, which is shown once and never stored.
+    Raises uploads.UploadRejected before anything is stored if a file is not acceptable.
+    """
+    tip = Tip(
+        public_id=secrets.token_hex(5).upper(),
+        channel=sub.channel,
+        language=triage.detect_language(sub.text),
+        ui_language=sub.ui_language,
+        text=sub.text,
+        place=sub.place or None,
+        lat=sub.lat,
+        lon=sub.lon,
+        occurred_at=sub.occurred_at,
+        category_code=sub.category or None,
+        status_code=initial_status(),
+        triage_state="pending",
+    )
+    keys = _store_files(tip, sub.files)
+    try:
+        db.session.add(tip)
+        code = receipts.issue(tip)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for key in keys:
+            (uploads.store_dir() / key).unlink(missing_ok=True)
+        raise
+    triage.enqueue(tip.id)
+    return tip, code
+
+
+def add_sender_message(tip: Tip, body: str, ui_language: str) -> Message:
+    """Append the sender's follow-up message (more information or an answer) to a tip's conversation."""
+    message = Message(tip=tip, author_role="sender", language=triage.detect_language(body) or ui_language, body=body)
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+class ReceiptError(LookupError):
+    """A receipt code that is malformed ('malformed') or matches no tip ('unknown')."""
+
+
+def open_by_receipt(raw_code: str) -> Tip:
+    """The tip a typed receipt code opens; raises ReceiptError('malformed' | 'unknown')."""
+    code = receipts.normalise(raw_code)
+    if code is None:
+        raise ReceiptError("malformed")
+    tip = receipts.find_tip(code)
+    if tip is None:
+        raise ReceiptError("unknown")
+    return tip

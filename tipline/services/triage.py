@@ -1,0 +1,76 @@
+"""Triage seam between intake and the ml/ library: language detection inline, scoring after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from tipline.extensions import db
+from tipline.models import Tip, TriageRecord
+
+log = logging.getLogger(__name__)
+
+
+def _model():
+    """The loaded triage model for this process, or None when no model is available."""
+    ext = current_app.extensions
+    if "tipline_triage" not in ext:
+        ext["tipline_triage"] = None
+        if current_app.config["TRIAGE_ENABLED"]:
+            try:
+                from ml.predict import Triage
+
+                ext["tipline_triage"] = Triage.load(
+                    current_app.config.get("TRIAGE_MODEL_DIR"), languages=current_app.config["LANGUAGES"]
+                )
+            except (ImportError, FileNotFoundError, ValueError) as exc:
+                log.warning("triage model unavailable: %s", exc)
+    return ext["tipline_triage"]
+
+
+def detect_language(text: str) -> str:
+    """Language of a text among the deployment's languages, or 'und'."""
+    try:
+        from ml.language import detect_language as detect
+    except ImportError:
+        return "und"
+    return detect(text, languages=current_app.config["LANGUAGES"])
+
+
+def enqueue(tip_id: int) -> None:
+    """Schedule triage of a committed tip (inline in the embedded default)."""
+    triage_tip(tip_id)
+
+
+def triage_tip(tip_id: int) -> str:
+    """Score a tip and store the result with the model version; returns the tip's triage state."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        return "missing"
+    model = _model()
+    if model is None:
+        tip.triage_state = "unavailable"
+        db.session.commit()
+        return tip.triage_state
+    result = model.score([tip.text], attachments=[len(tip.attachments)])[0]
+    db.session.add(
+        TriageRecord(
+            tip_id=tip.id,
+            model_version=result.model_version,
+            language=result.language,
+            spam=result.spam,
+            actionability=result.actionability,
+            credibility=result.credibility,
+            urgency=result.urgency,
+            category_code=result.category,
+            topics=list(result.topics),
+            factors=[
+                {"name": f.name, "contribution": f.contribution, "template": f.template, "params": f.params}
+                for f in result.factors
+            ],
+        )
+    )
+    tip.triage_state = "done"
+    db.session.commit()
+    return tip.triage_state
