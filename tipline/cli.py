@@ -28,8 +28,20 @@ def translate() -> None:
 @translate.command()
 def extract() -> None:
     """Extract translatable strings into translations/messages.pot."""
-    _pybabel("extract", "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l", "-k", "N_", "--no-location",
-             "--sort-output", "-o", str(TRANSLATIONS / "messages.pot"), str(ROOT))
+    _pybabel(
+        "extract",
+        "-F",
+        str(TRANSLATIONS / "babel.cfg"),
+        "-k",
+        "_l",
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(TRANSLATIONS / "messages.pot"),
+        str(ROOT),
+    )
 
 
 @translate.command()

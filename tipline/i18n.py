@@ -40,7 +40,11 @@ def _remember_choice(response):
     choice = request.args.get("lang")
     if choice in current_app.config["LANGUAGES"] and request.cookies.get(COOKIE) != choice:
         response.set_cookie(
-            COOKIE, choice, max_age=365 * 86400, samesite="Lax", httponly=True,
+            COOKIE,
+            choice,
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response

@@ -87,8 +87,12 @@ def load(data: dict) -> dict[str, int]:
         db.session.merge(Agency(code=ag["code"], name=ag["name"], kind=ag.get("kind", "police")))
     for area in data.get("areas", []):
         db.session.merge(
-            Area(code=area["code"], name=area.get("name", area["code"]), agency_code=area["agency"],
-                 geometry=area["geometry"])
+            Area(
+                code=area["code"],
+                name=area.get("name", area["code"]),
+                agency_code=area["agency"],
+                geometry=area["geometry"],
+            )
         )
     db.session.commit()
     return {k: len(data.get(k, [])) for k in ("categories", "statuses", "agencies", "areas")}

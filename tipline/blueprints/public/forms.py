@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,10 +29,35 @@ def _strip(value):
 def _readable(form, field) -> None:
     """Refuse text that arrived with bytes that are not valid UTF-8 (replaced by U+FFFD on decoding)."""
     if field.data and "\ufffd" in field.data:
-        raise ValidationError(_l("Some characters could not be read. Please type the text again."))
+        raise ValidationError(UNREADABLE)
 
 
-class TipForm(FlaskForm):
+UNREADABLE = _l("Some characters could not be read. Please type the text again.")
+_BAD_ESCAPE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
+
+
+def _undecodable_request() -> bool:
+    """True when the posted form was not valid UTF-8 (werkzeug drops or re-quotes such bytes)."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    if not request.form and (request.content_length or 0) > 0:
+        return True
+    return any(_BAD_ESCAPE.search(v) for v in request.form.values())
+
+
+class ResidentForm(FlaskForm):
+    """A resident's form: also refuses a request whose bytes are not valid UTF-8, with a clear message."""
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the fields, then the request's encoding."""
+        ok = super().validate(extra_validators)
+        if self.is_submitted() and _undecodable_request():
+            self.form_errors.append(UNREADABLE)
+            return False
+        return ok
+
+
+class TipForm(ResidentForm):
     """The anonymous tip form."""
 
     text = TextAreaField(
@@ -58,9 +86,14 @@ class TipForm(FlaskForm):
     when = DateTimeLocalField(_l("When? (optional)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     attachments = MultipleFileField(_l("Photos or documents (optional)"))
 
+    def validate_lat(self, field) -> None:
+        """Latitude needs a longitude."""
+        if self.lon.data is None:
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
     def validate_lon(self, field) -> None:
-        """Latitude and longitude come together or not at all."""
-        if (self.lat.data is None) != (field.data is None):
+        """Longitude needs a latitude."""
+        if self.lat.data is None:
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
 
     def validate_attachments(self, field) -> None:
@@ -70,7 +103,7 @@ class TipForm(FlaskForm):
             raise ValidationError(_l("You can attach at most 3 files."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(ResidentForm):
     """Open a tip with its receipt code."""
 
     receipt = StringField(
@@ -78,7 +111,7 @@ class FollowUpForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(ResidentForm):
     """Add information or answer an officer; the receipt travels in a hidden field, never in a cookie."""
 
     receipt = HiddenField(validators=[DataRequired()])

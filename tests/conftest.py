@@ -1,0 +1,61 @@
+"""Shared fixtures: the app on a throw-away database (SQLite, or PostgreSQL via TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tipline import create_app
+from tipline.config import TestConfig
+from tipline.extensions import db, limiter
+
+
+def _reset_schema() -> None:
+    """Drop every table (and Alembic's bookkeeping), then build the schema through the migrations."""
+    from flask_migrate import upgrade
+
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application, schema built by the migrations, demo deployment loaded."""
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["TIPLINE_INSTANCE"] = str(instance)
+    app = create_app(TestConfig)
+    app.config["ATTACHMENT_DIR"] = str(instance / "attachments")
+    with app.app_context():
+        _reset_schema()
+        from tipline.services import deployment
+
+        deployment.load(deployment.read(deployment.DEMO_FILE))
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty the tip tables and the rate limiter after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in ("triage_results", "messages", "attachments", "receipts", "tips"):
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+        limiter.reset()
+        for stored in Path(app.config["ATTACHMENT_DIR"]).glob("*"):
+            stored.unlink()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (a resident's browser without JavaScript)."""
+    return app.test_client()

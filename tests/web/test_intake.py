@@ -1,0 +1,175 @@
+"""Submit a tip on the web, get a receipt, follow up, read an officer's reply and answer it.
+
+Bad input thrown at the form here: empty and whitespace-only text, text over 5,000 characters, a body over
+12 MB, a missing CSRF token, invalid UTF-8, half a coordinate, a malformed receipt, an unknown receipt, a
+flood of wrong receipts. Each must give a clear message in the visitor's language, no 500, and lose nothing
+already accepted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.helpers import RECEIPT_RE, STATUS_RE, csrf_token, follow_up, submit_tip
+from tipline.extensions import db
+from tipline.models import Message, Receipt, Tip
+from tipline.services import messaging
+
+LONG_ENOUGH = "Two men unload boxes from a boat near the pump station at dawn."
+
+
+def _tip_count(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(Tip.id)).all())
+
+
+def test_receipt_code_is_sixteen_digits_grouped_four_by_four(client):
+    receipt = submit_tip(client)
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+
+
+def test_receipt_page_is_never_cached(client):
+    token = csrf_token(client, "/tip")
+    response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token})
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_follow_up_shows_status_and_the_tip_in_the_senders_language(client):
+    receipt = submit_tip(client, lang="es", text=LONG_ENOUGH)
+    page = follow_up(client, receipt, lang="es").get_data(as_text=True)
+    assert STATUS_RE.search(page).group(1) == "Recibido"
+    assert LONG_ENOUGH in page
+
+
+def test_receipt_typed_without_spaces_or_with_dashes_opens_the_tip(client):
+    receipt = submit_tip(client)
+    for typed in (receipt.replace(" ", ""), receipt.replace(" ", "-")):
+        assert follow_up(client, typed).status_code == 200
+
+
+def test_officer_reply_reaches_the_sender_who_answers(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    with app.app_context():
+        tip = db.session.scalar(select(Tip))
+        messaging.reply_to_sender(tip, "What colour was the boat?", "en")
+    page = follow_up(client, receipt).get_data(as_text=True)
+    assert "What colour was the boat?" in page
+    token = csrf_token(client, "/follow-up")
+    hidden = re.search(r'name="receipt" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post(
+        "/follow-up/message", data={"receipt": hidden, "body": "Blue, with a white stripe.", "csrf_token": token}
+    )
+    assert answer.status_code == 200
+    assert "Blue, with a white stripe." in answer.get_data(as_text=True)
+    with app.app_context():
+        roles = [m.author_role for m in db.session.scalars(select(Message).order_by(Message.id))]
+    assert roles == ["officer", "sender"]
+
+
+def test_a_receipt_opens_only_its_own_tip(client):
+    first = submit_tip(client, text="First tip: a red pickup at the ranch gate on Route 9.")
+    submit_tip(client, text="Second tip: somebody is selling pills behind the bus station.")
+    page = follow_up(client, first).get_data(as_text=True)
+    assert "red pickup" in page
+    assert "selling pills" not in page
+
+
+def test_receipt_and_tip_text_are_never_stored_in_clear(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH).replace(" ", "")
+    with app.app_context():
+        row = db.session.execute(select(Receipt.lookup, Receipt.hash)).one()
+        raw_text = db.session.execute(db.text("SELECT text FROM tips")).scalar_one()
+    assert receipt not in row.lookup and receipt not in row.hash
+    assert row.hash.startswith("$argon2id$")
+    assert LONG_ENOUGH.encode() not in bytes(raw_text)
+
+
+def test_wrong_receipt_gets_a_clear_error_in_spanish(client):
+    response = follow_up(client, "1111 2222 3333 4444", lang="es")
+    assert response.status_code == 404
+    assert "Ninguna" in response.get_data(as_text=True) or "ninguna" in response.get_data(as_text=True)
+
+
+def test_malformed_receipt_explains_the_format(client):
+    response = follow_up(client, "12ab")
+    assert response.status_code == 400
+    assert "16 digits" in response.get_data(as_text=True)
+
+
+def test_repeated_wrong_receipts_are_rate_limited(client):
+    statuses = [follow_up(client, f"0000 0000 0000 {i:04d}").status_code for i in range(12)]
+    assert statuses[:10] == [404] * 10
+    assert statuses[-1] == 429
+
+
+def test_empty_or_blank_text_is_refused_with_a_message(app, client):
+    for blank in ("", "   \n\t  "):
+        token = csrf_token(client, "/tip?lang=fr")
+        response = client.post("/tip?lang=fr", data={"text": blank, "csrf_token": token})
+        assert response.status_code == 400
+        assert "Décrivez" in response.get_data(as_text=True)
+    assert _tip_count(app) == 0
+
+
+def test_text_over_5000_characters_is_refused_and_kept(app, client):
+    token = csrf_token(client, "/tip")
+    long_text = "x" * 5001
+    response = client.post("/tip", data={"text": long_text, "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "between 10 and 5000 characters" in page
+    assert long_text in page
+    assert _tip_count(app) == 0
+
+
+def test_missing_csrf_token_keeps_what_was_typed(app, client):
+    client.get("/tip")
+    response = client.post("/tip", data={"text": LONG_ENOUGH, "place": "Old bridge"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert LONG_ENOUGH in page and "Old bridge" in page
+    assert "What you typed is kept" in page
+    assert _tip_count(app) == 0
+
+
+def test_body_over_12_mb_gets_a_friendly_413(client):
+    token = csrf_token(client, "/tip")
+    response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token, "pad": "x" * (13 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_invalid_utf8_gets_a_clear_message_not_a_500(app, client):
+    token = csrf_token(client, "/tip")
+    body = b"csrf_token=" + token.encode() + b"&text=" + b"Un cami\xf3n blanco en el puente viejo cada noche"
+    response = client.post("/tip", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "could not be read" in response.get_data(as_text=True)
+    assert _tip_count(app) == 0
+
+
+def test_latitude_without_longitude_is_refused(client):
+    token = csrf_token(client, "/tip")
+    response = client.post("/tip", data={"text": LONG_ENOUGH, "lat": "31.75", "csrf_token": token})
+    assert response.status_code == 400
+    assert "both latitude and longitude" in response.get_data(as_text=True)
+
+
+def test_tip_with_coordinates_category_and_time_is_stored(app, client):
+    receipt = submit_tip(
+        client,
+        text=LONG_ENOUGH,
+        category="smuggling",
+        place="Pump station",
+        lat="31.70",
+        lon="-106.45",
+        when="2026-11-20T05:30",
+    )
+    assert RECEIPT_RE.pattern and receipt
+    with app.app_context():
+        tip = db.session.scalar(select(Tip))
+        assert (tip.category_code, tip.place, tip.lat, tip.lon) == ("smuggling", "Pump station", 31.70, -106.45)
+        assert tip.occurred_at.strftime("%Y-%m-%d %H:%M") == "2026-11-20 05:30"
+        assert tip.channel == "web"

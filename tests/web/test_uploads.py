@@ -1,0 +1,131 @@
+"""Attachments: metadata is stripped before storage, types are checked by content.
+
+Bad input thrown here: a text file, an executable renamed .jpg, a fourth attachment, an empty file.
+Each must be refused with a clear message before anything is stored, and the typed text kept.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
+
+from tests.helpers import csrf_token, submit_tip
+from tipline.extensions import db
+from tipline.models import Attachment, Tip
+from tipline.services import uploads
+
+TEXT = "Photo of the truck that unloads at the warehouse on 5th street."
+
+
+def _jpeg_with_gps() -> bytes:
+    """A JPEG carrying EXIF camera and GPS tags, as a phone writes them."""
+    img = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Model X"  # Model
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (31.0, 45.0, 12.0), "W", (106.0, 27.0, 3.0)
+    out = io.BytesIO()
+    img.save(out, format="JPEG", exif=exif.tobytes(), comment=b"secret comment")
+    data = out.getvalue()
+    assert b"PhoneMaker" in data
+    return data
+
+
+def _png_with_text() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Author", "Jane Resident")
+    info.add_text("XML:com.adobe.xmp", "<x:xmpmeta>GPS 31.75 -106.45</x:xmpmeta>")
+    out = io.BytesIO()
+    Image.new("RGBA", (10, 10), (0, 0, 255, 128)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _pdf_with_metadata() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Author": "Jane Resident", "/Producer": "SecretScanner 2.0"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _stored(app) -> list[tuple[str, bytes]]:
+    with app.app_context():
+        rows = db.session.scalars(select(Attachment)).all()
+        return [(a.content_type, uploads.load(a.storage_key)) for a in rows]
+
+
+def test_photo_exif_and_gps_are_stripped_from_the_stored_file(app, client):
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_jpeg_with_gps()), "IMG_0001.jpg")])
+    [(ctype, stored)] = _stored(app)
+    assert ctype == "image/jpeg"
+    img = Image.open(io.BytesIO(stored))
+    assert img.size == (64, 48)
+    assert not img.getexif()
+    assert b"PhoneMaker" not in stored and b"secret comment" not in stored and b"Exif" not in stored
+
+
+def test_png_text_and_xmp_chunks_are_stripped(app, client):
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_png_with_text()), "shot.png")])
+    [(ctype, stored)] = _stored(app)
+    assert ctype == "image/png"
+    assert b"Jane Resident" not in stored and b"xmpmeta" not in stored
+    assert Image.open(io.BytesIO(stored)).size == (10, 10)
+
+
+def test_pdf_author_and_producer_are_stripped(app, client):
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_pdf_with_metadata()), "report.pdf")])
+    [(ctype, stored)] = _stored(app)
+    assert ctype == "application/pdf"
+    assert b"Jane Resident" not in stored and b"SecretScanner" not in stored
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 1
+
+
+def test_attachment_store_holds_ciphertext_only(app, client):
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_png_with_text()), "shot.png")])
+    files = list(uploads_dir(app).iterdir())
+    assert len(files) == 1
+    assert b"PNG" not in files[0].read_bytes()
+
+
+def uploads_dir(app):
+    with app.app_context():
+        return uploads.store_dir()
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"just some notes, not a picture", "notes.txt"),
+        (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "holiday.jpg"),
+        (b"", "empty.png"),
+    ],
+    ids=["text-file", "exe-disguised-as-jpg", "empty-file"],
+)
+def test_disallowed_or_disguised_attachment_is_refused_and_nothing_stored(app, client, content, name):
+    token = csrf_token(client, "/tip?lang=es")
+    response = client.post(
+        "/tip?lang=es", data={"text": TEXT, "csrf_token": token, "attachments": [(io.BytesIO(content), name)]}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert TEXT in page
+    assert "adjunto" in page.lower() or "archivo" in page.lower() or "fotos" in page.lower()
+    with app.app_context():
+        assert db.session.scalars(select(Tip)).all() == []
+    assert list(uploads_dir(app).iterdir()) == []
+
+
+def test_a_fourth_attachment_is_refused(app, client):
+    token = csrf_token(client, "/tip")
+    files = [(io.BytesIO(_png_with_text()), f"p{i}.png") for i in range(4)]
+    response = client.post("/tip", data={"text": TEXT, "csrf_token": token, "attachments": files})
+    assert response.status_code == 400
+    assert "at most 3 files" in response.get_data(as_text=True)
