@@ -64,9 +64,10 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
-    from tipline import security
+    from tipline import security, tasks
 
     security.init_app(app)
+    tasks.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -101,7 +101,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     from tipline.services import deployment as service
 
-    upgrade()
+    upgrade(revision="heads")
     path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
     service.load(service.read(path))
     base = f"http://{host}:{port}"

@@ -40,6 +40,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
+    # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
     WTF_CSRF_CHECK_DEFAULT = False  # every form is a FlaskForm that checks its own token
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -64,6 +66,7 @@ class TestConfig(Config):
     ARGON2_MEMORY_KIB = 1024
     ARGON2_TIME_COST = 1
     RATELIMIT_ENABLED = True
+    CELERY_BROKER_URL = None
 
 
 class ProductionConfig(Config):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and initialised in create_app."""
 
+from celery import Celery
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -28,3 +29,5 @@ csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=_client_address, default_limits=[])
 talisman = Talisman()
+
+celery = Celery("tipline")

@@ -38,9 +38,21 @@ def detect_language(text: str) -> str:
     return detect(text, languages=current_app.config["LANGUAGES"])
 
 
-def enqueue(tip_id: int) -> None:
-    """Schedule triage of a committed tip (inline in the embedded default)."""
-    triage_tip(tip_id)
+def enqueue(tip_id: int) -> bool:
+    """Schedule triage of a committed tip (inline in the embedded default); False if it must wait."""
+    from tipline import tasks
+
+    return tasks.dispatch(tasks.triage_tip, tip_id)
+
+
+def sweep_pending(limit: int = 500) -> int:
+    """Queue triage again for tips left pending (broker was down, worker died); returns how many."""
+    from sqlalchemy import select
+
+    from tipline import tasks
+
+    ids = db.session.scalars(select(Tip.id).where(Tip.triage_state == "pending").order_by(Tip.id).limit(limit)).all()
+    return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids)
 
 
 def triage_tip(tip_id: int) -> str:

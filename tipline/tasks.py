@@ -1,0 +1,60 @@
+"""Background tasks on Celery; with no broker configured they run inline (eager) in the caller."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from tipline.extensions import celery
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    """Configure Celery from the app's settings and run every task inside an app context."""
+    broker = app.config.get("CELERY_BROKER_URL")
+    celery.conf.update(
+        broker_url=broker or "memory://",
+        result_backend=None,
+        task_always_eager=not broker,
+        task_eager_propagates=True,
+        task_acks_late=True,  # a task killed mid-way is delivered again
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        task_default_retry_delay=10,
+    )
+
+    class AppTask(celery.Task):
+        """A task that runs with the Flask app's context."""
+
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery.Task = AppTask
+    app.extensions["celery"] = celery
+
+
+def dispatch(task, *args) -> bool:
+    """Send a task to the worker (or run it inline); never let a broker or task failure break the caller.
+
+    Returns False when the task could not be queued or failed inline; the caller's record stays pending
+    and the periodic sweep picks it up again.
+    """
+    try:
+        task.delay(*args)
+    except Exception:  # broker down, or the inline task raised: keep what was accepted, retry later
+        log.exception("task %s could not run now; it will be retried by the sweep", task.name)
+        return False
+    return True
+
+
+@celery.task(name="tipline.triage_tip", bind=True, max_retries=5)
+def triage_tip(self, tip_id: int) -> str:
+    """Triage one tip."""
+    from tipline.services import triage
+
+    return triage.triage_tip(tip_id)
