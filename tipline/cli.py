@@ -57,6 +57,29 @@ def compile_() -> None:
     _pybabel("compile", "-d", str(TRANSLATIONS))
 
 
+@translate.command()
+def check() -> None:
+    """Fail when any catalog has an untranslated or fuzzy message."""
+    from babel.messages.pofile import read_po
+
+    problems = []
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        lang = po.parent.parent.name
+        for msg in catalog:
+            if not msg.id:
+                continue
+            strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+            if msg.fuzzy or not all(strings):
+                problems.append(f"{lang}: {'fuzzy' if msg.fuzzy else 'untranslated'}: {str(msg.id)[:70]!r}")
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} message(s) need a translator")
+    click.echo("all catalogs complete")
+
+
 @click.group()
 def deployment() -> None:
     """Deployment configuration."""
