@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tipline import create_app
+from tipline import ROOT, create_app
 from tipline.config import TestConfig
 from tipline.extensions import db, limiter
 
@@ -23,9 +23,19 @@ def _reset_schema() -> None:
     upgrade(revision="heads")
 
 
+def _compile_catalogs() -> None:
+    """Build the .mo files if this checkout has none yet (they are never committed)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    translations = ROOT / "translations"
+    if not list(translations.glob("*/LC_MESSAGES/messages.mo")):
+        CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The application, schema built by the migrations, demo deployment loaded."""
+    _compile_catalogs()
     instance = tmp_path_factory.mktemp("instance")
     os.environ["TIPLINE_INSTANCE"] = str(instance)
     app = create_app(TestConfig)
