@@ -1,6 +1,26 @@
 """SQLAlchemy models, one module per domain."""
 
-from tipline.models.catalog import Agency, Area, Category, Status
+from tipline.models.audit import AuditEntry
+from tipline.models.catalog import Agency, Area, Category, Place, Status
+from tipline.models.routing import Assignment, ForwardAttempt, MouRule
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
+from tipline.models.users import RecoveryCode, User
 
-__all__ = ["Agency", "Area", "Attachment", "Category", "Message", "Receipt", "Status", "Tip", "TriageRecord"]
+__all__ = [
+    "Agency",
+    "Area",
+    "Assignment",
+    "Attachment",
+    "AuditEntry",
+    "Category",
+    "ForwardAttempt",
+    "Message",
+    "MouRule",
+    "Place",
+    "Receipt",
+    "RecoveryCode",
+    "Status",
+    "Tip",
+    "TriageRecord",
+    "User",
+]

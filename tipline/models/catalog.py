@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
@@ -39,6 +39,7 @@ class Status(db.Model):
     replies: Mapped[dict] = mapped_column(JSON, default=dict)
     is_initial: Mapped[bool] = mapped_column(Boolean, default=False)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_hours: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def name(self, lang: str) -> str:
@@ -54,6 +55,8 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # police | sheriff | state | federal | liaison | oversight
+    forward_url: Mapped[str | None] = mapped_column(String(500))  # the agency's own system, if any
+    forward_secret_env: Mapped[str | None] = mapped_column(String(80))  # env var holding the HMAC secret
 
     areas: Mapped[list[Area]] = relationship(back_populates="agency", cascade="all, delete-orphan")
 
@@ -69,3 +72,14 @@ class Area(db.Model):
     geometry: Mapped[dict] = mapped_column(JSON)
 
     agency: Mapped[Agency] = relationship(back_populates="areas")
+
+
+class Place(db.Model):
+    """A gazetteer entry: a named place residents mention, with its point."""
+
+    __tablename__ = "places"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    names: Mapped[list] = mapped_column(JSON, default=list)  # every spelling, any language
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)

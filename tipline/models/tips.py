@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
@@ -29,6 +29,18 @@ class Tip(db.Model):
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     status_code: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
     triage_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unavailable
+    # Casework (liaison triage, routing, SLA); the queue orders by priority_key, a static key that already
+    # includes age: priority = score + w·age  ⇔  key = score − w·created_hours (higher first).
+    queue_state: Mapped[str] = mapped_column(String(16), default="liaison")  # liaison | routed | oversight
+    priority_key: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    verification: Mapped[str | None] = mapped_column(String(16))  # verified | unfounded | duplicate | needs_info
+    category_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    routing: Mapped[dict] = mapped_column(JSON, default=dict)  # proposed decision, rule and flags
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -38,11 +50,16 @@ class Tip(db.Model):
         back_populates="tip", order_by="Message.id", cascade="all, delete-orphan"
     )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="tip", cascade="all, delete-orphan")
+    assignments = relationship("Assignment", back_populates="tip", cascade="all, delete-orphan")
+    assigned_user = relationship("User", foreign_keys=[assigned_user_id])
     triage: Mapped[TriageRecord | None] = relationship(
         back_populates="tip", order_by="TriageRecord.id.desc()", uselist=False, viewonly=True
     )
 
-    __table_args__ = (Index("ix_tips_status_created", "status_code", "created_at"),)
+    __table_args__ = (
+        Index("ix_tips_status_created", "status_code", "created_at"),
+        Index("ix_tips_queue", "queue_state", "priority_key", "id"),
+    )
 
 
 class Receipt(db.Model):
