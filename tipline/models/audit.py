@@ -1,0 +1,26 @@
+"""The tamper-evident audit log: every officer action and every view of a tip, hash-chained."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tipline.extensions import db
+from tipline.models.types import UTCDateTime, utcnow
+
+
+class AuditEntry(db.Model):
+    """One audited event; `hash` covers the previous entry's hash and this entry's content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))  # username, or system
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    tip_public_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

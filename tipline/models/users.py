@@ -1,0 +1,58 @@
+"""Officers and administrators: argon2id passwords, mandatory TOTP, recovery codes, roles scoped to an agency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tipline.extensions import db
+from tipline.models.types import EncryptedText, UTCDateTime, utcnow
+
+ROLES = ("officer", "supervisor", "oversight", "admin")
+
+
+class User(UserMixin, db.Model):
+    """A liaison officer, supervisor, oversight reviewer or administrator of one agency."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(128))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    role: Mapped[str] = mapped_column(String(16))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency = relationship("Agency", lazy="joined")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot log in (Flask-Login)."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Session identifier: changes when the user is disabled or their second factor is reset."""
+        return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, stored as an argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
