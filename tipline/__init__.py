@@ -64,8 +64,9 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
-    from tipline import security, tasks
+    from tipline import auth, security, tasks
 
+    auth.init_app(app)
     security.init_app(app)
     tasks.init_app(app)
 
