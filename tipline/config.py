@@ -43,6 +43,15 @@ class Config:
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
+    # SMS channel (a Twilio-compatible gateway); the number key is generated in the instance folder in the demo.
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+    SMS_NUMBER_KEY = os.environ.get("SMS_NUMBER_KEY")
+    SMS_CONVERSATION_HOURS = _env_int("SMS_CONVERSATION_HOURS", 72)
+    SMS_RATE_LIMIT = os.environ.get("SMS_RATE_LIMIT", "20 per hour")
+    SMS_REPLY_RETENTION_HOURS = _env_int("SMS_REPLY_RETENTION_HOURS", 24)
     WTF_CSRF_CHECK_DEFAULT = False  # every form is a FlaskForm that checks its own token
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
@@ -67,6 +76,14 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     RATELIMIT_ENABLED = True
     CELERY_BROKER_URL = None
+    TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
+    TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+    TWILIO_FROM_NUMBER = "+15005550006"
+    TWILIO_API_BASE = "http://127.0.0.1:9"  # tests point it at their own local server
+    SMS_NUMBER_KEY = "test-sms-number-key"
+    SMS_CONVERSATION_HOURS = 72
+    SMS_RATE_LIMIT = "60 per hour"
+    SMS_REPLY_RETENTION_HOURS = 24
 
 
 class ProductionConfig(Config):

@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     """Resolve the secret key and data keys, creating demo keys in the instance folder when allowed."""
     instance = Path(app.instance_path)
     require = app.config["REQUIRE_KEYS"]
-    missing = [k for k in ("SECRET_KEY", "DATA_ENCRYPTION_KEYS", "RECEIPT_INDEX_KEY") if not app.config.get(k)]
+    required = ("SECRET_KEY", "DATA_ENCRYPTION_KEYS", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY")
+    missing = [k for k in required if not app.config.get(k)]
     if require and missing:
         raise KeyConfigError(
             "Refusing to start: set " + ", ".join(missing) + " in the environment "
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
         app.config["RECEIPT_INDEX_KEY"] = _load_or_create(
             instance / "receipt_index_key", lambda: Fernet.generate_key().decode()
         )
+    if not app.config.get("SMS_NUMBER_KEY"):
+        app.config["SMS_NUMBER_KEY"] = _load_or_create(instance / "sms_number_key", lambda: Fernet.generate_key().decode())
     try:
         keys = [Fernet(k.strip()) for k in app.config["DATA_ENCRYPTION_KEYS"].split(",") if k.strip()]
     except (ValueError, TypeError) as exc:
