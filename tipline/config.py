@@ -39,6 +39,7 @@ class Config:
     FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per minute;30 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    ROUTING_BOUNDARY_METERS = float(os.environ.get("ROUTING_BOUNDARY_METERS", 250))
     TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")

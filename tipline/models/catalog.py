@@ -23,6 +23,7 @@ class Category(db.Model):
     patterns: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oversight: Mapped[bool] = mapped_column(Boolean, default=False)  # complaints: to the oversight body only
 
     def name(self, lang: str) -> str:
         """Name of the category in lang."""

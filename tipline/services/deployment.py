@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 from tipline.extensions import db
-from tipline.models import Agency, Area, Category, Status
+from tipline.models import Agency, Area, Category, MouRule, Place, Status
+from tipline.services import geo
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "deployment.yaml"
 SUPPORTED_VERSIONS = {1}
@@ -37,62 +39,162 @@ def _require(mapping: dict, key: str, where: str, kind: type) -> object:
     return mapping[key]
 
 
+def _codes(items: list, section: str, where: str) -> set[str]:
+    """Codes of a section's entries, which must be present, unique strings."""
+    codes: set[str] = set()
+    for i, item in enumerate(items):
+        code = _require(item, "code", f"{where}.{section}[{i}]", str)
+        if code in codes:
+            raise DeploymentError(f"{where}.{section}[{i}]: duplicate code '{code}'")
+        codes.add(code)
+    return codes
+
+
 def validate(data: dict, where: str = "deployment") -> None:
-    """Check the file's version, required sections and cross references."""
+    """Check the file's version, sections, geometries, MOU rules and cross references."""
     if not isinstance(data, dict):
         raise DeploymentError(f"{where}: the file must contain a mapping")
     if data.get("version") not in SUPPORTED_VERSIONS:
         raise DeploymentError(f"{where}: 'version' must be one of {sorted(SUPPORTED_VERSIONS)}")
     for section in ("categories", "statuses", "agencies"):
         _require(data, section, where, list)
-    for i, cat in enumerate(data["categories"]):
-        _require(cat, "code", f"{where}.categories[{i}]", str)
-        _require(cat, "names", f"{where}.categories[{i}]", dict)
-    statuses = data["statuses"]
-    for i, st in enumerate(statuses):
-        _require(st, "code", f"{where}.statuses[{i}]", str)
-        _require(st, "names", f"{where}.statuses[{i}]", dict)
-    if sum(1 for st in statuses if st.get("initial")) != 1:
+    categories = _codes(data["categories"], "categories", where)
+    _codes(data["statuses"], "statuses", where)
+    agencies = _codes(data["agencies"], "agencies", where)
+    for section in ("categories", "statuses"):
+        for i, item in enumerate(data[section]):
+            _require(item, "names", f"{where}.{section}[{i}]", dict)
+    if sum(1 for st in data["statuses"] if st.get("initial")) != 1:
         raise DeploymentError(f"{where}.statuses: exactly one status must be marked 'initial: true'")
-    codes = set()
     for i, ag in enumerate(data["agencies"]):
-        codes.add(_require(ag, "code", f"{where}.agencies[{i}]", str))
         _require(ag, "name", f"{where}.agencies[{i}]", str)
-    for i, area in enumerate(data.get("areas", [])):
+    kinds = {ag.get("kind") for ag in data["agencies"]}
+    if data.get("mou_rules") and not {"liaison", "oversight"} <= kinds:
+        raise DeploymentError(f"{where}.agencies: one agency of kind 'liaison' and one of kind 'oversight' are needed")
+    areas = _validate_areas(data.get("areas", []), agencies, where)
+    _validate_places(data.get("gazetteer", []), where)
+    _validate_rules(data.get("mou_rules", []), agencies, areas, categories, where)
+
+
+def _validate_areas(areas: list, agencies: set[str], where: str) -> set[str]:
+    """Each area names a known agency and has a valid, non-self-intersecting polygon."""
+    codes = _codes(areas, "areas", where)
+    for i, area in enumerate(areas):
         here = f"{where}.areas[{i}]"
-        _require(area, "code", here, str)
-        if _require(area, "agency", here, str) not in codes:
+        if _require(area, "agency", here, str) not in agencies:
             raise DeploymentError(f"{here}: agency '{area['agency']}' is not defined in 'agencies'")
-        _require(area, "geometry", here, dict)
+        problem = geo.geometry_problem(_require(area, "geometry", here, dict))
+        if problem:
+            raise DeploymentError(f"{here}.geometry: {problem}")
+    return codes
+
+
+def _validate_places(places: list, where: str) -> None:
+    """Gazetteer entries have names and a point."""
+    _codes(places, "gazetteer", where)
+    for i, place in enumerate(places):
+        here = f"{where}.gazetteer[{i}]"
+        _require(place, "names", here, list)
+        lat, lon = place.get("lat"), place.get("lon")
+        if not (isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90):
+            raise DeploymentError(f"{here}: 'lat' and 'lon' must be numbers")
+
+
+def _validate_rules(rules: list, agencies: set, areas: set, categories: set, where: str) -> None:
+    """Rules name known agencies, areas and categories, and no two equal-priority rules overlap."""
+    _codes(rules, "mou_rules", where)
+    for i, rule in enumerate(rules):
+        here = f"{where}.mou_rules[{i}]"
+        for agency in [_require(rule, "lead", here, str), *rule.get("supporting", [])]:
+            if agency not in agencies:
+                raise DeploymentError(f"{here}: agency '{agency}' is not defined in 'agencies'")
+        if rule.get("area") is not None and rule["area"] not in areas:
+            raise DeploymentError(f"{here}: area '{rule['area']}' is not defined in 'areas'")
+        if rule.get("category") is not None and rule["category"] not in categories:
+            raise DeploymentError(f"{here}: category '{rule['category']}' is not defined in 'categories'")
+        for j, other in enumerate(rules[:i]):
+            if _rules_collide(rule, other):
+                raise DeploymentError(
+                    f"{here}: overlaps mou_rules[{j}] ('{other['code']}') with the same area, category, "
+                    "dates and priority; give one of them a higher 'priority'"
+                )
+
+
+def _rules_collide(a: dict, b: dict) -> bool:
+    """Two rules apply to the same (area, category) over overlapping dates with equal priority."""
+    same_scope = a.get("area") == b.get("area") and a.get("category") == b.get("category")
+    same_priority = a.get("priority", 0) == b.get("priority", 0)
+    start = max(a.get("valid_from") or date.min, b.get("valid_from") or date.min)
+    end = min(a.get("valid_to") or date.max, b.get("valid_to") or date.max)
+    return same_scope and same_priority and start <= end
 
 
 def load(data: dict) -> dict[str, int]:
     """Upsert the deployment into the database (running it twice changes nothing); returns counts."""
     for pos, cat in enumerate(data["categories"]):
         db.session.merge(
-            Category(code=cat["code"], names=cat["names"], patterns=cat.get("patterns", {}), position=pos, active=True)
+            Category(
+                code=cat["code"],
+                names=cat["names"],
+                patterns=cat.get("patterns", {}),
+                position=pos,
+                active=True,
+                oversight=bool(cat.get("oversight")),
+            )
         )
     for pos, st in enumerate(data["statuses"]):
+        db.session.merge(_status(pos, st))
+    for ag in data["agencies"]:
         db.session.merge(
-            Status(
-                code=st["code"],
-                names=st["names"],
-                replies=st.get("replies", {}),
-                is_initial=bool(st.get("initial")),
-                is_closed=bool(st.get("closed")),
-                position=pos,
+            Agency(
+                code=ag["code"],
+                name=ag["name"],
+                kind=ag.get("kind", "police"),
+                forward_url=ag.get("forward_url"),
+                forward_secret_env=ag.get("forward_secret_env"),
             )
         )
-    for ag in data["agencies"]:
-        db.session.merge(Agency(code=ag["code"], name=ag["name"], kind=ag.get("kind", "police")))
+    db.session.flush()
+    _load_geography(data)
+    db.session.commit()
+    geo.invalidate()
+    sections = ("categories", "statuses", "agencies", "areas", "gazetteer", "mou_rules")
+    return {k: len(data.get(k, [])) for k in sections}
+
+
+def _status(pos: int, st: dict) -> Status:
+    """A Status row from its file entry."""
+    return Status(
+        code=st["code"],
+        names=st["names"],
+        replies=st.get("replies", {}),
+        is_initial=bool(st.get("initial")),
+        is_closed=bool(st.get("closed")),
+        sla_hours=st.get("sla_hours"),
+        position=pos,
+    )
+
+
+def _load_geography(data: dict) -> None:
+    """Areas, gazetteer and MOU rules."""
     for area in data.get("areas", []):
         db.session.merge(
-            Area(
-                code=area["code"],
-                name=area.get("name", area["code"]),
-                agency_code=area["agency"],
-                geometry=area["geometry"],
+            Area(code=area["code"], name=area.get("name", area["code"]), agency_code=area["agency"], geometry=area["geometry"])
+        )
+    for place in data.get("gazetteer", []):
+        db.session.merge(Place(code=place["code"], names=place["names"], lat=place["lat"], lon=place["lon"]))
+    db.session.flush()
+    for rule in data.get("mou_rules", []):
+        db.session.merge(
+            MouRule(
+                code=rule["code"],
+                area_code=rule.get("area"),
+                category_code=rule.get("category"),
+                lead_agency=rule["lead"],
+                supporting=list(rule.get("supporting", [])),
+                priority=rule.get("priority", 0),
+                valid_from=rule.get("valid_from"),
+                valid_to=rule.get("valid_to"),
+                description=rule.get("description", ""),
             )
         )
-    db.session.commit()
-    return {k: len(data.get(k, [])) for k in ("categories", "statuses", "agencies", "areas")}

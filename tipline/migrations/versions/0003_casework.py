@@ -125,6 +125,9 @@ def upgrade():
     with op.batch_alter_table('statuses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sla_hours', sa.Integer(), nullable=True))
 
+    with op.batch_alter_table('categories', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('oversight', sa.Boolean(), nullable=False, server_default=sa.false()))
+
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.add_column(sa.Column('queue_state', sa.String(length=16), nullable=False, server_default='liaison'))
         batch_op.add_column(sa.Column('priority_key', sa.Float(), nullable=False, server_default='0'))
@@ -161,6 +164,9 @@ def downgrade():
         batch_op.drop_column('verification')
         batch_op.drop_column('priority_key')
         batch_op.drop_column('queue_state')
+
+    with op.batch_alter_table('categories', schema=None) as batch_op:
+        batch_op.drop_column('oversight')
 
     with op.batch_alter_table('statuses', schema=None) as batch_op:
         batch_op.drop_column('sla_hours')
