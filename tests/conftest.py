@@ -58,7 +58,8 @@ def _clean_tables(request):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
-            for table in ("triage_results", "messages", "attachments", "receipts", "tips"):
+            sms = ("sms_outbound", "sms_inbound", "sms_contacts")
+            for table in (*sms, "triage_results", "messages", "attachments", "receipts", "tips"):
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
         limiter.reset()
         for stored in Path(app.config["ATTACHMENT_DIR"]).glob("*"):

@@ -3,6 +3,7 @@
 from tipline.models.audit import AuditEntry
 from tipline.models.catalog import Agency, Area, Category, Place, Status
 from tipline.models.routing import Assignment, ForwardAttempt, MouRule
+from tipline.models.sms import SmsContact, SmsInbound, SmsOutbound
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
 from tipline.models.users import RecoveryCode, User
 
@@ -19,6 +20,9 @@ __all__ = [
     "Place",
     "Receipt",
     "RecoveryCode",
+    "SmsContact",
+    "SmsInbound",
+    "SmsOutbound",
     "Status",
     "Tip",
     "TriageRecord",
