@@ -2,6 +2,7 @@
 
 from tipline.models.audit import AuditEntry
 from tipline.models.catalog import Agency, Area, Category, Place, Status
+from tipline.models.events import Event, Feedback, StatMonthly, StatRefresh
 from tipline.models.routing import Assignment, ForwardAttempt, MouRule
 from tipline.models.sms import SmsContact, SmsInbound, SmsOutbound
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
@@ -14,6 +15,8 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Category",
+    "Event",
+    "Feedback",
     "ForwardAttempt",
     "Message",
     "MouRule",
@@ -23,6 +26,8 @@ __all__ = [
     "SmsContact",
     "SmsInbound",
     "SmsOutbound",
+    "StatMonthly",
+    "StatRefresh",
     "Status",
     "Tip",
     "TriageRecord",
