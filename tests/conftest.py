@@ -13,6 +13,9 @@ from tipline.config import TestConfig
 from tipline.extensions import db, limiter
 
 
+DEPLOYMENT_TABLES = {"categories", "statuses", "agencies", "areas", "places", "mou_rules"}
+
+
 def _reset_schema() -> None:
     """Drop every table (and Alembic's bookkeeping), then build the schema through the migrations."""
     from flask_migrate import upgrade
@@ -58,9 +61,9 @@ def _clean_tables(request):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
-            sms = ("sms_outbound", "sms_inbound", "sms_contacts")
-            for table in (*sms, "triage_results", "messages", "attachments", "receipts", "tips"):
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+            for table in reversed(db.metadata.sorted_tables):  # children before parents
+                if table.name not in DEPLOYMENT_TABLES:
+                    conn.execute(table.delete())
         limiter.reset()
         for stored in Path(app.config["ATTACHMENT_DIR"]).glob("*"):
             stored.unlink()

@@ -39,6 +39,7 @@ class Config:
     FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per minute;30 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    FORWARD_RETRY_BASE_SECONDS = float(os.environ.get("FORWARD_RETRY_BASE_SECONDS", 30))
     ROUTING_BOUNDARY_METERS = float(os.environ.get("ROUTING_BOUNDARY_METERS", 250))
     TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
@@ -77,6 +78,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     RATELIMIT_ENABLED = True
     CELERY_BROKER_URL = None
+    FORWARD_RETRY_BASE_SECONDS = 0
     TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
     TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"

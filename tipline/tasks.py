@@ -58,3 +58,17 @@ def triage_tip(self, tip_id: int) -> str:
     from tipline.services import triage
 
     return triage.triage_tip(tip_id)
+
+
+@celery.task(name="tipline.forward_tip", bind=True, max_retries=6)
+def forward_tip(self, tip_id: int, agency: str) -> None:
+    """Deliver a tip to an agency's system, retrying with exponential back-off; every attempt is recorded."""
+    from flask import current_app
+
+    from tipline.services import forwarding
+
+    try:
+        forwarding.deliver(tip_id, agency, attempt=self.request.retries + 1)
+    except forwarding.ForwardFailed as exc:
+        delay = current_app.config["FORWARD_RETRY_BASE_SECONDS"] * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=delay) from exc

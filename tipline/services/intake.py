@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tipline.extensions import db
 from tipline.models import Attachment, Message, Status, Tip
-from tipline.services import receipts, triage, uploads
+from tipline.services import casework, receipts, triage, uploads
 
 
 @dataclass
@@ -68,6 +68,7 @@ def submit_tip(sub: Submission) -> tuple[Tip, str]:
     keys = _store_files(tip, sub.files)
     try:
         db.session.add(tip)
+        casework.place_new_tip(tip)
         code = receipts.issue(tip)
         db.session.commit()
     except Exception:

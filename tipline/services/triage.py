@@ -21,12 +21,27 @@ def _model():
             try:
                 from ml.predict import Triage
 
+                gazetteer, patterns = _deployment_vocabulary()
                 ext["tipline_triage"] = Triage.load(
-                    current_app.config.get("TRIAGE_MODEL_DIR"), languages=current_app.config["LANGUAGES"]
+                    current_app.config.get("TRIAGE_MODEL_DIR"),
+                    gazetteer=gazetteer,
+                    category_patterns=patterns,
+                    languages=current_app.config["LANGUAGES"],
                 )
             except (ImportError, FileNotFoundError, ValueError) as exc:
                 log.warning("triage model unavailable: %s", exc)
     return ext["tipline_triage"]
+
+
+def _deployment_vocabulary() -> tuple[list[str], dict]:
+    """Place names of the gazetteer and keyword patterns of the categories, for the model's rules."""
+    from sqlalchemy import select
+
+    from tipline.models import Category, Place
+
+    names = [name for place in db.session.scalars(select(Place)) for name in place.names]
+    patterns = {c.code: c.patterns for c in db.session.scalars(select(Category)) if c.patterns}
+    return names, patterns
 
 
 def detect_language(text: str) -> str:
@@ -84,5 +99,9 @@ def triage_tip(tip_id: int) -> str:
         )
     )
     tip.triage_state = "done"
+    from tipline.services import casework, queue
+
+    score = queue.priority_score(result.actionability, result.credibility, result.urgency, result.spam)
+    casework.after_triage(tip, score, result.category)
     db.session.commit()
     return tip.triage_state

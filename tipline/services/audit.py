@@ -1,0 +1,113 @@
+"""The audit log: append hash-chained entries, verify the chain, export it for oversight."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+
+from tipline.extensions import db
+from tipline.models import AuditEntry
+from tipline.models.types import utcnow
+
+GENESIS = "0" * 64
+
+
+def _content_hash(entry: AuditEntry) -> str:
+    """SHA-256 over the previous hash and this entry's content, in a canonical JSON form."""
+    content = {
+        "prev": entry.prev_hash,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "tip": entry.tip_public_id,
+        "details": entry.details,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Serialise writers of the chain until the transaction ends, so two entries never share a predecessor."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7302025)"))
+    else:  # SQLite: any write statement takes the database's single write lock
+        db.session.execute(text("UPDATE audit_log SET id = id WHERE 0 = 1"))
+
+
+def record(actor: str, action: str, tip_public_id: str | None = None, **details) -> AuditEntry:
+    """Append an entry (in the caller's transaction; the caller commits once)."""
+    _lock_chain()
+    last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        at=utcnow().replace(microsecond=0),
+        actor=actor,
+        action=action,
+        tip_public_id=tip_public_id,
+        details=details,
+        prev_hash=last or GENESIS,
+    )
+    entry.hash = _content_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class Verification:
+    """Result of checking the chain: ok, entries checked, the first broken entry's id."""
+
+    ok: bool
+    count: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(batch: int = 5000) -> Verification:
+    """Walk the chain in id order, recomputing every hash."""
+    prev, count, after = GENESIS, 0, 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return Verification(True, count)
+        for entry in rows:
+            if entry.prev_hash != prev:
+                return Verification(False, count, entry.id, "previous-hash link broken (entry removed or reordered)")
+            if _content_hash(entry) != entry.hash:
+                return Verification(False, count, entry.id, "content changed after it was written")
+            prev, count, after = entry.hash, count + 1, entry.id
+        db.session.expunge_all()
+
+
+def entries(tip_public_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
+    """Newest entries first, optionally for one tip."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if tip_public_id:
+        query = query.where(AuditEntry.tip_public_id == tip_public_id)
+    return list(db.session.scalars(query))
+
+
+def export_rows():
+    """Every entry in chain order, as dicts (for the oversight CSV export)."""
+    after = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(2000)
+        ).all()
+        if not rows:
+            return
+        for e in rows:
+            after = e.id
+            yield {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "tip": e.tip_public_id or "",
+                "details": json.dumps(e.details, sort_keys=True, ensure_ascii=False),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }

@@ -1,0 +1,218 @@
+"""Casework: where a new tip lands, and every action an officer takes on it (each audited, one commit)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tipline.extensions import db
+from tipline.models import Agency, Assignment, Category, Message, Status, Tip, User
+from tipline.models.types import utcnow
+from tipline.services import audit, messaging, queue, routing, signals
+
+OUTCOME_STATUS = {
+    "verified": "verified",
+    "unfounded": "unfounded",
+    "duplicate": "duplicate",
+    "needs_info": "needs_info",
+}
+
+
+class ActionError(ValueError):
+    """An action that cannot be taken; args[0] is a reason key for the officer."""
+
+
+def _assign(tip: Tip, agency: str, role: str, reason: str = "") -> None:
+    """Give an agency (active) access to a tip, or update its role."""
+    current = next((a for a in tip.assignments if a.agency_code == agency), None)
+    if current is None:
+        tip.assignments.append(Assignment(agency_code=agency, role=role, reason=reason))
+    else:
+        current.role, current.active, current.reason = role, True, reason or current.reason
+
+
+def _to_oversight_only(tip: Tip, reason: str) -> None:
+    """A complaint: only the oversight body holds it; every other agency loses access."""
+    oversight = routing.agency_of_kind("oversight")
+    for a in tip.assignments:
+        if a.agency_code != oversight:
+            a.active = False
+    _assign(tip, oversight, "oversight", reason)
+    tip.queue_state = "oversight"
+
+
+def place_new_tip(tip: Tip) -> None:
+    """Put a new tip in the liaison intake queue, or with the oversight body for a complaint (before commit)."""
+    now = tip.created_at or utcnow()
+    tip.created_at = now
+    tip.priority_key = queue.priority_key(0.5, now)
+    tip.sla_due_at = queue.sla_due(tip.status_code, now)
+    if routing.is_oversight_category(tip.category_code):
+        _to_oversight_only(tip, "complaint category chosen by the sender")
+    else:
+        _assign(tip, routing.agency_of_kind("liaison"), "liaison")
+        tip.queue_state = "liaison"
+    status = db.session.get(Status, tip.status_code)
+    text = status.replies.get(tip.ui_language) or status.replies.get("en") if status else None
+    if text:
+        tip.messages.append(Message(author_role="system", language=tip.ui_language, body=text))
+
+
+def after_triage(tip: Tip, score: float, suggested_category: str | None) -> None:
+    """Re-rank a triaged tip; a complaint detected in an uncategorised tip goes to oversight only."""
+    tip.priority_key = queue.priority_key(score, tip.created_at)
+    if tip.category_code is None and routing.is_oversight_category(suggested_category) and tip.queue_state == "liaison":
+        _to_oversight_only(tip, "complaint detected by triage")
+        audit.record("system", "tip.to_oversight", tip.public_id, reason="triage suggested a complaint category")
+
+
+def record_view(tip: Tip, user: User, revealed: bool = False) -> None:
+    """Audit that an officer opened a tip (and whether personal data was revealed)."""
+    audit.record(user.username, "tip.reveal" if revealed else "tip.view", tip.public_id)
+    db.session.commit()
+
+
+def _set_status(tip: Tip, code: str) -> None:
+    """Move a tip to a status; closing statuses close it."""
+    tip.status_code = code
+    status = db.session.get(Status, code)
+    if status is not None and status.is_closed and tip.closed_at is None:
+        tip.closed_at = utcnow()
+        signals.tip_closed.send(tip)
+
+
+def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, note: str = "") -> bool:
+    """Record the liaison officer's verification; a verified tip gets a routing proposal. False if nothing changed."""
+    if outcome not in OUTCOME_STATUS:
+        raise ActionError("outcome")
+    if tip.verification == outcome:
+        return False
+    if outcome == "duplicate":
+        original = queue.get_for(user, duplicate_of or "")
+        if original is None or original.id == tip.id:
+            raise ActionError("duplicate_of")
+        tip.duplicate_of_id = original.id
+    tip.verification = outcome
+    _set_status(tip, OUTCOME_STATUS[outcome])
+    if outcome == "verified" and tip.queue_state == "liaison":
+        decision = routing.decide(tip.lat, tip.lon, tip.category_code, tip.place, tip.text)
+        tip.routing = {"proposal": decision.as_dict()}
+    audit.record(user.username, "tip.verify", tip.public_id, outcome=outcome, duplicate_of=duplicate_of, note=note)
+    db.session.commit()
+    return True
+
+
+def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reason: str = "") -> bool:
+    """Send a verified tip to the chosen agencies; overriding the proposal needs a reason."""
+    if tip.verification != "verified" or tip.queue_state != "liaison":
+        raise ActionError("not_routable")
+    known = set(db.session.scalars(select(Agency.code)))
+    supporting = sorted({a for a in supporting if a and a != lead})
+    if lead not in known or not set(supporting) <= known:
+        raise ActionError("agency")
+    if routing.agency_of_kind("oversight") in [lead, *supporting]:
+        raise ActionError("oversight_by_category")
+    proposal = (tip.routing or {}).get("proposal", {})
+    overridden = lead != proposal.get("lead") or supporting != sorted(proposal.get("supporting", []))
+    if overridden and not reason.strip():
+        raise ActionError("reason")
+    _assign(tip, lead, "lead", reason)
+    for agency in supporting:
+        _assign(tip, agency, "support", reason)
+    tip.queue_state = "routed"
+    tip.routing = {**(tip.routing or {}), "final": {"lead": lead, "supporting": supporting, "overridden": overridden}}
+    _set_status(tip, "forwarded" if db.session.get(Status, "forwarded") else tip.status_code)
+    audit.record(
+        user.username,
+        "tip.route",
+        tip.public_id,
+        lead=lead,
+        supporting=supporting,
+        overridden=overridden,
+        rule=proposal.get("rule"),
+        reason=reason,
+    )
+    db.session.commit()
+    return True
+
+
+def assign(tip: Tip, user: User, assignee: str | None) -> bool:
+    """Assign the tip to an officer of the user's agency (or nobody)."""
+    target = None
+    if assignee:
+        target = db.session.scalar(select(User).where(User.username == assignee, User.agency_code == user.agency_code))
+        if target is None:
+            raise ActionError("assignee")
+    if tip.assigned_user_id == (target.id if target else None):
+        return False
+    tip.assigned_user_id = target.id if target else None
+    audit.record(user.username, "tip.assign", tip.public_id, assignee=assignee)
+    db.session.commit()
+    return True
+
+
+def set_category(tip: Tip, user: User, category: str) -> bool:
+    """Confirm or change the category (kept as a training label); a complaint goes to oversight only."""
+    if db.session.get(Category, category) is None:
+        raise ActionError("category")
+    if tip.category_code == category and tip.category_confirmed:
+        return False
+    tip.category_code, tip.category_confirmed = category, True
+    if routing.is_oversight_category(category):
+        _to_oversight_only(tip, f"recategorised as complaint by {user.username}")
+    audit.record(user.username, "tip.category", tip.public_id, category=category)
+    db.session.commit()
+    return True
+
+
+def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -> Message:
+    """Answer the sender (a status reply text in their language, plus free text)."""
+    parts = []
+    if status_template:
+        status = db.session.get(Status, status_template)
+        if status is None:
+            raise ActionError("template")
+        parts.append(status.replies.get(tip.ui_language) or status.replies.get("en", ""))
+    if body.strip():
+        parts.append(body.strip())
+    if not parts:
+        raise ActionError("empty")
+    if tip.first_response_at is None:
+        tip.first_response_at = utcnow()
+    audit.record(user.username, "tip.reply", tip.public_id, template=status_template, length=len(body))
+    try:
+        return messaging.reply_to_sender(tip, "\n\n".join(parts), tip.ui_language, author_id=user.id)
+    except messaging.ConversationClosed as exc:
+        db.session.rollback()
+        raise ActionError("closed") from exc
+
+
+def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False) -> bool:
+    """Share the tip with another agency (or forward it to that agency's own system), with a reason."""
+    target = db.session.get(Agency, agency)
+    if target is None or agency == user.agency_code:
+        raise ActionError("agency")
+    if not reason.strip():
+        raise ActionError("reason")
+    if tip.queue_state == "oversight" and target.kind != "oversight":
+        raise ActionError("oversight_by_category")
+    already = any(a.agency_code == agency and a.active for a in tip.assignments)
+    if already and not forward:
+        return False
+    _assign(tip, agency, "shared", reason)
+    audit.record(user.username, "tip.forward" if forward else "tip.share", tip.public_id, agency=agency, reason=reason)
+    db.session.commit()
+    if forward and target.forward_url:
+        from tipline.services import forwarding
+
+        forwarding.enqueue(tip.id, agency)
+    return True
+
+
+def close(tip: Tip, user: User, note: str = "") -> bool:
+    """Close the tip."""
+    if tip.closed_at is not None:
+        return False
+    _set_status(tip, "closed")
+    audit.record(user.username, "tip.close", tip.public_id, note=note)
+    db.session.commit()
+    return True

@@ -1,0 +1,117 @@
+"""Officers' queues: who may see a tip, priority ordering, filters and keyset pagination, SLA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select
+
+from tipline.extensions import db
+from tipline.models import Assignment, Status, Tip, TriageRecord, User
+from tipline.models.types import utcnow
+
+PAGE_SIZE = 25
+AGE_WEIGHT_PER_HOUR = 1 / 48  # two days of waiting weigh as much as a full point of score
+
+
+def priority_score(actionability: float, credibility: float, urgency: float, spam: float) -> float:
+    """Score in about [-1, 1] from the triage figures; spam pushes an item to the bottom."""
+    score = 0.4 * actionability + 0.3 * credibility + 0.3 * urgency
+    return score - 1.0 if spam >= 0.9 else score
+
+
+def priority_key(score: float, created_at: datetime) -> float:
+    """Static sort key equal to score + w·age up to a constant, so the order ages without rewrites."""
+    return score - AGE_WEIGHT_PER_HOUR * created_at.timestamp() / 3600
+
+
+def visible_to(user: User):
+    """SQL condition: the tip is held (actively) by the user's agency."""
+    return exists().where(
+        and_(Assignment.tip_id == Tip.id, Assignment.agency_code == user.agency_code, Assignment.active)
+    )
+
+
+def get_for(user: User, public_id: str) -> Tip | None:
+    """A tip the user's agency holds, or None (the caller answers 404, never 403)."""
+    return db.session.scalar(select(Tip).where(Tip.public_id == public_id, visible_to(user)))
+
+
+@dataclass
+class Filters:
+    """Queue filters from the query string (all optional)."""
+
+    view: str = "intake"  # intake (liaison / oversight desk) | agency (routed here) | all
+    status: str | None = None
+    category: str | None = None
+    language: str | None = None
+    min_credibility: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_closed: bool = False
+
+
+def _filtered(query, f: Filters):
+    """Apply filters to a tip query."""
+    if f.view == "intake":
+        query = query.where(Tip.queue_state.in_(("liaison", "oversight")))
+    elif f.view == "agency":
+        query = query.where(Tip.queue_state == "routed")
+    if not f.include_closed:
+        query = query.where(Tip.closed_at.is_(None))
+    if f.status:
+        query = query.where(Tip.status_code == f.status)
+    if f.category:
+        query = query.where(Tip.category_code == f.category)
+    if f.language:
+        query = query.where(Tip.language == f.language)
+    if f.since:
+        query = query.where(Tip.created_at >= f.since)
+    if f.until:
+        query = query.where(Tip.created_at < f.until + timedelta(days=1))
+    if f.min_credibility is not None:
+        query = query.where(
+            exists().where(and_(TriageRecord.tip_id == Tip.id, TriageRecord.credibility >= f.min_credibility))
+        )
+    return query
+
+
+def page(user: User, f: Filters, after: tuple[float, int] | None = None, size: int = PAGE_SIZE) -> list[Tip]:
+    """One page of the user's queue, highest priority first; `after` is the last row's (key, id)."""
+    query = _filtered(select(Tip).where(visible_to(user)), f)
+    if after is not None:
+        key, tip_id = after
+        query = query.where(or_(Tip.priority_key < key, and_(Tip.priority_key == key, Tip.id < tip_id)))
+    return list(db.session.scalars(query.order_by(Tip.priority_key.desc(), Tip.id.desc()).limit(size)))
+
+
+def is_overdue(tip: Tip, now: datetime | None = None) -> bool:
+    """The tip waits beyond its SLA without a first response."""
+    return bool(
+        tip.sla_due_at
+        and tip.first_response_at is None
+        and tip.closed_at is None
+        and tip.sla_due_at < (now or utcnow())
+    )
+
+
+def sla_due(status_code: str, start: datetime) -> datetime | None:
+    """When a tip in this status must have had a response."""
+    hours = db.session.scalar(select(Status.sla_hours).where(Status.code == status_code))
+    return start + timedelta(hours=hours) if hours else None
+
+
+def overdue_by_agency(now: datetime | None = None) -> dict[str, list[Tip]]:
+    """Overdue tips grouped by the agencies holding them (for the supervisors' digest)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Assignment.agency_code, Tip)
+        .join(Tip, Tip.id == Assignment.tip_id)
+        .where(Assignment.active, Tip.first_response_at.is_(None), Tip.closed_at.is_(None), Tip.sla_due_at < now)
+        .order_by(Assignment.agency_code, Tip.sla_due_at)
+    ).all()
+    digest: dict[str, list[Tip]] = {}
+    for agency, tip in rows:
+        digest.setdefault(agency, []).append(tip)
+    return digest

@@ -1,0 +1,153 @@
+"""Officer accounts: creation, argon2id passwords, mandatory TOTP with recovery codes, lockout with back-off."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from argon2.exceptions import VerificationError
+from sqlalchemy import select
+
+from tipline.extensions import db
+from tipline.models import Agency, RecoveryCode, User
+from tipline.models.types import utcnow
+from tipline.models.users import ROLES
+from tipline.services import audit
+from tipline.services.receipts import hasher
+
+LOCK_AFTER = 5
+RECOVERY_CODES = 8
+_DUMMY_HASH = None
+
+
+class AccountError(ValueError):
+    """A user command or login that cannot proceed; args[0] is a reason key."""
+
+
+@dataclass
+class Credentials:
+    """What an administrator hands to a new officer once: password, TOTP secret, recovery codes."""
+
+    username: str
+    password: str
+    totp_secret: str
+    recovery_codes: list[str]
+
+    def provisioning_uri(self) -> str:
+        """otpauth:// URI for an authenticator app."""
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.username, issuer_name="Tipline")
+
+
+def _new_second_factor(user: User) -> tuple[str, list[str]]:
+    """Give a user a fresh TOTP secret and recovery codes; returns them in clear, once."""
+    secret = pyotp.random_base32()
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    user.totp_secret = secret
+    user.recovery_codes = [RecoveryCode(code_hash=hasher().hash(c)) for c in codes]
+    return secret, codes
+
+
+def add(username: str, role: str, agency: str, display_name: str = "", password: str | None = None) -> Credentials:
+    """Create an officer account with a password and a second factor."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if db.session.get(Agency, agency) is None:
+        raise AccountError(f"unknown agency '{agency}'")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError(f"user '{username}' already exists")
+    password = password or secrets.token_urlsafe(12)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hasher().hash(password),
+        role=role,
+        agency_code=agency,
+    )
+    secret, codes = _new_second_factor(user)
+    db.session.add(user)
+    audit.record("admin-cli", "user.add", username=username, role=role, agency=agency)
+    db.session.commit()
+    return Credentials(username, password, secret, codes)
+
+
+def _get(username: str) -> User:
+    """A user by name, or AccountError."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user '{username}'")
+    return user
+
+
+def disable(username: str) -> None:
+    """Disable an account and end its sessions."""
+    user = _get(username)
+    user.active = False
+    user.session_version += 1
+    audit.record("admin-cli", "user.disable", username=username)
+    db.session.commit()
+
+
+def reset_second_factor(username: str) -> Credentials:
+    """Issue a new TOTP secret and recovery codes (the old ones stop working) and end sessions."""
+    user = _get(username)
+    secret, codes = _new_second_factor(user)
+    user.session_version += 1
+    user.failed_logins, user.locked_until = 0, None
+    audit.record("admin-cli", "user.reset_2fa", username=username)
+    db.session.commit()
+    return Credentials(username, "(unchanged)", secret, codes)
+
+
+def _check_second_factor(user: User, code: str) -> bool:
+    """A current TOTP code, or an unused recovery code (used up on success)."""
+    code = (code or "").replace(" ", "")
+    if code.isdigit() and len(code) == 6:
+        return pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
+    for rc in user.recovery_codes:
+        if rc.used_at is None:
+            try:
+                hasher().verify(rc.code_hash, code.lower())
+            except VerificationError:
+                continue
+            rc.used_at = utcnow()
+            return True
+    return False
+
+
+def _password_ok(user: User | None, password: str) -> bool:
+    """Verify a password; spend the same time when the user does not exist."""
+    global _DUMMY_HASH
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hasher().hash("dummy-password")
+        stored = _DUMMY_HASH
+    else:
+        stored = user.password_hash
+    try:
+        return hasher().verify(stored, password) and user is not None
+    except VerificationError:
+        return False
+
+
+def authenticate(username: str, password: str, code: str) -> User:
+    """Check password and second factor; lock the account with growing back-off after repeated failures."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is not None and user.locked_until and user.locked_until > now:
+        audit.record(username, "login.locked")
+        db.session.commit()
+        raise AccountError("locked")
+    if not (_password_ok(user, password) and user.active and _check_second_factor(user, code)):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= LOCK_AFTER:
+                minutes = min(2 ** (user.failed_logins - LOCK_AFTER), 60)
+                user.locked_until = now + timedelta(minutes=minutes)
+            audit.record(username, "login.failed")
+            db.session.commit()
+        raise AccountError("invalid")
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(username, "login")
+    db.session.commit()
+    return user
