@@ -12,7 +12,6 @@ from tipline import ROOT, create_app
 from tipline.config import TestConfig
 from tipline.extensions import db, limiter
 
-
 DEPLOYMENT_TABLES = {"categories", "statuses", "agencies", "areas", "places", "mou_rules"}
 
 
