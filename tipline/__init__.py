@@ -73,9 +73,13 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Mount the blueprints."""
+    from tipline.blueprints.officer import bp as officer_bp
     from tipline.blueprints.public import bp as public_bp
+    from tipline.blueprints.sms import bp as sms_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(sms_bp)
+    app.register_blueprint(officer_bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -125,21 +125,31 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from tipline.services import deployment as service
 
     upgrade(revision="heads")
+    from tipline.demo import seed
+
     path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
     service.load(service.read(path))
+    accounts = seed.seed_users()
+    seed.seed_tips()
     base = f"http://{host}:{port}"
+    click.echo("Demo officers (demo only). Current code: python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
+    for username, role, password, secret in accounts:
+        click.echo(f"  {username:<20} {role:<11} password {password:<26} TOTP secret {secret}")
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"Deployment: {path}")
     click.echo(f"Resident site:  {base}/")
     click.echo(f"Send a tip:     {base}/tip")
     click.echo(f"Follow up:      {base}/follow-up")
+    click.echo(f"Officers:       {base}/officer/login")
     if not no_serve:
         current_app.run(host=host, port=port, use_reloader=False, debug=False)
 
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
-    for command in (translate, deployment, tips, demo):
+    from tipline.cli_casework import COMMANDS
+
+    for command in (translate, deployment, tips, demo, *COMMANDS):
         app.cli.add_command(command)
     try:
         from ml.cli import cli as ml_cli

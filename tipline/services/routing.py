@@ -22,7 +22,9 @@ class Decision:
     rule: str | None = None
     rule_description: str = ""
     areas: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)  # oversight, no_location, outside, near_boundary, jurisdiction_question
+    flags: list[str] = field(
+        default_factory=list
+    )  # oversight, no_location, outside, near_boundary, jurisdiction_question
     location_source: str = "none"  # coordinates | gazetteer | none
     candidates: list[str] = field(default_factory=list)  # agencies to choose from on a jurisdiction question
 

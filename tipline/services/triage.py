@@ -105,3 +105,30 @@ def triage_tip(tip_id: int) -> str:
     casework.after_triage(tip, score, result.category)
     db.session.commit()
     return tip.triage_state
+
+
+def mask(text: str, language: str) -> str:
+    """Text with phone numbers, e-mail addresses, plates and URLs masked (for any view but the tip itself)."""
+    try:
+        from ml.features import mask_personal_data
+    except ImportError:
+        return text
+    return mask_personal_data(text, language if language != "und" else "en")
+
+
+def similar(text: str, candidates: list[tuple[int, str]], threshold: float = 0.35) -> list[tuple[int, float]]:
+    """Candidates (id, text) whose text is similar to `text`, most similar first."""
+    if not candidates:
+        return []
+    try:
+        from ml.features import similarity_matrix
+    except ImportError:
+        return []
+    scores = similarity_matrix([text], [t for _, t in candidates])[0]
+    ranked = sorted(((cid, float(s)) for (cid, _), s in zip(candidates, scores, strict=True)), key=lambda p: -p[1])
+    return [(cid, s) for cid, s in ranked if s >= threshold]
+
+
+def reasons(record: TriageRecord | None) -> list[dict]:
+    """The stored factors with their English templates and parameters (translated by the page)."""
+    return list(record.factors) if record is not None else []

@@ -40,16 +40,23 @@ class Credentials:
         return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.username, issuer_name="Tipline")
 
 
-def _new_second_factor(user: User) -> tuple[str, list[str]]:
+def _new_second_factor(user: User, secret: str | None = None) -> tuple[str, list[str]]:
     """Give a user a fresh TOTP secret and recovery codes; returns them in clear, once."""
-    secret = pyotp.random_base32()
+    secret = secret or pyotp.random_base32()
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [RecoveryCode(code_hash=hasher().hash(c)) for c in codes]
     return secret, codes
 
 
-def add(username: str, role: str, agency: str, display_name: str = "", password: str | None = None) -> Credentials:
+def add(
+    username: str,
+    role: str,
+    agency: str,
+    display_name: str = "",
+    password: str | None = None,
+    totp_secret: str | None = None,
+) -> Credentials:
     """Create an officer account with a password and a second factor."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
@@ -65,7 +72,7 @@ def add(username: str, role: str, agency: str, display_name: str = "", password:
         role=role,
         agency_code=agency,
     )
-    secret, codes = _new_second_factor(user)
+    secret, codes = _new_second_factor(user, totp_secret)
     db.session.add(user)
     audit.record("admin-cli", "user.add", username=username, role=role, agency=agency)
     db.session.commit()

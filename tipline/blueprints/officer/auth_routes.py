@@ -1,0 +1,61 @@
+"""Officer login with a second factor, logout, and keeping typed work across an expired session."""
+
+from __future__ import annotations
+
+import json
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+
+from tipline.auth import staff_required
+from tipline.blueprints.officer import bp
+from tipline.blueprints.officer.forms import LoginForm
+from tipline.extensions import limiter
+from tipline.extensions import login as login_manager
+from tipline.services import users
+
+LOGIN_ERRORS = {
+    "invalid": _l("Wrong username, password or code."),
+    "locked": _l("Too many failed attempts: this account is locked for a while. Try again later."),
+}
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Ask for a login; a form posted after the session expired is kept and offered again after login."""
+    form = LoginForm(formdata=None)
+    if request.method == "POST" and request.path.startswith("/officer/"):
+        kept = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        form.resume_url.data, form.resume_fields.data = request.path, json.dumps(kept, ensure_ascii=False)
+        return render_template("officer/login.html", form=form, expired=True), 401
+    return redirect(url_for("officer.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    """Log in with username, password and an authenticator or recovery code."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(form.username.data, form.password.data, form.code.data)
+        except users.AccountError as exc:
+            form.code.errors = [LOGIN_ERRORS[exc.args[0]]]
+            return render_template("officer/login.html", form=form), 401
+        session.clear()  # a fresh session (and CSRF token) on every login
+        login_user(user)
+        if form.resume_url.data and form.resume_url.data.startswith("/officer/"):
+            fields = json.loads(form.resume_fields.data or "{}")
+            return render_template("officer/resume.html", url=form.resume_url.data, fields=fields)
+        return redirect(url_for("officer.queue"))
+    return render_template("officer/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@staff_required
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("officer.login"))

@@ -1,0 +1,105 @@
+"""Forms of the officers' pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class LoginForm(FlaskForm):
+    """Password and a second factor (authenticator code or recovery code)."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Authenticator code or recovery code"), validators=[DataRequired(), Length(max=20)])
+    resume_url = HiddenField()
+    resume_fields = HiddenField()
+
+
+class QueueFilterForm(FlaskForm):
+    """Queue filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    view = SelectField(_l("Queue"), choices=[], default="intake")
+    status = SelectField(_l("Status"), choices=[], default="")
+    category = SelectField(_l("Category"), choices=[], default="")
+    language = SelectField(_l("Language"), choices=[], default="")
+    min_credibility = FloatField(_l("Minimum credibility"), validators=[Optional(), NumberRange(0, 1)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+    include_closed = BooleanField(_l("Include closed"))
+
+
+class VerifyForm(FlaskForm):
+    """The liaison officer's verification."""
+
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            ("verified", _l("Verified")),
+            ("unfounded", _l("Unfounded")),
+            ("duplicate", _l("Duplicate")),
+            ("needs_info", _l("Needs more information")),
+        ],
+    )
+    duplicate_of = StringField(_l("Duplicate of (tip id)"), validators=[Optional(), Length(max=16)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RouteForm(FlaskForm):
+    """Confirm or override the proposed routing."""
+
+    lead = SelectField(_l("Lead agency"), choices=[], validators=[DataRequired()])
+    supporting = SelectMultipleField(_l("Supporting agencies"), choices=[])
+    reason = TextAreaField(_l("Reason (required when you change the proposal)"), validators=[Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    """Assign to an officer of the agency."""
+
+    assignee = SelectField(_l("Assign to"), choices=[])
+
+
+class CategoryForm(FlaskForm):
+    """Set the category (kept as a training label)."""
+
+    category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
+
+
+class ReplyForm(FlaskForm):
+    """Answer the sender: a status reply text in their language, plus free text."""
+
+    template = SelectField(_l("Standard reply"), choices=[])
+    body = TextAreaField(_l("Message to the sender"), validators=[Length(max=5000)])
+
+
+class ShareForm(FlaskForm):
+    """Share or forward to another agency, with a reason."""
+
+    agency = SelectField(_l("Agency"), choices=[], validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    forward = BooleanField(_l("Also send it to the agency's own system"))
+
+
+class CloseForm(FlaskForm):
+    """Close the tip."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RevealForm(FlaskForm):
+    """Reveal masked personal data (audited)."""

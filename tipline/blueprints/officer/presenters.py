@@ -1,0 +1,168 @@
+"""What the officers' pages show: form choices, queue pages, the tip detail context, maps and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, time, timedelta
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from tipline.blueprints.officer import forms
+from tipline.extensions import db
+from tipline.i18n import LANGUAGE_NAMES, current_language
+from tipline.models import ForwardAttempt, Tip, User
+from tipline.services import audit, catalog, maps, queue, triage, uploads
+
+VIEWS = [("intake", _l("Intake desk")), ("agency", _l("Routed to my agency")), ("all", _l("Everything I can see"))]
+
+
+def fill_filter_choices(form: forms.QueueFilterForm) -> None:
+    """Choices of the queue filters."""
+    lang = current_language()
+    anything = [("", _l("Any"))]
+    form.view.choices = VIEWS
+    form.status.choices = anything + catalog.status_choices(lang)
+    form.category.choices = anything + catalog.category_choices(lang)
+    form.language.choices = anything + list(LANGUAGE_NAMES.items()) + [("und", _l("Unknown"))]
+
+
+def parse_after(raw: str | None) -> tuple[float, int] | None:
+    """Decode the keyset cursor "<key>_<id>"; a bad cursor starts from the top."""
+    try:
+        key, tip_id = (raw or "").split("_")
+        return float(key), int(tip_id)
+    except ValueError:
+        return None
+
+
+def queue_page(user: User, form: forms.QueueFilterForm, after) -> tuple[list[Tip], str | None]:
+    """One page of the queue and the cursor of the next page."""
+    f = queue.Filters(
+        view=form.view.data or "intake",
+        status=form.status.data or None,
+        category=form.category.data or None,
+        language=form.language.data or None,
+        min_credibility=form.min_credibility.data,
+        since=datetime.combine(form.since.data, time(), UTC) if form.since.data else None,
+        until=datetime.combine(form.until.data, time(), UTC) if form.until.data else None,
+        include_closed=bool(form.include_closed.data),
+    )
+    tips = queue.page(user, f, after, size=queue.PAGE_SIZE + 1)
+    more = len(tips) > queue.PAGE_SIZE
+    tips = tips[: queue.PAGE_SIZE]
+    return tips, (f"{tips[-1].priority_key!r}_{tips[-1].id}" if more else None)
+
+
+def fill_action_choices(form, tip: Tip, user: User) -> None:
+    """Choices of an action form, for this tip and user."""
+    lang = current_language()
+    if isinstance(form, forms.RouteForm):
+        agencies = catalog.agency_choices(exclude_kinds=("oversight",))
+        form.lead.choices, form.supporting.choices = agencies, agencies
+    elif isinstance(form, forms.AssignForm):
+        form.assignee.choices = [("", _l("Nobody"))] + catalog.officers_of(user.agency_code)
+    elif isinstance(form, forms.CategoryForm):
+        form.category.choices = catalog.category_choices(lang)
+    elif isinstance(form, forms.ReplyForm):
+        form.template.choices = [("", _l("None"))] + catalog.status_choices(lang)
+    elif isinstance(form, forms.ShareForm):
+        form.agency.choices = [c for c in catalog.agency_choices() if c[0] != user.agency_code]
+
+
+def _action_forms(tip: Tip, user: User, failed) -> dict:
+    """Every action form, prefilled (the one that failed keeps what the officer typed)."""
+    proposal = (tip.routing or {}).get("proposal") or {}
+    built = {
+        "verify_form": forms.VerifyForm(formdata=None),
+        "route_form": forms.RouteForm(formdata=None, lead=proposal.get("lead"), supporting=proposal.get("supporting")),
+        "assign_form": forms.AssignForm(
+            formdata=None, assignee=tip.assigned_user.username if tip.assigned_user else ""
+        ),
+        "category_form": forms.CategoryForm(formdata=None, category=tip.category_code),
+        "reply_form": forms.ReplyForm(formdata=None),
+        "share_form": forms.ShareForm(formdata=None),
+        "close_form": forms.CloseForm(formdata=None),
+        "reveal_form": forms.RevealForm(formdata=None),
+    }
+    for name, form in built.items():
+        if failed is not None and type(failed) is type(form):
+            built[name] = form = failed
+        fill_action_choices(form, tip, user)
+    return built
+
+
+def _reasons(tip: Tip) -> list[dict]:
+    """Triage factors with their reason sentence in the officer's language."""
+    out = []
+    for factor in triage.reasons(tip.triage):
+        try:
+            sentence = gettext(factor["template"]) % factor.get("params", {})
+        except (KeyError, TypeError, ValueError):
+            sentence = factor.get("template", "")
+        out.append({"name": factor["name"], "contribution": factor.get("contribution", 0.0), "text": sentence})
+    return out
+
+
+def _similar(tip: Tip, user: User) -> list[tuple[Tip, float]]:
+    """Recent tips the officer's agency holds that resemble this one (corroboration or duplicates)."""
+    since = tip.created_at - timedelta(days=30)
+    rows = db.session.scalars(
+        select(Tip)
+        .where(queue.visible_to(user), Tip.id != tip.id, Tip.created_at >= since)
+        .order_by(Tip.id.desc())
+        .limit(200)
+    ).all()
+    by_id = {t.id: t for t in rows}
+    return [(by_id[i], s) for i, s in triage.similar(tip.text, [(t.id, t.text) for t in rows])[:5]]
+
+
+def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) -> dict:
+    """Everything the tip page shows."""
+    attempts = db.session.scalars(
+        select(ForwardAttempt).where(ForwardAttempt.tip_id == tip.id).order_by(ForwardAttempt.id)
+    )
+    return {
+        "tip": tip,
+        "text": tip.text if revealed else triage.mask(tip.text, tip.language),
+        "place": tip.place if revealed else (triage.mask(tip.place, tip.language) if tip.place else None),
+        "revealed": revealed,
+        "reasons": _reasons(tip),
+        "similar": _similar(tip, user),
+        "overdue": queue.is_overdue(tip),
+        "attempts": list(attempts),
+        "history": audit.entries(tip.public_id, limit=50),
+        **_action_forms(tip, user, failed),
+    }
+
+
+def map_svg(tip: Tip) -> str:
+    """The jurisdictions with the tip's point."""
+    point = (tip.lat, tip.lon) if tip.lat is not None else None
+    return maps.area_map(catalog.areas(), point=point, title=gettext("Jurisdictions and the tip's location"))
+
+
+def attachment(tip: Tip, attachment_id: int, user: User) -> tuple[bytes, str] | None:
+    """Decrypted content of one of the tip's attachments (audited)."""
+    found = next((a for a in tip.attachments if a.id == attachment_id), None)
+    if found is None:
+        return None
+    audit.record(user.username, "attachment.view", tip.public_id, attachment=attachment_id)
+    db.session.commit()
+    return uploads.load(found.storage_key), found.content_type
+
+
+def csv_lines(rows):
+    """Stream dict rows as CSV lines."""
+    buffer = io.StringIO()
+    writer = None
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(buffer, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -1,0 +1,210 @@
+"""Queues, tip detail and the actions officers take; every view checks role and agency."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tipline.auth import roles_required, staff_required
+from tipline.blueprints.officer import bp, forms
+from tipline.blueprints.officer import presenters as officer_views
+from tipline.services import audit, casework, forwarding, queue
+
+ACTION_ERRORS = {
+    "outcome": _l("Choose an outcome."),
+    "duplicate_of": _l("Give the id of the original tip (one your agency can see)."),
+    "not_routable": _l("Only a verified tip waiting at the liaison desk can be routed."),
+    "agency": _l("Choose a valid agency."),
+    "oversight_by_category": _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere."),
+    "reason": _l("Give a reason."),
+    "assignee": _l("Choose an officer of your agency."),
+    "category": _l("Choose a category."),
+    "template": _l("Choose a standard reply."),
+    "empty": _l("Write a message or choose a standard reply."),
+    "closed": _l("This tip is closed: the sender can no longer receive replies."),
+}
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """Start at the queue."""
+    return redirect(url_for("officer.queue"))
+
+
+@bp.get("/queue", endpoint="queue")
+@staff_required
+def queue_page():
+    """The agency's queue, highest priority first, with filters and keyset pagination."""
+    form = forms.QueueFilterForm(request.args)
+    officer_views.fill_filter_choices(form)
+    if not form.validate():
+        return render_template("officer/queue.html", form=form, tips=[], next_url=None, overdue=queue.is_overdue), 400
+    after = officer_views.parse_after(request.args.get("after"))
+    tips, next_after = officer_views.queue_page(current_user, form, after)
+    next_url = url_for("officer.queue", **{**request.args.to_dict(), "after": next_after}) if next_after else None
+    return render_template("officer/queue.html", form=form, tips=tips, next_url=next_url, overdue=queue.is_overdue)
+
+
+def _tip_or_404(public_id: str):
+    """A tip the officer's agency holds; anything else is 404, never 403."""
+    tip = queue.get_for(current_user, public_id)
+    if tip is None:
+        abort(404)
+    return tip
+
+
+@bp.get("/tips/<public_id>")
+@staff_required
+def tip_detail(public_id: str):
+    """The tip with personal data masked, triage reasons, similar tips, map, attachments and conversation."""
+    tip = _tip_or_404(public_id)
+    casework.record_view(tip, current_user)
+    return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, revealed=False))
+
+
+@bp.post("/tips/<public_id>/reveal")
+@staff_required
+def reveal(public_id: str):
+    """Show the unmasked text (audited)."""
+    tip = _tip_or_404(public_id)
+    if not forms.RevealForm().validate_on_submit():
+        abort(400)
+    casework.record_view(tip, current_user, revealed=True)
+    return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, revealed=True))
+
+
+def _act(public_id: str, form_cls, action):
+    """Run one action from a posted form, then go back to the tip (idempotent repeats change nothing)."""
+    tip = _tip_or_404(public_id)
+    form = form_cls()
+    officer_views.fill_action_choices(form, tip, current_user)
+    if not form.validate_on_submit():
+        flash(_l("The form was incomplete or expired; nothing was changed."), "error")
+        return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, failed=form)), 400
+    try:
+        changed = action(tip, form)
+    except casework.ActionError as exc:
+        flash(ACTION_ERRORS[exc.args[0]], "error")
+        return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, failed=form)), 400
+    flash(_l("Done.") if changed is not False else _l("Already done: nothing changed."), "success")
+    if queue.get_for(current_user, public_id) is None:  # e.g. moved to the oversight body
+        return redirect(url_for("officer.queue"))
+    return redirect(url_for("officer.tip_detail", public_id=public_id))
+
+
+@bp.post("/tips/<public_id>/verify")
+@staff_required
+def verify(public_id: str):
+    """Verified / unfounded / duplicate / needs more information."""
+    return _act(
+        public_id,
+        forms.VerifyForm,
+        lambda tip, f: casework.verify(tip, current_user, f.outcome.data, f.duplicate_of.data, f.note.data or ""),
+    )
+
+
+@bp.post("/tips/<public_id>/route")
+@staff_required
+def route(public_id: str):
+    """Confirm or override the routing proposal."""
+    return _act(
+        public_id,
+        forms.RouteForm,
+        lambda tip, f: casework.confirm_routing(
+            tip, current_user, f.lead.data, f.supporting.data or [], f.reason.data or ""
+        ),
+    )
+
+
+@bp.post("/tips/<public_id>/assign")
+@staff_required
+def assign(public_id: str):
+    """Assign to an officer of the agency."""
+    return _act(public_id, forms.AssignForm, lambda tip, f: casework.assign(tip, current_user, f.assignee.data))
+
+
+@bp.post("/tips/<public_id>/category")
+@staff_required
+def category(public_id: str):
+    """Set the category (a training label)."""
+    return _act(public_id, forms.CategoryForm, lambda tip, f: casework.set_category(tip, current_user, f.category.data))
+
+
+@bp.post("/tips/<public_id>/reply")
+@staff_required
+def reply(public_id: str):
+    """Answer the sender anonymously."""
+    return _act(
+        public_id,
+        forms.ReplyForm,
+        lambda tip, f: casework.reply(tip, current_user, f.body.data or "", f.template.data or None),
+    )
+
+
+@bp.post("/tips/<public_id>/share")
+@staff_required
+def share(public_id: str):
+    """Share with, or forward to, another agency."""
+    return _act(
+        public_id,
+        forms.ShareForm,
+        lambda tip, f: casework.share(tip, current_user, f.agency.data, f.reason.data, forward=f.forward.data),
+    )
+
+
+@bp.post("/tips/<public_id>/close")
+@staff_required
+def close(public_id: str):
+    """Close the tip."""
+    return _act(public_id, forms.CloseForm, lambda tip, f: casework.close(tip, current_user, f.note.data or ""))
+
+
+@bp.get("/tips/<public_id>/map.svg")
+@staff_required
+def tip_map(public_id: str):
+    """Static map of the areas and the tip's point, drawn from the GeoJSON (no tile server)."""
+    tip = _tip_or_404(public_id)
+    return Response(officer_views.map_svg(tip), mimetype="image/svg+xml")
+
+
+@bp.get("/tips/<public_id>/attachments/<int:attachment_id>")
+@staff_required
+def attachment(public_id: str, attachment_id: int):
+    """A decrypted attachment of a visible tip (audited)."""
+    tip = _tip_or_404(public_id)
+    found = officer_views.attachment(tip, attachment_id, current_user)
+    if found is None:
+        abort(404)
+    content, ctype = found
+    return Response(content, mimetype=ctype, headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
+
+
+@bp.get("/audit")
+@roles_required("oversight", "admin")
+def audit_log():
+    """The audit log, newest first, with the chain's verification."""
+    tip = request.args.get("tip") or None
+    return render_template("officer/audit.html", entries=audit.entries(tip), check=audit.verify(), tip=tip)
+
+
+@bp.get("/audit.csv")
+@roles_required("oversight", "admin")
+def audit_export():
+    """The whole audit log as CSV (for independent verification)."""
+    audit.record(current_user.username, "audit.export")
+    from tipline.extensions import db
+
+    db.session.commit()
+    return Response(
+        officer_views.csv_lines(audit.export_rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit_log.csv"},
+    )
+
+
+@bp.get("/forwarding-schema.json")
+def forwarding_schema():
+    """The published JSON Schema of forwarded tips (for agencies' systems)."""
+    return jsonify(forwarding.SCHEMA)

@@ -1,0 +1,122 @@
+"""Casework commands: `tipline users …`, `tipline route`, `tipline audit verify`, `tipline sla remind`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+
+def _print_credentials(creds) -> None:
+    """Show the one-time credentials of a user."""
+    click.echo(f"username:       {creds.username}")
+    click.echo(f"password:       {creds.password}")
+    click.echo(f"TOTP secret:    {creds.totp_secret}")
+    click.echo(f"TOTP URI:       {creds.provisioning_uri()}")
+    click.echo("recovery codes: " + " ".join(creds.recovery_codes))
+
+
+@click.group()
+def users() -> None:
+    """Officer and administrator accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["officer", "supervisor", "oversight", "admin"]))
+@click.option("--agency", required=True, help="Agency code from the deployment file.")
+@click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+@with_appcontext
+def users_add(username: str, role: str, agency: str, display_name: str) -> None:
+    """Create an account; prints its password, TOTP secret and recovery codes once."""
+    from tipline.services import users as service
+
+    try:
+        _print_credentials(service.add(username, role, agency, display_name))
+    except service.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@users.command("disable")
+@click.argument("username")
+@with_appcontext
+def users_disable(username: str) -> None:
+    """Disable an account and end its sessions."""
+    from tipline.services import users as service
+
+    try:
+        service.disable(username)
+    except service.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"disabled {username}")
+
+
+@users.command("reset-2fa")
+@click.argument("username")
+@with_appcontext
+def users_reset_2fa(username: str) -> None:
+    """Issue a new TOTP secret and recovery codes."""
+    from tipline.services import users as service
+
+    try:
+        _print_credentials(service.reset_second_factor(username))
+    except service.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("route")
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--place", default=None, help="A place name to look up in the gazetteer.")
+@click.option("--category", default=None)
+@with_appcontext
+def route(lat: float | None, lon: float | None, place: str | None, category: str | None) -> None:
+    """Print the routing decision and the rule that made it, as JSON."""
+    from tipline.services import routing
+
+    if (lat is None) != (lon is None):
+        raise click.UsageError("give both --lat and --lon, or neither")
+    click.echo(json.dumps(routing.decide(lat, lon, category, place_text=place).as_dict(), ensure_ascii=False))
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Print `ok N`, or name the first broken entry and exit 1."""
+    from tipline.services import audit as service
+
+    result = service.verify()
+    if result.ok:
+        click.echo(f"ok {result.count}")
+        return
+    click.echo(f"broken at entry {result.broken_id}: {result.reason} ({result.count} entries verified before it)")
+    raise SystemExit(1)
+
+
+@click.group()
+def sla() -> None:
+    """Service-level reminders."""
+
+
+@sla.command("remind")
+@with_appcontext
+def sla_remind() -> None:
+    """Print the overdue digest per agency for supervisors (and record it in the audit log)."""
+    from tipline.services import sla as service
+
+    digest = service.remind()
+    if not digest:
+        click.echo("nothing overdue")
+    for agency, lines in digest.items():
+        click.echo(f"{agency}: {len(lines)} overdue")
+        for line in lines:
+            click.echo(f"  {line}")
+
+
+COMMANDS = (users, route, audit, sla)

@@ -1,0 +1,66 @@
+"""Static SVG maps drawn from the jurisdictions' GeoJSON: no tile server, no request to another host."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from shapely.geometry import shape
+
+PALETTE = ("#cfe3f5", "#f7e1b5", "#d9ecd0", "#ead5ef", "#f5d0d0", "#e0e0e0")
+
+
+def _project(bounds: tuple[float, float, float, float], width: int, height: int):
+    """Equirectangular projection of lon/lat into the SVG box (north up)."""
+    minx, miny, maxx, maxy = bounds
+    sx = width / max(maxx - minx, 1e-9)
+    sy = height / max(maxy - miny, 1e-9)
+    scale = min(sx, sy)
+    return lambda lon, lat: ((lon - minx) * scale, (maxy - lat) * scale)
+
+
+def _path(geom, proj) -> str:
+    """SVG path data of a (multi)polygon."""
+    polys = getattr(geom, "geoms", [geom])
+    parts = []
+    for poly in polys:
+        for ring in [poly.exterior, *poly.interiors]:
+            pts = [proj(x, y) for x, y in ring.coords]
+            parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + " Z")
+    return " ".join(parts)
+
+
+def area_map(
+    areas: list[tuple[str, str, dict]],
+    point: tuple[float, float] | None = None,
+    title: str = "",
+    labels: dict[str, str] | None = None,
+    width: int = 480,
+    height: int = 320,
+) -> str:
+    """An SVG map of (code, name, geometry) areas, optionally a point (lat, lon) and a label per area."""
+    shapes = [(code, name, shape(geom)) for code, name, geom in areas]
+    if not shapes:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img"></svg>'
+    xs = [b for _, _, g in shapes for b in (g.bounds[0], g.bounds[2])]
+    ys = [b for _, _, g in shapes for b in (g.bounds[1], g.bounds[3])]
+    proj = _project((min(xs), min(ys), max(xs), max(ys)), width, height)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (code, name, geom) in enumerate(sorted(shapes, key=lambda s: -s[2].area)):
+        label = (labels or {}).get(code, "")
+        out.append(
+            f'<path d="{_path(geom, proj)}" fill="{PALETTE[i % len(PALETTE)]}" fill-opacity="0.75" '
+            f'stroke="#333" stroke-width="1"><title>{escape(name)} {escape(label)}</title></path>'
+        )
+        cx, cy = proj(geom.representative_point().x, geom.representative_point().y)
+        out.append(
+            f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" text-anchor="middle">{escape(name)}'
+            f"{' · ' + escape(label) if label else ''}</text>"
+        )
+    if point is not None:
+        px, py = proj(point[1], point[0])
+        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="6" fill="#a4001d" stroke="#fff" stroke-width="2"/>')
+    out.append("</svg>")
+    return "".join(out)
