@@ -1,0 +1,141 @@
+"""Disclosure control for public figures: small counts withheld, with complementary suppression.
+
+Pure functions, no Flask, no database. A publication is a set of named counts and a list of equations
+"total = sum(parts)" that readers know hold (row and column totals, the same total in several tables).
+A count from 1 to k-1 is shown as "<k" (primary suppression). Then, as long as a reader could still work
+out a withheld count exactly from the published ones — by linear algebra on the equations, using that a
+"<k" cell lies between 0 and k-1 and an "x" cell is at least k — the smallest published count next to it is
+withheld too (complementary suppression: shown "x", or "<k" when it is a zero, which keeps the mark honest). The attack used to decide is `bounds`, the same a test uses to try to break it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+from scipy.optimize import linprog
+
+PUBLISHED, PRIMARY, SECONDARY = "published", "primary", "secondary"
+SECONDARY_MARK = "x"
+
+Equation = tuple[Hashable, Sequence[Hashable]]
+
+
+def primary_mark(k: int) -> str:
+    """How a count from 1 to k-1 is shown."""
+    return f"<{k}"
+
+
+def shown(value: int, state: str, k: int) -> str:
+    """The public form of a count in a given state."""
+    if state == PRIMARY or (state == SECONDARY and value < k):
+        return primary_mark(k)
+    if state == SECONDARY:
+        return SECONDARY_MARK
+    return str(value)
+
+
+def _attacker_bounds(state: str, k: int) -> tuple[float, float | None]:
+    """What a reader knows about a withheld count from its mark alone."""
+    return (0, k - 1) if state == PRIMARY else (k, None)
+
+
+def bounds(
+    published: Mapping[Hashable, int | None],
+    states: Mapping[Hashable, str],
+    equations: Sequence[Equation],
+    k: int,
+) -> dict[Hashable, tuple[float, float]]:
+    """The tightest range a reader can infer for each withheld count (linear programming on the equations)."""
+    hidden = sorted((v for v, s in states.items() if s != PUBLISHED), key=repr)
+    index = {v: i for i, v in enumerate(hidden)}
+    rows, rhs = [], []
+    for total, parts in equations:
+        row, known = np.zeros(len(hidden)), 0.0
+        for var, coef in [(total, -1.0), *[(p, 1.0) for p in parts]]:
+            if var in index:
+                row[index[var]] += coef
+            else:
+                known += coef * published[var]
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    limits = [_attacker_bounds(states[v], k) for v in hidden]
+    result = {}
+    for var in hidden:
+        result[var] = _range(index[var], rows, rhs, limits)
+    return result
+
+
+def _range(i: int, rows: list, rhs: list, limits: list) -> tuple[float, float]:
+    """Minimum and maximum of variable i under the equations and the bounds."""
+    low, high = limits[i][0], math.inf if limits[i][1] is None else limits[i][1]
+    if not rows:
+        return low, high
+    a_eq, b_eq = np.array(rows), np.array(rhs)
+    objective = np.zeros(len(limits))
+    found = []
+    for sign in (1.0, -1.0):
+        objective[i] = sign
+        res = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=limits, method="highs")
+        if res.status == 3:  # unbounded
+            found.append(math.inf if sign < 0 else low)
+        elif res.status != 0:  # infeasible: inconsistent input; nothing to learn
+            return low, high
+        else:
+            found.append(sign * res.fun)
+    return found[0], found[1]
+
+
+def _exposed(found: dict[Hashable, tuple[float, float]]) -> list[Hashable]:
+    """Withheld counts whose range holds a single whole number."""
+    return [v for v, (lo, hi) in found.items() if hi != math.inf and math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) < 1]
+
+
+def _complement(
+    var: Hashable, values: Mapping[Hashable, int], states: dict, equations: Sequence[Equation]
+) -> Hashable | None:
+    """The published count to withhold next to an exposed one: smallest positive part first, totals last."""
+    totals = {t for t, _ in equations}
+    near = [eq for eq in equations if var == eq[0] or var in eq[1]]
+    for pool in (near, [eq for eq in equations if any(states[x] != PUBLISHED for x in (eq[0], *eq[1]))]):
+        candidates = {x for total, parts in pool for x in (total, *parts) if states[x] == PUBLISHED}
+        if candidates:
+            return min(candidates, key=lambda x: (x in totals, values[x] == 0, values[x], repr(x)))
+    return None
+
+
+def protect(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:
+    """The state of every count (published, primary or secondary) so that no withheld count can be recovered."""
+    states = {v: PRIMARY if 0 < n < k else PUBLISHED for v, n in values.items()}
+    while True:
+        published = {v: n for v, n in values.items() if states[v] == PUBLISHED}
+        seen = {v: PRIMARY if s == SECONDARY and values[v] < k else s for v, s in states.items()}
+        exposed = _exposed(bounds(published, seen, equations, k))
+        if not exposed:
+            return states
+        extra = {_complement(v, values, states, equations) for v in exposed} - {None}
+        if not extra:
+            return states
+        states[min(extra, key=lambda x: (values[x], repr(x)))] = SECONDARY
+
+
+def protect_shown(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:
+    """The public form of every count after protection."""
+    states = protect(values, equations, k)
+    return {v: shown(values[v], states[v], k) for v in values}
+
+
+def parse_shown(text: str, k: int) -> tuple[int | None, str]:
+    """A reader's view of a published count: its value (None if withheld) and its state."""
+    if text == primary_mark(k):
+        return None, PRIMARY
+    if text == SECONDARY_MARK:
+        return None, SECONDARY
+    return int(text), PUBLISHED
+
+
+def statistic_allowed(n: int, k: int) -> bool:
+    """A median or an average is published only when based on at least k items."""
+    return n >= k
