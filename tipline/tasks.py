@@ -72,3 +72,39 @@ def forward_tip(self, tip_id: int, agency: str) -> None:
     except forwarding.ForwardFailed as exc:
         delay = current_app.config["FORWARD_RETRY_BASE_SECONDS"] * 2**self.request.retries
         raise self.retry(exc=exc, countdown=delay) from exc
+
+
+def _gateway_error():
+    """The SMS gateway's failure type, the one its tasks retry on (base.py imports nothing from the app)."""
+    from tipline.channels.sms.base import GatewayError
+
+    return GatewayError
+
+
+@celery.task(
+    name="tipline.send_sms",
+    autoretry_for=(_gateway_error(),),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_sms(outbound_id: int) -> str:
+    """Send one outbound SMS through the gateway, retried with backoff; suppressed after STOP."""
+    from tipline.services import sms_delivery
+
+    return sms_delivery.send_outbound(outbound_id)
+
+
+@celery.task(
+    name="tipline.fetch_sms_media",
+    autoretry_for=(_gateway_error(),),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def fetch_sms_media(tip_id: int, contact_id: int, urls: list[str], language: str) -> int:
+    """Download an MMS's attachments with the gateway's credentials and attach them to the tip."""
+    from tipline.services import sms_delivery
+
+    return sms_delivery.attach_media(tip_id, contact_id, urls, language)

@@ -17,4 +17,8 @@ def reply_to_sender(tip: Tip, body: str, language: str, author_id: int | None = 
     message = Message(tip=tip, author_role="officer", author_id=author_id, language=language, body=body)
     db.session.add(message)
     db.session.commit()
+    if tip.channel == "sms":
+        from tipline.services import sms_delivery
+
+        sms_delivery.queue_officer_reply(tip, body)  # suppressed after STOP or once the number is erased
     return message

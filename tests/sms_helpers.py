@@ -1,0 +1,128 @@
+"""Helpers that act as the SMS gateway would: signed webhook posts, and a local stand-in for its REST API."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from twilio.request_validator import RequestValidator
+
+NUMBER = "+15205550123"
+OTHER_NUMBER = "+15205550199"
+MESSAGE_RE = re.compile(r"<Message>(.*?)</Message>", re.DOTALL)
+
+
+def new_sid() -> str:
+    """A fresh Twilio-style message id."""
+    return "SM" + secrets.token_hex(16)
+
+
+def sign(app, path: str, params: dict, url: str | None = None) -> str:
+    """X-Twilio-Signature for params posted to the public URL (or another URL), by the library's own signing."""
+    url = url or app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
+
+
+def sms_params(body: str = "", sender: str = NUMBER, sid: str | None = None, **extra) -> dict:
+    """The form fields a gateway posts for one inbound text."""
+    params = {
+        "MessageSid": sid or new_sid(),
+        "AccountSid": "AC00000000000000000000000000000000",
+        "From": sender,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    return params | extra
+
+
+def post_sms(client, app, body: str = "", **kwargs):
+    """Post a correctly signed inbound text to the webhook."""
+    params = sms_params(body, **kwargs)
+    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio", params)}
+    return client.post("/sms/twilio", data=params, headers=headers)
+
+
+def reply_text(response) -> str | None:
+    """The text of the TwiML answer, or None when it answers nothing."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/xml"
+    match = MESSAGE_RE.search(response.get_data(as_text=True))
+    return html.unescape(match.group(1)) if match else None
+
+
+def post_status(client, app, provider_sid: str, status: str, signed: bool = True):
+    """Post a delivery status callback as the gateway would."""
+    params = {"MessageSid": provider_sid, "MessageStatus": status, "AccountSid": "AC00000000000000000000000000000000"}
+    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio/status", params)} if signed else {}
+    return client.post("/sms/twilio/status", data=params, headers=headers)
+
+
+@dataclass
+class FakeGateway:
+    """What the local gateway server saw and will answer."""
+
+    url: str = ""
+    sent: list[dict] = field(default_factory=list)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    media_auth: list[str] = field(default_factory=list)
+    fail_sends: int = 0
+
+
+def _handler(state: FakeGateway):
+    """A request handler bound to state."""
+
+    class Handler(BaseHTTPRequestHandler):
+        """Serves /media/<name> and the Messages endpoint."""
+
+        def log_message(self, *args) -> None:
+            """Quiet."""
+
+        def _reply(self, code: int, body: bytes, ctype: str = "application/json") -> None:
+            """Write a response."""
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            """Media download with basic auth."""
+            state.media_auth.append(self.headers.get("Authorization", ""))
+            data, ctype = state.media.get(self.path.rsplit("/", 1)[-1], (b"", ""))
+            self._reply(200 if ctype else 404, data, ctype or "text/plain")
+
+        def do_POST(self) -> None:
+            """Create a message, failing the first fail_sends times."""
+            length = int(self.headers.get("Content-Length", 0))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if state.fail_sends > 0:
+                state.fail_sends -= 1
+                self._reply(500, b'{"code": 20500, "message": "Internal error", "status": 500}')
+                return
+            sid = "SM" + secrets.token_hex(16)
+            state.sent.append(form | {"sid": sid, "auth": self.headers.get("Authorization", "")})
+            self._reply(201, json.dumps({"sid": sid, "status": "queued", "to": form.get("To")}).encode())
+
+    return Handler
+
+
+def start_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
+    """Start the stand-in gateway on 127.0.0.1 in a thread."""
+    state = FakeGateway()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return state, server
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The Authorization header value for basic auth."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

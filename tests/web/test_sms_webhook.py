@@ -1,0 +1,174 @@
+"""The SMS webhook: signed Twilio-compatible requests, receipts, exactly-once replies, keywords in five languages.
+
+Bad input thrown at it here: a missing or wrong signature, a signature made for another URL, an empty body, a
+1,600-character concatenated text, unknown extra fields, a missing MessageSid or From, a flood from one number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.helpers import STATUS_RE, follow_up
+from tests.sms_helpers import NUMBER, OTHER_NUMBER, new_sid, post_sms, reply_text, sign, sms_params
+from tipline.extensions import db
+from tipline.models import Message, SmsInbound, SmsOutbound, Tip
+from tipline.services import sms_texts
+
+TIP = "A white van without plates waits at the old bridge every night around 2 am."
+RECEIPT_IN_REPLY = r"(\d{4} \d{4} \d{4} \d{4})"
+
+
+def _count(app, model) -> int:
+    """Rows of a model."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _expected(app, key: str, lang: str) -> str:
+    """An automatic text as the sender should read it."""
+    with app.test_request_context():
+        return sms_texts.render(key, lang)
+
+
+def test_first_text_creates_a_tip_whose_receipt_opens_it_on_the_web(app, client):
+    reply = reply_text(post_sms(client, app, TIP))
+    code = re.search(RECEIPT_IN_REPLY, reply).group(1)
+    assert "/follow-up" in reply
+    page = follow_up(client, code).get_data(as_text=True)
+    assert TIP in page
+    assert STATUS_RE.search(page).group(1) == "Received"
+    with app.app_context():
+        assert db.session.scalar(select(Tip.channel)) == "sms"
+
+
+@pytest.mark.parametrize("signature", [None, "bm90LWEtc2lnbmF0dXJl"], ids=["missing", "wrong"])
+def test_missing_or_wrong_signature_is_refused_and_logged_without_the_number(app, client, caplog, signature):
+    headers = {"X-Twilio-Signature": signature} if signature else {}
+    with caplog.at_level(logging.INFO):
+        response = client.post("/sms/twilio", data=sms_params(TIP), headers=headers)
+    assert response.status_code == 403
+    assert "signature" in caplog.text
+    assert NUMBER not in caplog.text and NUMBER[1:] not in caplog.text and TIP not in caplog.text
+    assert _count(app, Tip) == 0
+
+
+def test_signature_made_for_another_url_is_refused(app, client):
+    params = sms_params(TIP)
+    headers = {"X-Twilio-Signature": sign(app, "", params, url="https://elsewhere.example/sms/twilio")}
+    assert client.post("/sms/twilio", data=params, headers=headers).status_code == 403
+    assert _count(app, Tip) == 0
+
+
+def test_signature_of_other_fields_is_refused(app, client):
+    params = sms_params(TIP)
+    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio", params)}
+    tampered = params | {"Body": "Something else entirely, typed by an attacker."}
+    assert client.post("/sms/twilio", data=tampered, headers=headers).status_code == 403
+
+
+def test_empty_text_answers_help_without_creating_a_tip(app, client):
+    assert reply_text(post_sms(client, app, "   ")) == _expected(app, "help", "en")
+    assert _count(app, Tip) == 0
+
+
+def test_concatenated_1600_character_text_is_accepted_whole(app, client):
+    long_text = ("Boxes are unloaded behind the feed store on Ruiz street at night. " * 30)[:1600]
+    assert len(long_text) == 1600
+    post_sms(client, app, long_text)
+    with app.app_context():
+        assert db.session.scalar(select(Tip)).text == long_text
+
+
+def test_unknown_extra_fields_are_ignored(app, client):
+    response = post_sms(client, app, TIP, SmsStatus="received", FromCity="NOGALES", ApiVersion="2010-04-01", X="1")
+    assert "Receipt" in reply_text(response)
+    assert _count(app, Tip) == 1
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "From"])
+def test_missing_message_id_or_sender_is_a_bad_request(app, client, missing):
+    params = sms_params(TIP)
+    del params[missing]
+    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    assert response.status_code == 400
+    assert _count(app, Tip) == 0
+
+
+def test_retried_message_id_replays_the_same_reply_and_creates_nothing_more(app, client):
+    sid = new_sid()
+    first = reply_text(post_sms(client, app, TIP, sid=sid))
+    counts = [_count(app, model) for model in (Tip, SmsInbound, Message, SmsOutbound)]
+    again = reply_text(post_sms(client, app, TIP, sid=sid))
+    assert again == first and "Receipt" in first
+    assert [_count(app, model) for model in (Tip, SmsInbound, Message, SmsOutbound)] == counts
+    assert counts[:2] == [1, 1] and counts[3] == 0
+
+
+def test_flood_from_one_number_gets_one_polite_answer_then_silence(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "3 per hour")
+    replies = [reply_text(post_sms(client, app, f"{TIP} ({i})")) for i in range(6)]
+    assert all(replies[:3])
+    assert replies[3] == _expected(app, "throttled", "en")
+    assert replies[4:] == [None, None]
+    assert _count(app, Tip) == 1  # later texts joined the first tip; the flood stored nothing
+    assert reply_text(post_sms(client, app, TIP, sender=OTHER_NUMBER))  # another number is not affected
+
+
+KEYWORDS = [
+    # (what the sender types, what it does, language of the answer)
+    ("STOP", "stopped", "en"),
+    ("arrêt", "stopped", "fr"),
+    ("Alto", "stopped", "es"),
+    ("PARE", "stopped", "es"),
+    ("kanpe", "stopped", "ht"),
+    ("توقف", "stopped", "ar"),
+    ("HELP", "help", "en"),
+    ("Aide", "help", "fr"),
+    ("AYUDA", "help", "es"),
+    ("ÈD", "help", "ht"),
+    ("مساعدة", "help", "ar"),
+    ("START", "started", "en"),
+    ("COMMENCER", "started", "fr"),
+    ("inicio", "started", "es"),
+    ("KÒMANSE", "started", "ht"),
+    ("ابدأ", "started", "ar"),
+    ("NEW", "new_ready", "en"),
+    ("NOUVEAU", "new_ready", "fr"),
+    ("nuevo", "new_ready", "es"),
+    ("NOUVO", "new_ready", "ht"),
+    ("جديد", "new_ready", "ar"),
+    ("EN", "language", "en"),
+    ("FR", "language", "fr"),
+    ("es", "language", "es"),
+    ("HT", "language", "ht"),
+    ("AR", "language", "ar"),
+]
+
+
+@pytest.mark.parametrize(("typed", "text", "lang"), KEYWORDS, ids=[k[0] for k in KEYWORDS])
+def test_keyword_in_every_language_is_answered_in_that_language(app, client, typed, text, lang):
+    reply = reply_text(post_sms(client, app, f"  {typed} "))
+    assert reply == _expected(app, text, lang)
+    if lang != "en":
+        assert reply != _expected(app, text, "en"), "the catalog lacks this translation"
+    assert _count(app, Tip) == 0
+
+
+@pytest.mark.parametrize("typed", ["stop", "Stop.", "ARRET", "Arrêt!", "إيقاف", "Kanpe"])
+def test_stop_is_matched_case_accent_and_punctuation_insensitively(app, client, typed):
+    assert reply_text(post_sms(client, app, typed)) is not None
+    assert reply_text(post_sms(client, app, TIP)) is None  # silence after STOP
+
+
+def test_keyword_inside_a_sentence_is_just_text(app, client):
+    reply = reply_text(post_sms(client, app, "Please stop the trucks that race through our street at night."))
+    assert "Receipt" in reply
+    assert _count(app, Tip) == 1
+
+
+def test_web_form_still_requires_its_csrf_token(client):
+    assert client.post("/tip", data={"text": TIP}).status_code == 400

@@ -1,0 +1,1 @@
+"""Delivery channels other than the web: SMS gateways."""

@@ -1,0 +1,215 @@
+"""SMS conversations: each inbound text handled exactly once, keywords first, then intake; numbers by HMAC only."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from tipline.channels.sms import InboundSms, MediaRef
+from tipline.extensions import db
+from tipline.models import SmsContact, SmsInbound, Status, Tip
+from tipline.models.types import utcnow
+from tipline.services import intake, receipts, sms_texts, triage
+from tipline.services.crypto import keyed_hash
+
+ALLOWED_MEDIA = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+REPLAY_WAIT_SECONDS = 5.0
+_NUMBER_NOISE = re.compile(r"[\s\-\.\(\)]")
+
+
+def normalise_number(raw: str) -> str:
+    """A phone number without spaces, dashes, dots or brackets (E.164 as gateways send it)."""
+    return _NUMBER_NOISE.sub("", raw or "")
+
+
+def number_hash(raw: str) -> str:
+    """Keyed HMAC of a phone number: the only way a number is looked up."""
+    return keyed_hash("SMS_NUMBER_KEY", normalise_number(raw))
+
+
+def sender_label(digest: str) -> str:
+    """What officers see instead of a number: "Sender 7F3A" (first four hex digits of the HMAC)."""
+    return str(_l("Sender %(code)s")) % {"code": digest[:4].upper()}
+
+
+def sender_label_for_tip(tip_id: int) -> str | None:
+    """The sender label of an SMS tip, or None when the tip did not come by SMS."""
+    digest = db.session.scalar(
+        select(SmsContact.number_hash).join(SmsInbound, SmsInbound.contact_id == SmsContact.id)
+        .where(SmsInbound.tip_id == tip_id).limit(1)
+    )  # fmt: skip
+    return sender_label(digest) if digest else None
+
+
+def contact_language(raw_number: str) -> str:
+    """The language of a number's conversation, English when unknown (for the rate-limit notice)."""
+    language = db.session.scalar(select(SmsContact.language).where(SmsContact.number_hash == number_hash(raw_number)))
+    return language or "en"
+
+
+def handle_inbound(sms: InboundSms) -> str | None:
+    """Handle one inbound text and return the reply text (None: answer nothing); a retried id replays."""
+    found, reply = _stored_reply(sms.message_sid)
+    if found:
+        return reply
+    contact = _contact_for(sms.sender)
+    try:
+        return _process(contact, sms)
+    except IntegrityError:  # the same MessageSid was stored by a concurrent delivery
+        db.session.rollback()
+        return _stored_reply(sms.message_sid, wait=REPLAY_WAIT_SECONDS)[1]
+
+
+def _stored_reply(message_sid: str, wait: float = REPLAY_WAIT_SECONDS) -> tuple[bool, str | None]:
+    """(found, reply) for a stored id, waiting briefly while a concurrent delivery finishes its reply."""
+    deadline = time.monotonic() + wait
+    query = select(SmsInbound.answered_at, SmsInbound.reply).where(SmsInbound.message_sid == message_sid)
+    while True:
+        row = db.session.execute(query).first()
+        db.session.rollback()  # end the read so the next look sees the other delivery's commit
+        if row is None:
+            return False, None
+        if row.answered_at is not None or time.monotonic() >= deadline:
+            return True, row.reply
+        time.sleep(0.05)
+
+
+def _contact_for(raw_number: str) -> SmsContact:
+    """The contact for a number, created (and committed) on first contact; safe against concurrent creation."""
+    digest = number_hash(raw_number)
+    query = select(SmsContact).where(SmsContact.number_hash == digest)
+    contact = db.session.scalar(query)
+    if contact is None:
+        db.session.add(SmsContact(number_hash=digest, number=normalise_number(raw_number), last_seen=utcnow()))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+        contact = db.session.scalar(query)
+    elif contact.number is None and not contact.opted_out:
+        contact.number = normalise_number(raw_number)  # held again for a new conversation
+    return contact
+
+
+def _process(contact: SmsContact, sms: InboundSms) -> str | None:
+    """Keywords override everything; otherwise the text joins the open conversation or starts a tip."""
+    inbound = SmsInbound(message_sid=sms.message_sid, contact=contact, action="pending")
+    db.session.add(inbound)
+    keyword = sms_texts.match_keyword(sms.body)
+    if keyword is None and not sms.body.strip() and not sms.media:
+        keyword = sms_texts.Keyword("help", None)  # an empty text is a request for help
+    if keyword is None:
+        return _message(inbound, contact, sms)
+    return _keyword(inbound, contact, keyword, sms.sender)
+
+
+_KEYWORD_TEXTS = {"help": "help", "new": "new_ready", "language": "language", "stop": "stopped", "start": "started"}
+
+
+def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keyword, raw: str) -> str | None:
+    """STOP, START, HELP, NEW or a language choice; STOP confirms once, then silence until START."""
+    was_out = contact.opted_out
+    if keyword.language:
+        contact.language = keyword.language
+    if keyword.action == "stop":
+        contact.opted_out, contact.number = True, None
+    elif keyword.action == "start":
+        contact.opted_out, contact.number = False, normalise_number(raw)
+    elif keyword.action == "new":
+        contact.tip_id = None
+    silent = was_out if keyword.action != "start" else False
+    reply = None if silent else sms_texts.render(_KEYWORD_TEXTS[keyword.action], contact.language or "en")
+    return _finish(inbound, contact, keyword.action, reply)
+
+
+def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> str | None:
+    """Store the outcome and the reply to replay, in the same commit as everything else."""
+    inbound.action, inbound.reply, inbound.answered_at = action, reply, utcnow()
+    contact.last_seen = inbound.answered_at
+    db.session.commit()
+    return reply
+
+
+def _message(inbound: SmsInbound, contact: SmsContact, sms: InboundSms) -> str | None:
+    """A text for a tip: appended to the open conversation, or a new tip through intake."""
+    text = sms_texts.split_new_prefix(sms.body)
+    tip = None if text is not None else _open_tip(contact)
+    text = sms.body.strip() if text is None else text
+    language = _reply_language(text, contact)
+    contact.language = language
+    if tip is not None:
+        inbound.tip_id, inbound.action = tip.id, "append"
+        intake.add_sender_message(tip, text, language)  # commits the inbound row with the message
+        reply = sms_texts.render("appended", language)
+    else:
+        inbound.action = "new_tip"
+        tip, code = intake.submit_tip(intake.Submission(text=text, ui_language=language, channel="sms"))
+        inbound.tip_id, contact.tip_id = tip.id, tip.id
+        url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/follow-up"
+        reply = sms_texts.render("received", language, code=receipts.format_code(code), url=url)
+    refused = _queue_media(tip, contact, sms.media, language)
+    if refused:
+        reply = reply + "\n" + sms_texts.render("media_refused", language)
+    return _finish(inbound, contact, inbound.action, None if contact.opted_out else reply)
+
+
+def _open_tip(contact: SmsContact) -> Tip | None:
+    """The contact's current tip if the conversation is still open (within the window, tip not closed)."""
+    if contact.tip_id is None:
+        return None
+    window = timedelta(hours=current_app.config["SMS_CONVERSATION_HOURS"])
+    tip = db.session.get(Tip, contact.tip_id)
+    if tip is None or tip.status.is_closed or utcnow() - contact.last_seen > window:
+        return None
+    return tip
+
+
+def _reply_language(text: str, contact: SmsContact) -> str:
+    """The language detected in the text, else the conversation's last language, else English."""
+    detected = triage.detect_language(text)
+    if detected in current_app.config["LANGUAGES"]:
+        return detected
+    return contact.language or "en"
+
+
+def _queue_media(tip: Tip, contact: SmsContact, media: list[MediaRef], language: str) -> bool:
+    """Hand allowed attachments to the worker; True when some were refused by their declared type."""
+    from tipline import tasks
+
+    limit = current_app.config["MAX_ATTACHMENTS"]
+    allowed = [m.url for m in media if m.content_type in ALLOWED_MEDIA][:limit]
+    if allowed:
+        tasks.dispatch(tasks.fetch_sms_media, tip.id, contact.id, allowed, language)
+    return len(allowed) < len(media)
+
+
+def forget_numbers_for_closed() -> int:
+    """Erase the stored numbers of contacts with no open SMS tip left; returns how many were erased."""
+    open_tip = (
+        select(SmsInbound.id)
+        .join(Tip, Tip.id == SmsInbound.tip_id)
+        .join(Status, Status.code == Tip.status_code)
+        .where(SmsInbound.contact_id == SmsContact.id, Status.is_closed.is_(False))
+        .exists()
+    )
+    ids = db.session.scalars(select(SmsContact.id).where(SmsContact.number.is_not(None), ~open_tip)).all()
+    if ids:
+        db.session.execute(update(SmsContact).where(SmsContact.id.in_(ids)).values(number=None))
+    db.session.commit()
+    return len(ids)
+
+
+def purge_stored_replies() -> int:
+    """Drop stored replies (they may hold a receipt code) older than SMS_REPLY_RETENTION_HOURS."""
+    cutoff = utcnow() - timedelta(hours=current_app.config["SMS_REPLY_RETENTION_HOURS"])
+    result = db.session.execute(
+        update(SmsInbound).where(SmsInbound.reply.is_not(None), SmsInbound.created_at < cutoff).values(reply=None)
+    )
+    db.session.commit()
+    return result.rowcount or 0

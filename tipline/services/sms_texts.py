@@ -1,0 +1,98 @@
+"""SMS keywords in five languages and the automatic texts, translated with gettext and short enough for SMS."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A matched keyword: what to do, and the language it implies (None for the universal English words)."""
+
+    action: str  # stop | start | help | new | language
+    language: str | None
+
+
+# Normalised spellings (case-folded, accents and Arabic hamza/harakat removed) -> (action, language).
+_KEYWORDS: dict[str, tuple[str, str | None]] = {
+    **dict.fromkeys(("stop", "stopall", "unsubscribe", "cancel", "end", "quit"), ("stop", None)),
+    **dict.fromkeys(("alto", "pare", "parar", "baja"), ("stop", "es")),
+    **dict.fromkeys(("arret", "arreter"), ("stop", "fr")),
+    **dict.fromkeys(("kanpe", "sispann"), ("stop", "ht")),
+    **dict.fromkeys(("توقف", "ايقاف", "الغاء"), ("stop", "ar")),
+    **dict.fromkeys(("help", "info"), ("help", None)),
+    **dict.fromkeys(("ayuda",), ("help", "es")),
+    **dict.fromkeys(("aide",), ("help", "fr")),
+    **dict.fromkeys(("ed", "ede"), ("help", "ht")),
+    **dict.fromkeys(("مساعدة", "مساعده"), ("help", "ar")),
+    **dict.fromkeys(("start", "unstop"), ("start", None)),
+    **dict.fromkeys(("inicio", "iniciar", "comenzar"), ("start", "es")),
+    **dict.fromkeys(("commencer", "demarrer"), ("start", "fr")),
+    **dict.fromkeys(("komanse",), ("start", "ht")),
+    **dict.fromkeys(("ابدا", "بدء"), ("start", "ar")),
+    **dict.fromkeys(("new",), ("new", None)),
+    **dict.fromkeys(("nuevo",), ("new", "es")),
+    **dict.fromkeys(("nouveau",), ("new", "fr")),
+    **dict.fromkeys(("nouvo",), ("new", "ht")),
+    **dict.fromkeys(("جديد",), ("new", "ar")),
+    **dict.fromkeys(("en", "english"), ("language", "en")),
+    **dict.fromkeys(("es", "espanol"), ("language", "es")),
+    **dict.fromkeys(("fr", "francais"), ("language", "fr")),
+    **dict.fromkeys(("ar", "عربي", "العربية"), ("language", "ar")),
+    **dict.fromkeys(("ht", "kreyol", "creole"), ("language", "ht")),
+}
+_EDGE_PUNCTUATION = ".!?¡¿؟,;:\"'«»“”"
+_NEW_PREFIX = re.compile(r"^\s*(\S+)\s+(.+)$", re.DOTALL)
+
+TEXTS = {
+    "received": _l(
+        "Thank you, your tip was received. Receipt code: %(code)s. Keep it secret: it opens your tip at "
+        "%(url)s. Reply here to add details. NEW: new tip. STOP: no more texts."
+    ),
+    "appended": _l("Thank you, this was added to your tip."),
+    "help": _l(
+        "Community tip line. Text what you saw; we never ask your name. Your number is kept encrypted only "
+        "to answer you and erased when the tip is closed. NEW: new tip. STOP: no more texts."
+    ),
+    "stopped": _l("You will get no more texts from the tip line. Text START to get them again."),
+    "started": _l("Texts from the tip line are on again. Text HELP for help."),
+    "language": _l("We will answer you in English."),
+    "new_ready": _l("Send your new tip in your next text."),
+    "throttled": _l("You sent many texts in a short time. Please wait a while before sending more."),
+    "media_refused": _l("We could not accept your attachment: only photos (JPEG, PNG, WebP) or PDF files."),
+    "officer": _l("Tip line: %(message)s"),
+}
+
+
+def normalise(body: str) -> str:
+    """Trimmed, case-folded text without accents, Arabic diacritics or surrounding punctuation."""
+    decomposed = unicodedata.normalize("NFKD", body.strip().strip(_EDGE_PUNCTUATION).strip())
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn" and ch != "\u0640")
+    return unicodedata.normalize("NFC", kept).casefold()
+
+
+def match_keyword(body: str) -> Keyword | None:
+    """The keyword the whole trimmed body is, in any of the five languages, or None."""
+    found = _KEYWORDS.get(normalise(body))
+    return Keyword(*found) if found else None
+
+
+def split_new_prefix(body: str) -> str | None:
+    """The tip text after a leading NEW keyword ("NUEVO hay un camión…"), or None if there is none."""
+    match = _NEW_PREFIX.match(body)
+    if not match:
+        return None
+    keyword = match_keyword(match.group(1))
+    return match.group(2).strip() if keyword and keyword.action == "new" else None
+
+
+def render(key: str, language: str, **params: str) -> str:
+    """An automatic text in language (gettext under force_locale), with its placeholders filled."""
+    with force_locale(language):
+        text = str(TEXTS[key])
+    return text % params if params else text
