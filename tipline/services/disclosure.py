@@ -5,7 +5,8 @@ Pure functions, no Flask, no database. A publication is a set of named counts an
 A count from 1 to k-1 is shown as "<k" (primary suppression). Then, as long as a reader could still work
 out a withheld count exactly from the published ones — by linear algebra on the equations, using that a
 "<k" cell lies between 0 and k-1 and an "x" cell is at least k — the smallest published count next to it is
-withheld too (complementary suppression: shown "x", or "<k" when it is a zero, which keeps the mark honest). The attack used to decide is `bounds`, the same a test uses to try to break it.
+withheld too (complementary suppression: shown "x", or "<k" when it is a zero, which keeps the mark honest).
+The attack used to decide is `bounds`, the same a test uses to try to break it.
 """
 
 from __future__ import annotations
