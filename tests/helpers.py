@@ -30,3 +30,51 @@ def follow_up(client, receipt: str, lang: str = "en"):
     """Open a tip on the follow-up page with its receipt code."""
     token = csrf_token(client, f"/follow-up?lang={lang}")
     return client.post(f"/follow-up?lang={lang}", data={"receipt": receipt, "csrf_token": token})
+
+
+def make_officer(app, username: str, role: str = "officer", agency: str = "liaison") -> dict:
+    """Create an officer account through the service; returns its one-time credentials."""
+    from tipline.services import users
+
+    with app.app_context():
+        creds = users.add(username, role, agency, password=f"pw-{username}-long")
+    return {
+        "username": username,
+        "password": creds.password,
+        "secret": creds.totp_secret,
+        "recovery": creds.recovery_codes,
+    }
+
+
+def login(client, officer: dict, code: str | None = None):
+    """Log in through the real form with password and a current TOTP code."""
+    import pyotp
+
+    token = csrf_token(client, "/officer/login")
+    data = {
+        "username": officer["username"],
+        "password": officer["password"],
+        "code": code or pyotp.TOTP(officer["secret"]).now(),
+        "csrf_token": token,
+    }
+    return client.post("/officer/login", data=data)
+
+
+def post_action(client, public_id: str, action: str, **data):
+    """Post an action form from the tip page, with the page's CSRF token."""
+    token = csrf_token(client, f"/officer/tips/{public_id}")
+    return client.post(f"/officer/tips/{public_id}/{action}", data={"csrf_token": token, **data})
+
+
+def tip_by_text(app, fragment: str):
+    """The public id of the tip whose text contains fragment."""
+    from sqlalchemy import select
+
+    from tipline.extensions import db
+    from tipline.models import Tip
+
+    with app.app_context():
+        for tip in db.session.scalars(select(Tip)):
+            if fragment in tip.text:
+                return tip.public_id
+    raise AssertionError(f"no tip containing {fragment!r}")

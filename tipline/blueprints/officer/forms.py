@@ -71,7 +71,7 @@ class RouteForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Assign to an officer of the agency."""
 
-    assignee = SelectField(_l("Assign to"), choices=[])
+    assignee = SelectField(_l("Assign to"), choices=[], default="")
 
 
 class CategoryForm(FlaskForm):
@@ -83,7 +83,7 @@ class CategoryForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """Answer the sender: a status reply text in their language, plus free text."""
 
-    template = SelectField(_l("Standard reply"), choices=[])
+    template = SelectField(_l("Standard reply"), choices=[], default="")
     body = TextAreaField(_l("Message to the sender"), validators=[Length(max=5000)])
 
 

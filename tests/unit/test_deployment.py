@@ -1,0 +1,95 @@
+"""Deployment files are validated with clear errors: invalid GeoJSON, a self-intersecting polygon, an MOU rule
+naming a missing agency, overlapping rules with equal priority, a missing initial status, a wrong version.
+Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from tipline.extensions import db
+from tipline.models import MouRule
+from tipline.services import deployment
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict:
+    return yaml.safe_load(deployment.DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def _error(data: dict) -> str:
+    with pytest.raises(deployment.DeploymentError) as info:
+        deployment.validate(data, "deployment.yaml")
+    return str(info.value)
+
+
+def test_demo_deployment_is_valid(demo):
+    deployment.validate(copy.deepcopy(demo))
+
+
+def test_invalid_geojson_is_refused(demo):
+    data = copy.deepcopy(demo)
+    data["areas"][0]["geometry"] = {"type": "Polygon", "coordinates": "not coordinates"}
+    assert "deployment.yaml.areas[0].geometry: invalid GeoJSON" in _error(data)
+
+
+def test_self_intersecting_polygon_is_refused(demo):
+    data = copy.deepcopy(demo)
+    bowtie = [[[-106.5, 31.7], [-106.4, 31.8], [-106.4, 31.7], [-106.5, 31.8], [-106.5, 31.7]]]
+    data["areas"][1]["geometry"] = {"type": "Polygon", "coordinates": bowtie}
+    message = _error(data)
+    assert "areas[1].geometry: invalid polygon" in message
+    assert "Self-intersection" in message
+
+
+def test_rule_naming_a_missing_agency_is_refused(demo):
+    data = copy.deepcopy(demo)
+    data["mou_rules"][0]["supporting"] = ["border-patrol-typo"]
+    assert "mou_rules[0]: agency 'border-patrol-typo' is not defined in 'agencies'" in _error(data)
+
+
+def test_overlapping_rules_with_equal_priority_are_refused(demo):
+    data = copy.deepcopy(demo)
+    twin = copy.deepcopy(data["mou_rules"][0]) | {"code": "twin", "lead": "rvso", "valid_from": None}
+    data["mou_rules"].append(twin)
+    message = _error(data)
+    assert "overlaps mou_rules[0] ('border-smuggling')" in message
+    assert "higher 'priority'" in message
+
+
+def test_rules_for_disjoint_periods_may_share_a_priority(demo):
+    data = copy.deepcopy(demo)
+    old = copy.deepcopy(data["mou_rules"][0]) | {"code": "old", "valid_from": None}
+    old["valid_to"] = data["mou_rules"][0]["valid_from"].replace(year=2024)
+    data["mou_rules"].append(old)
+    deployment.validate(data)
+
+
+def test_exactly_one_initial_status_is_required(demo):
+    data = copy.deepcopy(demo)
+    data["statuses"][0]["initial"] = False
+    assert "exactly one status must be marked 'initial: true'" in _error(data)
+
+
+def test_unknown_version_is_refused(demo):
+    data = copy.deepcopy(demo) | {"version": 99}
+    assert "'version' must be one of [1]" in _error(data)
+
+
+def test_loading_twice_changes_nothing(app, demo):
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(MouRule))
+        deployment.load(copy.deepcopy(demo))
+        assert db.session.scalar(select(func.count()).select_from(MouRule)) == before == len(demo["mou_rules"])
+
+
+def test_deployment_load_command_reports_errors_clearly(app, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ncategories: []\nstatuses: []\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["deployment", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "missing 'agencies'" in result.output

@@ -1,0 +1,211 @@
+"""Liaison officers' workflow: TOTP login, queue, verification, routing, replies, sharing, complaints.
+
+Bad input thrown here: a wrong TOTP code, brute force on one account (locked with back-off even for the right
+password), a reused recovery code, a reply to a closed tip, the same action posted twice, a session that expired
+while a reply was being typed, routing a complaint elsewhere, an officer of another agency guessing a tip id.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import STATUS_RE, follow_up, login, make_officer, post_action, submit_tip, tip_by_text
+from tipline.extensions import db
+from tipline.models import Assignment, Tip
+
+SMUGGLING = "Two men unload boxes from a boat near the river every night at 2 am, a white van waits."
+
+
+@pytest.fixture
+def liaison(app):
+    return make_officer(app, "liaison.test", "officer", "liaison")
+
+
+def _queue_ids(client, **params) -> list[str]:
+    page = client.get("/officer/queue", query_string=params).get_data(as_text=True)
+    return re.findall(r'href="/officer/tips/(\w+)"', page)
+
+
+def test_login_needs_the_authenticator_code(client, liaison):
+    assert login(client, liaison, code="000000").status_code == 401
+    assert client.get("/officer/queue").status_code == 302
+    response = login(client, liaison)
+    assert response.status_code == 302
+    assert response.location.endswith("/officer/queue")
+
+
+def test_recovery_code_works_once(client, liaison):
+    code = liaison["recovery"][0]
+    assert login(client, liaison, code=code).status_code == 302
+    client.post(
+        "/officer/logout",
+        data={
+            "csrf_token": re.search(
+                r'name="csrf_token" value="([^"]+)"', client.get("/officer/queue").get_data(as_text=True)
+            ).group(1)
+        },
+    )
+    assert login(client, liaison, code=code).status_code == 401
+
+
+def test_brute_force_locks_the_account_even_for_the_right_password(client, liaison):
+    for _ in range(5):
+        assert login(client, liaison, code="123456").status_code == 401
+    response = login(client, liaison)
+    assert response.status_code == 401
+    assert "locked" in response.get_data(as_text=True)
+
+
+def test_new_tip_lands_in_the_liaison_intake_queue(client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    login(client, liaison)
+    assert len(_queue_ids(client)) == 1
+
+
+def test_verified_tip_is_routed_by_the_agreement_and_appears_in_each_agencys_queue(app, client, liaison):
+    submit_tip(client, text=SMUGGLING, category="smuggling", lat="31.65", lon="-106.40")
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    assert post_action(client, tip_id, "verify", outcome="verified").status_code == 302
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "border-smuggling" in page
+    assert "Border Enforcement MOU 2025" in page
+    assert post_action(client, tip_id, "route", lead="fedliaison", supporting="rvso").status_code == 302
+    for agency, username in (("fedliaison", "fed.one"), ("rvso", "rvso.one")):
+        officer = make_officer(app, username, "officer", agency)
+        other = app.test_client()
+        login(other, officer)
+        assert tip_id in _queue_ids(other, view="agency")
+    stranger = make_officer(app, "rvpd.one", "officer", "rvpd")
+    other = app.test_client()
+    login(other, stranger)
+    assert other.get(f"/officer/tips/{tip_id}").status_code == 404
+
+
+def test_overriding_the_proposal_needs_a_reason(app, client, liaison):
+    submit_tip(client, text=SMUGGLING, category="smuggling", lat="31.65", lon="-106.40")
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "verify", outcome="verified")
+    refused = post_action(client, tip_id, "route", lead="rvpd")
+    assert refused.status_code == 400
+    assert "Give a reason." in refused.get_data(as_text=True)
+    assert post_action(client, tip_id, "route", lead="rvpd", reason="City task force case 24-118").status_code == 302
+    with app.app_context():
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        assert tip.routing["final"] == {"lead": "rvpd", "supporting": [], "overridden": True}
+
+
+def test_officer_reply_reaches_the_sender_in_their_language(app, client, liaison):
+    receipt = submit_tip(client, lang="es", text="Una camioneta gris deja personas cerca del puente viejo.")
+    tip_id = tip_by_text(app, "camioneta gris")
+    login(client, liaison)
+    response = post_action(client, tip_id, "reply", template="needs_info", body="¿A qué hora pasa la camioneta?")
+    assert response.status_code == 302
+    sender = app.test_client()
+    page = follow_up(sender, receipt, lang="es").get_data(as_text=True)
+    assert "El oficial tiene una pregunta para usted." in page
+    assert "¿A qué hora pasa la camioneta?" in page
+
+
+def test_the_same_action_posted_twice_changes_nothing_the_second_time(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "verify", outcome="needs_info")
+    client.get(f"/officer/tips/{tip_id}")
+    second = post_action(client, tip_id, "verify", outcome="needs_info")
+    assert second.status_code == 302
+    assert "Already done: nothing changed." in client.get(second.location).get_data(as_text=True)
+
+
+def test_a_reply_to_a_closed_tip_is_refused_with_a_message(app, client, liaison):
+    receipt = submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "close", note="Handled by patrol")
+    response = post_action(client, tip_id, "reply", body="Anything else?")
+    assert response.status_code == 400
+    assert "This tip is closed" in response.get_data(as_text=True)
+    assert STATUS_RE.search(follow_up(app.test_client(), receipt).get_data(as_text=True)).group(1) == "Closed"
+
+
+def test_expired_session_keeps_the_reply_being_typed(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    ).group(1)
+    with client.session_transaction() as session:
+        session.pop("_user_id")
+    typed = "Please describe the boat: colour, size, any name painted on it."
+    response = client.post(f"/officer/tips/{tip_id}/reply", data={"csrf_token": token, "body": typed})
+    assert response.status_code == 401
+    assert typed in response.get_data(as_text=True)
+    kept = re.search(r'name="resume_fields" type="hidden" value="([^"]*)"', response.get_data(as_text=True)).group(1)
+    import html
+
+    import pyotp
+
+    relog = client.post(
+        "/officer/login",
+        data={
+            "username": liaison["username"],
+            "password": liaison["password"],
+            "code": pyotp.TOTP(liaison["secret"]).now(),
+            "resume_url": f"/officer/tips/{tip_id}/reply",
+            "resume_fields": html.unescape(kept),
+            "csrf_token": re.search(
+                r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)
+            ).group(1),
+        },
+    )
+    assert relog.status_code == 200
+    assert typed in relog.get_data(as_text=True)
+
+
+def test_complaint_goes_to_oversight_only_and_never_to_other_agencies(app, client, liaison):
+    submit_tip(client, text="A deputy asked my cousin for cash on Ranch Road 9 to let him go.", category="misconduct")
+    tip_id = tip_by_text(app, "asked my cousin")
+    with app.app_context():
+        holders = {a.agency_code for a in db.session.scalars(select(Assignment)) if a.active}
+    assert holders == {"oversight"}
+    login(client, liaison)
+    assert client.get(f"/officer/tips/{tip_id}").status_code == 404
+    reviewer = make_officer(app, "oversight.one", "oversight", "oversight")
+    other = app.test_client()
+    login(other, reviewer)
+    assert tip_id in _queue_ids(other)
+    refused = post_action(other, tip_id, "share", agency="rvso", reason="for information")
+    assert refused.status_code == 400
+    assert "Complaints go to the oversight body only" in refused.get_data(as_text=True)
+
+
+def test_recategorising_as_complaint_removes_every_other_agency(app, client, liaison):
+    submit_tip(client, text="The officer at the checkpoint took my phone and did not give it back.")
+    tip_id = tip_by_text(app, "checkpoint")
+    login(client, liaison)
+    response = post_action(client, tip_id, "category", category="misconduct")
+    assert response.status_code == 302
+    assert response.location.endswith("/officer/queue")
+    assert client.get(f"/officer/tips/{tip_id}").status_code == 404
+
+
+def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(app, client, liaison):
+    submit_tip(client, text="Call me at 555-201-7788 about the van with plate ABC-1234 at the old bridge.")
+    tip_id = tip_by_text(app, "555-201-7788")
+    login(client, liaison)
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "555-201-7788" not in page
+    revealed = post_action(client, tip_id, "reveal").get_data(as_text=True)
+    assert "555-201-7788" in revealed
+    with app.app_context():
+        from tipline.services import audit
+
+        actions = [e.action for e in audit.entries(tip_id)]
+    assert "tip.reveal" in actions
+    assert "tip.view" in actions
