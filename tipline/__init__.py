@@ -80,6 +80,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(officer_bp)
+    from tipline.blueprints.officer_events import bp as officer_events_bp
+    from tipline.blueprints.transparency import bp as transparency_bp
+
+    app.register_blueprint(officer_events_bp)
+    app.register_blueprint(transparency_bp)
 
 
 def _register_errors(app: Flask) -> None:

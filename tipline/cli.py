@@ -149,7 +149,9 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     from tipline.cli_casework import COMMANDS
 
-    for command in (translate, deployment, tips, demo, *COMMANDS):
+    from tipline.cli_events import transparency
+
+    for command in (translate, deployment, tips, demo, transparency, *COMMANDS):
         app.cli.add_command(command)
     try:
         from ml.cli import cli as ml_cli

@@ -45,6 +45,10 @@ class Config:
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
+    # Transparency: counts from 1 to k-1 are published as "<k"; only complete months older than the delay are shown.
+    TRANSPARENCY_MIN_COUNT = _env_int("TRANSPARENCY_MIN_COUNT", 5)
+    TRANSPARENCY_DELAY_DAYS = _env_int("TRANSPARENCY_DELAY_DAYS", 30)
+    TRANSPARENCY_LICENSE = os.environ.get("TRANSPARENCY_LICENSE", "CC-BY-4.0")
     # SMS channel (a Twilio-compatible gateway); the number key is generated in the instance folder in the demo.
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")

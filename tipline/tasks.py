@@ -108,3 +108,11 @@ def fetch_sms_media(tip_id: int, contact_id: int, urls: list[str], language: str
     from tipline.services import sms_delivery
 
     return sms_delivery.attach_media(tip_id, contact_id, urls, language)
+
+
+@celery.task(name="tipline.refresh_transparency")
+def refresh_transparency(periods: list[str] | None = None) -> list[str]:
+    """Rebuild the transparency aggregates for the given months, or for every month changed since last time."""
+    from tipline.services import transparency
+
+    return transparency.refresh(periods)

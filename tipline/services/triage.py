@@ -132,3 +132,13 @@ def similar(text: str, candidates: list[tuple[int, str]], threshold: float = 0.3
 def reasons(record: TriageRecord | None) -> list[dict]:
     """The stored factors with their English templates and parameters (translated by the page)."""
     return list(record.factors) if record is not None else []
+
+
+def spam_score(text: str) -> float | None:
+    """The triage model's spam score for a short text (event feedback), or None when no model is loaded."""
+    try:
+        model = _model()
+        return None if model is None else float(model.score([text], attachments=[0])[0].spam)
+    except Exception:  # a scoring failure must never lose the feedback
+        log.exception("spam scoring failed")
+        return None

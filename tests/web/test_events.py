@@ -1,0 +1,166 @@
+"""Outreach events: officers create them, residents find them, add them to a calendar and give feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from tests.helpers import csrf_token
+from tipline.extensions import db
+from tipline.models import Event, Feedback, Tip, User
+from tipline.services import events
+
+
+def _user(role: str = "officer", agency: str = "rvpd", name: str = "officer1") -> User:
+    user = User(username=name, display_name=name, password_hash=PasswordHasher().hash("pw-known"), role=role, agency_code=agency)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _login(client, user: User) -> None:
+    """Log in by setting the session (strong session protection also needs the client's identifier)."""
+    from flask_login.utils import _create_identifier
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True
+        s["_id"] = identifier
+
+
+def _event(when: datetime | None = None, titles: dict | None = None, **extra) -> Event:
+    draft = events.EventDraft(
+        titles=titles or {"en": "Meet your police", "es": "Conozca a su policía"},
+        descriptions={"en": "Questions and answers."},
+        starts_local=(when or datetime.now(UTC) + timedelta(days=3)).replace(tzinfo=None, second=0, microsecond=0),
+        timezone="UTC",
+        place="Community hall",
+        organisers=["rvpd"],
+        languages=["en", "es"],
+    )
+    event = events.create_event(draft)
+    for key, value in extra.items():
+        setattr(event, key, value)
+    db.session.commit()
+    return event
+
+
+def test_officer_creates_an_event_and_residents_see_it_in_the_list(app, client):
+    with app.app_context():
+        _login(client, _user())
+    token = csrf_token(client, "/officer/events/new")
+    data = {"csrf_token": token, "title_en": "Coffee with a deputy", "title_ar": "قهوة مع ضابط", "starts": "2030-05-04T18:30",
+            "timezone": "America/Denver", "place": "Library", "organisers": ["rvpd"], "languages": ["en", "ar"]}
+    response = client.post("/officer/events/new", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        assert event.starts_at == datetime(2030, 5, 5, 0, 30, tzinfo=UTC)
+        assert len(event.code) == 4 and event.code.isdigit()
+    page = client.get("/events?lang=ar").get_data(as_text=True)
+    assert "قهوة مع ضابط" in page, page[page.find("<main"):][:1500]
+
+
+def test_event_creation_is_refused_to_oversight_reviewers(app, client):
+    with app.app_context():
+        _login(client, _user(role="oversight", agency="oversight"))
+    assert client.get("/officer/events/new").status_code == 403
+
+
+def test_event_missing_in_visitors_language_falls_back_to_english_with_a_note(app, client):
+    with app.app_context():
+        code = _event(titles={"en": "Meet your police"}).code
+    page = client.get(f"/events/{code}?lang=ht").get_data(as_text=True)
+    assert "Meet your police" in page
+    assert 'id="not-translated"' in page
+
+
+def test_calendar_and_qr_code_are_served_by_our_site(app, client):
+    with app.app_context():
+        code = _event().code
+    ics = client.get("/events.ics")
+    assert ics.mimetype == "text/calendar"
+    assert b"BEGIN:VEVENT" in ics.data and b"Meet your police" in ics.data
+    qr = client.get(f"/events/{code}/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+
+
+def test_web_feedback_is_recorded_and_organisers_see_exact_figures(app, client):
+    with app.app_context():
+        code = _event().code
+        _login(client, _user())
+    token = csrf_token(client, f"/f/{code}")
+    response = client.post(f"/f/{code}", data={"csrf_token": token, "overall": "5", "heard": "4", "text": "Very useful evening."})
+    assert response.status_code == 200
+    page = client.get(f"/officer/events/{code}").get_data(as_text=True)
+    assert 'id="feedback-count">1<' in page
+    assert "Very useful evening." in page
+
+
+def test_feedback_summary_is_refused_to_other_agencies(app, client):
+    with app.app_context():
+        code = _event().code
+        _login(client, _user(agency="rvso", name="deputy"))
+    assert client.get(f"/officer/events/{code}").status_code == 403
+
+
+def test_feedback_for_an_unknown_event_code_gets_a_clear_message(client):
+    response = client.get("/f/0000?lang=es")
+    assert response.status_code == 404
+    assert "Ningún evento" in response.get_data(as_text=True)
+
+
+def test_feedback_for_a_closed_event_is_refused(app, client):
+    with app.app_context():
+        code = _event(closed=True).code
+        with pytest.raises(events.FeedbackError, match="closed"):
+            events.submit_feedback(code, {"overall": 3}, None, "web")
+    assert client.get(f"/f/{code}").status_code == 410
+
+
+@pytest.mark.parametrize("value", [0, 6, "7", "abc", -1])
+def test_out_of_range_ratings_are_refused(app, value):
+    with app.app_context():
+        code = _event().code
+        with pytest.raises(events.FeedbackError, match="rating"):
+            events.submit_feedback(code, {"overall": value}, None, "web")
+
+
+def test_out_of_range_rating_on_the_web_form_shows_a_message(app, client):
+    with app.app_context():
+        code = _event().code
+    token = csrf_token(client, f"/f/{code}")
+    response = client.post(f"/f/{code}", data={"csrf_token": token, "overall": "9"})
+    assert response.status_code == 400
+    assert "from 1 to 5" in response.get_data(as_text=True)
+
+
+def test_sms_feedback_is_accepted_once_per_sender(app):
+    with app.app_context():
+        code = _event().code
+        events.submit_feedback(code, {"overall": 5}, "Great", "sms", sender_hash="h1")
+        with pytest.raises(events.FeedbackError, match="duplicate"):
+            events.submit_feedback(code, {"overall": 1}, None, "sms", sender_hash="h1")
+        events.submit_feedback(code, {"overall": 2}, None, "sms", sender_hash="h2")
+        assert db.session.query(Feedback).count() == 2
+
+
+def test_tip_hidden_in_feedback_becomes_a_tip_through_intake(app, client):
+    with app.app_context():
+        code = _event().code
+        feedback = events.submit_feedback(code, {}, "There is a stash house behind the old bakery on 5th.", "web")
+        _login(client, _user())
+        fid = feedback.id
+    token = csrf_token(client, f"/officer/events/{code}")
+    response = client.post(f"/officer/events/{code}/feedback/{fid}/convert", data={"csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        feedback = db.session.get(Feedback, fid)
+        tip = db.session.get(Tip, feedback.converted_tip_id)
+        assert tip.text.startswith("There is a stash house")
+        assert tip.channel == "web"

@@ -1,0 +1,97 @@
+"""Public event pages: list, calendar, event page, QR code and the feedback form."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+
+from tipline.blueprints.public import bp
+from tipline.blueprints.public.event_forms import EventCodeForm, FeedbackForm
+from tipline.i18n import current_language
+from tipline.services import calendar, events, transparency
+
+FEEDBACK_ERRORS = {
+    "unknown": _l("No event has this code. Please check the code printed in the room."),
+    "closed": _l("Feedback for this event is closed. Thank you for your interest."),
+    "rating": _l("Each answer must be a number from 1 to 5."),
+    "duplicate": _l("We already have your feedback for this event. Thank you."),
+    "empty": _l("Please answer at least one question or write a comment."),
+}
+
+
+def _event_or_404(code: str):
+    """The event with this code, or a 404 page."""
+    event = events.find(code)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/events")
+def event_list():
+    """Upcoming and past outreach events."""
+    upcoming, past = events.listing()
+    return render_template("events/list.html", upcoming=upcoming, past=past, form=EventCodeForm(formdata=None))
+
+
+@bp.get("/events.ics")
+def event_calendar():
+    """Every event as an iCalendar file."""
+    body = calendar.ics(events.listing()[0] + events.listing()[1], current_language(), _base())
+    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": "inline; filename=events.ics"})
+
+
+@bp.get("/events/<code>")
+def event_page(code: str):
+    """An event: when, where, who, languages spoken, public feedback figures."""
+    event = _event_or_404(code)
+    summary = transparency.event_summary(event.code)
+    return render_template("events/event.html", event=event, start=events.local_start(event), summary=summary)
+
+
+@bp.get("/events/<code>.ics")
+def event_ics(code: str):
+    """One event as an iCalendar file."""
+    body = calendar.ics([_event_or_404(code)], current_language(), _base())
+    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f"inline; filename={code}.ics"})
+
+
+@bp.get("/events/<code>/qr.svg")
+def event_qr(code: str):
+    """The QR code of the feedback form, to print for the room (drawn by us, no outside service)."""
+    event = _event_or_404(code)
+    svg = calendar.qr_svg(_base() + url_for("public.feedback", code=event.code))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+def feedback_code():
+    """Type the short code printed in the room, then go to its form."""
+    form = EventCodeForm()
+    if form.validate_on_submit():
+        return redirect(url_for("public.feedback", code=form.code.data))
+    return render_template("events/code.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/f/<code>", methods=["GET", "POST"])
+def feedback(code: str):
+    """The feedback form of an event, reached by its short code."""
+    form = FeedbackForm()
+    event = events.find(code)
+    if event is None or not events.accepts_feedback(event):
+        error = FEEDBACK_ERRORS["unknown" if event is None else "closed"]
+        return render_template("events/feedback.html", event=event, form=None, error=error), 404 if not event else 410
+    if form.validate_on_submit():
+        try:
+            events.submit_feedback(code, form.ratings(), form.text.data, "web")
+        except events.FeedbackError as exc:
+            form.form_errors.append(FEEDBACK_ERRORS[exc.args[0]])
+        else:
+            return render_template("events/thanks.html", event=event)
+    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render_template("events/feedback.html", event=event, form=form), status
+
+
+def _base() -> str:
+    """The public address of the site (QR codes and calendars point there, never elsewhere)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")

@@ -1,0 +1,169 @@
+"""Raw monthly figures for the transparency aggregates: one pass over one month of tips, events and feedback."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from tipline.extensions import db
+from tipline.models import Agency, Area, Assignment, Category, Event, Feedback, Status, Tip
+from tipline.models.types import utcnow
+
+PARTITIONS = ("channel", "language", "category", "verification", "handling", "state", "agency", "area")
+QUESTIONS = ("overall", "heard", "would_report")
+VERIFICATION = ("verified", "unfounded", "duplicate", "needs_info", "pending")
+
+
+def month_range(period: str) -> tuple[datetime, datetime]:
+    """First instant of the month and of the next month, UTC."""
+    year, month = map(int, period.split("-"))
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def period_of(moment: datetime) -> str:
+    """The YYYY-MM month a timestamp falls in (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def _known_keys() -> dict[str, list[str]]:
+    """Every key of every breakdown, so that zero cells are published too."""
+    return {
+        "channel": ["web", "sms"],
+        "language": [*current_app.config["LANGUAGES"], "und"],
+        "category": [*db.session.scalars(select(Category.code).order_by(Category.position)), "none"],
+        "verification": list(VERIFICATION),
+        "handling": ["liaison", "routed", "oversight"],
+        "state": ["open", "closed"],
+        "agency": [*db.session.scalars(select(Agency.code).order_by(Agency.code)), "none"],
+        "area": [*db.session.scalars(select(Area.code).order_by(Area.code)), "unknown"],
+    }
+
+
+def _areas() -> list[tuple[str, object]]:
+    """Areas as prepared shapes, smallest first, so a point counts in its most specific area."""
+    from shapely import prepare
+    from shapely.geometry import shape
+
+    shapes = [(code, shape(geometry)) for code, geometry in db.session.execute(select(Area.code, Area.geometry))]
+    for _code, geom in shapes:
+        prepare(geom)
+    return sorted(shapes, key=lambda item: item[1].area)
+
+
+def _area_of(areas: list, lat: float | None, lon: float | None) -> str:
+    """Code of the smallest area holding the point, or 'unknown'."""
+    if lat is None or lon is None:
+        return "unknown"
+    from shapely.geometry import Point
+
+    point = Point(lon, lat)
+    return next((code for code, geom in areas if geom.covers(point)), "unknown")
+
+
+def _tip_rows(start: datetime, end: datetime):
+    """The columns of one month's tips the figures need, streamed."""
+    lead = (
+        select(Assignment.tip_id, db.func.min(Assignment.agency_code).label("agency"))
+        .where(Assignment.role == "lead", Assignment.active.is_(True))
+        .group_by(Assignment.tip_id)
+        .subquery()
+    )
+    oversight = select(Assignment.tip_id).join(Agency).where(Agency.kind == "oversight", Assignment.active.is_(True))
+    query = (
+        select(
+            Tip.channel, Tip.language, Tip.category_code, Tip.verification, Tip.queue_state, Status.is_closed,
+            Tip.lat, Tip.lon, Tip.created_at, Tip.first_response_at, Tip.closed_at, lead.c.agency,
+            Tip.id.in_(oversight).label("complaint"),
+        )  # fmt: skip
+        .join(Status, Tip.status_code == Status.code)
+        .outerjoin(lead, lead.c.tip_id == Tip.id)
+        .where(Tip.created_at >= start, Tip.created_at < end)
+    )
+    return db.session.execute(query.execution_options(yield_per=2000))
+
+
+def _hours(later: datetime | None, earlier: datetime) -> float | None:
+    """Hours between two timestamps, or None."""
+    return None if later is None else max((later - earlier).total_seconds() / 3600, 0.0)
+
+
+def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
+    """Counts per (dimension, key) and durations per (measure, agency) for the tips of one month."""
+    counts: Counter = Counter()
+    durations: dict[tuple, list[float]] = defaultdict(list)
+    areas = _areas()
+    for row in _tip_rows(*month_range(period)):
+        agency = row.agency or "none"
+        keys = {
+            "channel": row.channel,
+            "language": row.language or "und",
+            "category": row.category_code or "none",
+            "verification": row.verification or "pending",
+            "handling": row.queue_state,
+            "state": "closed" if row.is_closed else "open",
+            "agency": agency,
+            "area": _area_of(areas, row.lat, row.lon),
+        }
+        counts[("total", "all")] += 1
+        counts.update(keys.items())
+        if row.complaint or row.queue_state == "oversight":
+            counts[("complaints", "all")] += 1
+            counts[("complaint_outcome", keys["verification"])] += 1
+        for measure, moment in (("first_response", row.first_response_at), ("closure", row.closed_at)):
+            hours = _hours(moment, row.created_at)
+            if hours is not None:
+                durations[(measure, agency)].append(hours)
+    return counts, durations
+
+
+def event_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
+    """Events held in one month, their feedback counts and ratings."""
+    start, end = month_range(period)
+    end = min(end, utcnow())
+    counts: Counter = Counter()
+    ratings: dict[tuple, list[float]] = defaultdict(list)
+    events = db.session.scalars(select(Event).where(Event.starts_at >= start, Event.starts_at < end)).all()
+    counts[("events", "held")] = len(events)
+    counts[("feedback", "all")] = 0
+    for event in events:
+        counts[("event_feedback", event.code)] = 0
+        for fb in db.session.scalars(select(Feedback).where(Feedback.event_id == event.id)):
+            counts[("feedback", "all")] += 1
+            counts[("event_feedback", event.code)] += 1
+            for question, value in (fb.ratings or {}).items():
+                ratings[("feedback_avg", question)].append(value)
+                ratings[("event_avg", f"{event.code}:{question}")].append(value)
+    return counts, ratings
+
+
+def equations(counts: Counter, keys: dict[str, list[str]]) -> list[tuple[tuple, list[tuple]]]:
+    """The totals a reader knows: every breakdown adds up to the month's total, and so on."""
+    eqs = [(("total", "all"), [(dim, key) for key in keys[dim]]) for dim in PARTITIONS]
+    eqs.append((("complaints", "all"), [("complaint_outcome", key) for key in VERIFICATION]))
+    events = [v for v in counts if v[0] == "event_feedback"]
+    eqs.append((("feedback", "all"), events))
+    return eqs
+
+
+def month_figures(period: str) -> tuple[dict, list, dict]:
+    """Every count of a month (zeros included), the equations between them, and the medians/averages."""
+    keys = _known_keys()
+    counts, durations = tip_figures(period)
+    event_counts, ratings = event_figures(period)
+    counts.update(event_counts)
+    for dim in PARTITIONS:
+        for key in keys[dim]:
+            counts[(dim, key)] += 0
+    counts[("total", "all")] += 0
+    counts[("complaints", "all")] += 0
+    for key in VERIFICATION:
+        counts[("complaint_outcome", key)] += 0
+    stats = {var: (len(v), statistics.median(v)) for var, v in durations.items()}
+    stats |= {var: (len(v), statistics.fmean(v)) for var, v in ratings.items()}
+    return dict(counts), equations(counts, keys), stats

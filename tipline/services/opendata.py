@@ -1,0 +1,75 @@
+"""Open data: the published tables as JSON and CSV, described by a Frictionless Data Package."""
+
+from __future__ import annotations
+
+from tipline.services import transparency
+
+SUPPRESSION = (
+    "Counts from 1 to {k_minus} are published as '<{k}' (a complementary zero may also be shown as '<{k}'); "
+    "counts withheld so that no total or difference reveals a small count are shown as 'x'. Medians and averages "
+    "are published only when based on at least {k} items. Only complete months older than {delay} days are "
+    "published. No free text, no exact timestamps, no location finer than an area."
+)
+
+
+def field_names(table: str) -> list[str]:
+    """Columns of a table's CSV."""
+    last = "count" if table in transparency.COUNT_TABLES else "value"
+    return ["period", "dimension", "key", last]
+
+
+def _schema(table: str, k: int) -> dict:
+    """Table Schema of one CSV."""
+    counts = table in transparency.COUNT_TABLES
+    last = (
+        {"name": "count", "type": "integer", "description": "Number of items; '<k' or 'x' when withheld."}
+        if counts
+        else {"name": "value", "type": "number", "description": "Median hours or average rating (1 to 5)."}
+    )
+    return {
+        "fields": [
+            {"name": "period", "type": "yearmonth", "description": "Month (UTC) the items were received in."},
+            {"name": "dimension", "type": "string", "description": "What the table breaks down."},
+            {"name": "key", "type": "string", "description": "The category of the breakdown."},
+            last,
+        ],
+        "missingValues": ["", f"<{k}", "x"],
+        "primaryKey": ["period", "dimension", "key"],
+    }
+
+
+def datapackage(base: str, licence: str) -> dict:
+    """The data package descriptor."""
+    from flask import current_app
+
+    k, delay = transparency.min_count(), current_app.config["TRANSPARENCY_DELAY_DAYS"]
+    rule = SUPPRESSION.format(k=k, k_minus=k - 1, delay=delay)
+    return {
+        "profile": "tabular-data-package",
+        "name": "tipline-transparency",
+        "title": "Community tip line: public figures",
+        "description": rule,
+        "licenses": [{"name": licence, "path": "https://creativecommons.org/licenses/by/4.0/", "title": licence}],
+        "x_suppression": {"min_count": k, "delay_days": delay, "rule": rule},
+        "resources": [
+            {
+                "name": table.replace("_", "-"),
+                "path": f"{base}{table}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "profile": "tabular-data-resource",
+                "schema": _schema(table, k),
+            }
+            for table in transparency.TABLES
+        ],
+    }
+
+
+def everything() -> dict:
+    """Every table, keyed by name, with the suppression rule."""
+    return {
+        "min_count": transparency.min_count(),
+        "periods": transparency.published_periods(),
+        "tables": {table: transparency.table_rows(table) for table in transparency.TABLES},
+    }

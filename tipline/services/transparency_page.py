@@ -1,0 +1,80 @@
+"""The figures of one transparency page: tables and SVG charts built from the aggregate rows only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+from sqlalchemy import select
+
+from tipline.extensions import db
+from tipline.models import Agency, Area, Category
+from tipline.services import charts, transparency
+
+
+@dataclass
+class Section:
+    """One figure: its table rows (label, public count or value) and its chart."""
+
+    ident: str
+    title: str
+    desc: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    chart: Markup | None = None
+
+
+def _names(lang: str) -> dict[str, dict[str, str]]:
+    """Display names of deployment keys (categories, agencies, areas) in lang."""
+    return {
+        "category": {c.code: c.name(lang) for c in db.session.scalars(select(Category))},
+        "agency": {a.code: a.name for a in db.session.scalars(select(Agency))},
+        "area": {a.code: a.name for a in db.session.scalars(select(Area))},
+    }
+
+
+def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
+    """The visitor's label of a key."""
+    base = dim.split("_")[0] if dim.startswith("complaint") else dim
+    base = {"first": "agency", "closure": "agency", "complaint": "verification"}.get(base, base)
+    if key in names.get(base, {}):
+        return names[base][key]
+    return labels.get(key, key)
+
+
+def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict, rtl: bool) -> Section:
+    """A breakdown of counts with its bar chart."""
+    dim, title, desc = spec
+    section = Section(ident, title, desc)
+    for key, row in rows.get(dim, {}).items():
+        section.rows.append((_label(dim, key, names, labels), row.shown))
+    section.chart = charts.bar_chart(ident, title, desc, section.rows, rtl)
+    return section
+
+
+def _value_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict) -> Section:
+    """Medians or averages, shown only when based on at least k items."""
+    dim, title, desc = spec
+    section = Section(ident, title, desc)
+    for key, row in sorted(rows.get(dim, {}).items()):
+        shown = f"{row.value:.1f}" if row.value_shown else labels["too_few"]
+        section.rows.append((_label(dim, key, names, labels), shown))
+    return section
+
+
+def figures(period: str, lang: str, specs: dict, labels: dict[str, str], rtl: bool = False) -> dict:
+    """Everything the page shows for one published month: sections, monthly totals chart and the area map."""
+    rows = transparency.month(period)
+    names = _names(lang)
+    counts = [_count_section(f"fig-{s[0]}", s, rows, names, labels, rtl) for s in specs["counts"]]
+    values = [_value_section(f"fig-{s[0]}", s, rows, names, labels) for s in specs["values"]]
+    months = transparency.monthly_totals()
+    title, desc = specs["months"]
+    monthly = Section("fig-months", title, desc, months, charts.bar_chart("fig-months", title, desc, months, rtl))
+    areas = [
+        {"code": a.code, "name": a.name, "geometry": a.geometry, "shown": rows.get("area", {}).get(a.code).shown}
+        for a in db.session.scalars(select(Area).order_by(Area.code))
+        if a.code in rows.get("area", {})
+    ]
+    title, desc = specs["map"]
+    area_map = charts.area_map("fig-map", title, desc, areas) if areas else None
+    return {"period": period, "monthly": monthly, "counts": counts, "values": values, "map": area_map}
