@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from celery.result import EagerResult
 from flask import Flask
 
 from tipline.extensions import celery
@@ -18,7 +19,7 @@ def init_app(app: Flask) -> None:
         broker_url=broker or "memory://",
         result_backend=None,
         task_always_eager=not broker,
-        task_eager_propagates=True,
+        task_eager_propagates=False,  # inline retries run in place; failures are reported by dispatch
         task_acks_late=True,  # a task killed mid-way is delivered again
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -45,9 +46,12 @@ def dispatch(task, *args) -> bool:
     and the periodic sweep picks it up again.
     """
     try:
-        task.delay(*args)
-    except Exception:  # broker down, or the inline task raised: keep what was accepted, retry later
-        log.exception("task %s could not run now; it will be retried by the sweep", task.name)
+        result = task.delay(*args)
+    except Exception:  # broker down: keep what was accepted, the sweep retries later
+        log.exception("task %s could not be queued; it will be retried by the sweep", task.name)
+        return False
+    if isinstance(result, EagerResult) and result.failed():
+        log.error("task %s failed inline: %r; it will be retried by the sweep", task.name, result.result)
         return False
     return True
 

@@ -1,0 +1,76 @@
+"""The audit log is tamper-evident: changing, deleting or reordering an entry is detected and named.
+
+Thrown at it: an edited detail, an edited actor, a deleted middle entry, a forged entry appended with a made-up
+hash. `tipline audit verify` prints `ok N` and exits 0, or names the first broken entry and exits 1.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, update
+
+from tipline.extensions import db
+from tipline.models import AuditEntry
+from tipline.services import audit
+
+
+@pytest.fixture
+def chain(app):
+    with app.app_context():
+        ids = [audit.record("officer.a", "tip.view", f"T{i}", note=f"entry {i}").id for i in range(5)]
+        db.session.commit()
+        yield ids
+
+
+def _verify(app) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    return result.exit_code, result.output.strip()
+
+
+def test_intact_chain_verifies(app, chain):
+    assert _verify(app) == (0, "ok 5")
+
+
+def test_each_entry_links_to_the_previous_one(app, chain):
+    with app.app_context():
+        entries = sorted(audit.entries(), key=lambda e: e.id)
+        assert entries[0].prev_hash == audit.GENESIS
+        assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+
+
+def test_edited_details_are_detected_at_that_entry(app, chain):
+    with app.app_context():
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == chain[2]).values(details={"note": "innocent"}))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1
+    assert output.startswith(f"broken at entry {chain[2]}: content changed")
+
+
+def test_edited_actor_is_detected(app, chain):
+    with app.app_context():
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == chain[0]).values(actor="somebody.else"))
+        db.session.commit()
+    assert _verify(app)[1].startswith(f"broken at entry {chain[0]}")
+
+
+def test_deleted_entry_breaks_the_link_of_the_next(app, chain):
+    with app.app_context():
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id == chain[3]))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1
+    assert f"broken at entry {chain[4]}: previous-hash link broken" in output
+
+
+def test_forged_entry_with_a_made_up_hash_is_detected(app, chain):
+    with app.app_context():
+        last = audit.entries(limit=1)[0]
+        forged = AuditEntry(at=last.at, actor="x", action="tip.view", details={}, prev_hash=last.hash, hash="f" * 64)
+        db.session.add(forged)
+        db.session.commit()
+        forged_id = forged.id
+    assert _verify(app) == (
+        1,
+        f"broken at entry {forged_id}: content changed after it was written (5 entries verified before it)",
+    )
