@@ -15,7 +15,9 @@ from tipline.services import events
 
 
 def _user(role: str = "officer", agency: str = "rvpd", name: str = "officer1") -> User:
-    user = User(username=name, display_name=name, password_hash=PasswordHasher().hash("pw-known"), role=role, agency_code=agency)
+    user = User(
+        username=name, display_name=name, password_hash=PasswordHasher().hash("pw-known"), role=role, agency_code=agency
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -54,8 +56,16 @@ def test_officer_creates_an_event_and_residents_see_it_in_the_list(app, client):
     with app.app_context():
         _login(client, _user())
     token = csrf_token(client, "/officer/events/new")
-    data = {"csrf_token": token, "title_en": "Coffee with a deputy", "title_ar": "قهوة مع ضابط", "starts": "2030-05-04T18:30",
-            "timezone": "America/Denver", "place": "Library", "organisers": ["rvpd"], "languages": ["en", "ar"]}
+    data = {
+        "csrf_token": token,
+        "title_en": "Coffee with a deputy",
+        "title_ar": "قهوة مع ضابط",
+        "starts": "2030-05-04T18:30",
+        "timezone": "America/Denver",
+        "place": "Library",
+        "organisers": ["rvpd"],
+        "languages": ["en", "ar"],
+    }
     response = client.post("/officer/events/new", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -63,7 +73,7 @@ def test_officer_creates_an_event_and_residents_see_it_in_the_list(app, client):
         assert event.starts_at == datetime(2030, 5, 5, 0, 30, tzinfo=UTC)
         assert len(event.code) == 4 and event.code.isdigit()
     page = client.get("/events?lang=ar").get_data(as_text=True)
-    assert "قهوة مع ضابط" in page, page[page.find("<main"):][:1500]
+    assert "قهوة مع ضابط" in page, page[page.find("<main") :][:1500]
 
 
 def test_event_creation_is_refused_to_oversight_reviewers(app, client):
@@ -95,7 +105,9 @@ def test_web_feedback_is_recorded_and_organisers_see_exact_figures(app, client):
         code = _event().code
         _login(client, _user())
     token = csrf_token(client, f"/f/{code}")
-    response = client.post(f"/f/{code}", data={"csrf_token": token, "overall": "5", "heard": "4", "text": "Very useful evening."})
+    response = client.post(
+        f"/f/{code}", data={"csrf_token": token, "overall": "5", "heard": "4", "text": "Very useful evening."}
+    )
     assert response.status_code == 200
     page = client.get(f"/officer/events/{code}").get_data(as_text=True)
     assert 'id="feedback-count">1<' in page

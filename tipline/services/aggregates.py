@@ -77,8 +77,18 @@ def _tip_rows(start: datetime, end: datetime):
     oversight = select(Assignment.tip_id).join(Agency).where(Agency.kind == "oversight", Assignment.active.is_(True))
     query = (
         select(
-            Tip.channel, Tip.language, Tip.category_code, Tip.verification, Tip.queue_state, Status.is_closed,
-            Tip.lat, Tip.lon, Tip.created_at, Tip.first_response_at, Tip.closed_at, lead.c.agency,
+            Tip.channel,
+            Tip.language,
+            Tip.category_code,
+            Tip.verification,
+            Tip.queue_state,
+            Status.is_closed,
+            Tip.lat,
+            Tip.lon,
+            Tip.created_at,
+            Tip.first_response_at,
+            Tip.closed_at,
+            lead.c.agency,
             Tip.id.in_(oversight).label("complaint"),
         )  # fmt: skip
         .join(Status, Tip.status_code == Status.code)

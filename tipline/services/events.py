@@ -119,7 +119,13 @@ def submit_feedback(
     language = triage.detect_language(text) if text else "und"
     spam = triage.spam_score(text) if text else None
     feedback = Feedback(
-        event_id=event.id, ratings=clean, text=text, channel=channel, sender_hash=sender_hash, language=language, spam=spam
+        event_id=event.id,
+        ratings=clean,
+        text=text,
+        channel=channel,
+        sender_hash=sender_hash,
+        language=language,
+        spam=spam,
     )
     db.session.add(feedback)
     try:

@@ -83,7 +83,10 @@ def changed_periods(since: datetime | None) -> list[str]:
 def _rows(period: str, counts: dict, equations: list, stats: dict, k: int) -> list[StatMonthly]:
     """The protected rows of one month."""
     shown = disclosure.protect_shown(counts, equations, k)
-    rows = [StatMonthly(period=period, dimension=d, key=key, count=n, shown=shown[(d, key)]) for (d, key), n in counts.items()]
+    rows = [
+        StatMonthly(period=period, dimension=d, key=key, count=n, shown=shown[(d, key)])
+        for (d, key), n in counts.items()
+    ]
     for (dim, key), (n, value) in stats.items():
         allowed = disclosure.statistic_allowed(n, k)
         rows.append(StatMonthly(period=period, dimension=dim, key=key, count=n, value=value, value_shown=allowed))
@@ -148,7 +151,10 @@ def table_rows(table: str) -> list[dict]:
         .order_by(StatMonthly.period, StatMonthly.dimension, StatMonthly.id)
     )
     if table in COUNT_TABLES:
-        return [{"period": r.period, "dimension": r.dimension, "key": r.key, "count": r.shown} for r in db.session.scalars(query)]
+        return [
+            {"period": r.period, "dimension": r.dimension, "key": r.key, "count": r.shown}
+            for r in db.session.scalars(query)
+        ]
     return [
         {"period": r.period, "dimension": r.dimension, "key": r.key, "value": round(r.value, 1)}
         for r in db.session.scalars(query)

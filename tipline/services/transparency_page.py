@@ -77,4 +77,4 @@ def figures(period: str, lang: str, specs: dict, labels: dict[str, str], rtl: bo
     ]
     title, desc = specs["map"]
     area_map = charts.area_map("fig-map", title, desc, areas) if areas else None
-    return {"period": period, "monthly": monthly, "counts": counts, "values": values, "map": area_map}
+    return {"period": period, "monthly": monthly, "counts": counts, "stats": values, "map": area_map}

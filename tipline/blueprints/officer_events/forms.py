@@ -24,8 +24,12 @@ class EventForm(FlaskForm):
         _l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Please give the date and time."))]
     )
     timezone = StringField(_l("Time zone (for example America/Denver)"), filters=[_strip], default="UTC")
-    place = StringField(_l("Place"), filters=[_strip], validators=[DataRequired(_l("Please give the place.")), Length(max=300)])
-    organisers = SelectMultipleField(_l("Organising agencies"), choices=[], validators=[DataRequired(_l("Choose at least one agency."))])
+    place = StringField(
+        _l("Place"), filters=[_strip], validators=[DataRequired(_l("Please give the place.")), Length(max=300)]
+    )
+    organisers = SelectMultipleField(
+        _l("Organising agencies"), choices=[], validators=[DataRequired(_l("Choose at least one agency."))]
+    )
     languages = SelectMultipleField(_l("Languages spoken"), choices=list(LANGUAGE_NAMES.items()))
 
     def validate_timezone(self, field) -> None:
@@ -42,8 +46,22 @@ class EventForm(FlaskForm):
 
 for _code, _name in LANGUAGE_NAMES.items():
     _required = [DataRequired(_l("The English title is required."))] if _code == "en" else [Optional()]
-    setattr(EventForm, f"title_{_code}", StringField(_l("Title (%(language)s)", language=_name), filters=[_strip], validators=[*_required, Length(max=200)]))
-    setattr(EventForm, f"description_{_code}", TextAreaField(_l("Description (%(language)s)", language=_name), filters=[_strip], validators=[Optional(), Length(max=3000)]))
+    setattr(
+        EventForm,
+        f"title_{_code}",
+        StringField(
+            _l("Title (%(language)s)", language=_name), filters=[_strip], validators=[*_required, Length(max=200)]
+        ),
+    )
+    setattr(
+        EventForm,
+        f"description_{_code}",
+        TextAreaField(
+            _l("Description (%(language)s)", language=_name),
+            filters=[_strip],
+            validators=[Optional(), Length(max=3000)],
+        ),
+    )
 
 
 class ConvertForm(FlaskForm):

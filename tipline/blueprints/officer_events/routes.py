@@ -63,7 +63,9 @@ def new():
 def summary(code: str):
     """Exact feedback figures and texts for the organisers."""
     event = _managed(code)
-    return render_template("officer_events/summary.html", event=event, summary=events.summary(event), form=ConvertForm())
+    return render_template(
+        "officer_events/summary.html", event=event, summary=events.summary(event), form=ConvertForm()
+    )
 
 
 @bp.post("/<code>/feedback/<int:feedback_id>/convert")

@@ -6,23 +6,62 @@ from flask_babel import lazy_gettext as _l
 
 COUNT_SPECS = (
     ("channel", _l("Tips received by channel"), _l("Number of tips received this month, by web and by text message.")),
-    ("language", _l("Tips received by language"), _l("Number of tips received this month, by the language they were written in.")),
+    (
+        "language",
+        _l("Tips received by language"),
+        _l("Number of tips received this month, by the language they were written in."),
+    ),
     ("category", _l("Tips received by kind"), _l("Number of tips received this month, by kind of tip.")),
-    ("verification", _l("Outcomes of verification"), _l("What the liaison officers concluded about the tips received this month.")),
-    ("handling", _l("Where tips went"), _l("Tips kept by the coordination desk, routed to an agency, or sent to the oversight body.")),
+    (
+        "verification",
+        _l("Outcomes of verification"),
+        _l("What the liaison officers concluded about the tips received this month."),
+    ),
+    (
+        "handling",
+        _l("Where tips went"),
+        _l("Tips kept by the coordination desk, routed to an agency, or sent to the oversight body."),
+    ),
     ("state", _l("Open and closed tips"), _l("Tips received this month that are still open or already closed.")),
     ("agency", _l("Tips by lead agency"), _l("Tips received this month, by the agency leading the response.")),
-    ("area", _l("Tips by area"), _l("Tips received this month, by area; tips without a location are counted as unknown.")),
-    ("complaint_outcome", _l("Complaints about officers or agencies"), _l("Misconduct complaints received by the oversight body this month, and their outcomes.")),
-    ("event_feedback", _l("Feedback per outreach event"), _l("Number of feedback forms received for each outreach event held this month.")),
+    (
+        "area",
+        _l("Tips by area"),
+        _l("Tips received this month, by area; tips without a location are counted as unknown."),
+    ),
+    (
+        "complaint_outcome",
+        _l("Complaints about officers or agencies"),
+        _l("Misconduct complaints received by the oversight body this month, and their outcomes."),
+    ),
+    (
+        "event_feedback",
+        _l("Feedback per outreach event"),
+        _l("Number of feedback forms received for each outreach event held this month."),
+    ),
 )
 VALUE_SPECS = (
-    ("first_response", _l("Median time to first response (hours)"), _l("Median hours between a tip and the first response, by lead agency.")),
-    ("closure", _l("Median time to closure (hours)"), _l("Median hours between a tip and its closure, by lead agency.")),
-    ("feedback_avg", _l("Average feedback ratings (1 to 5)"), _l("Average answer to each feedback question at the outreach events held this month.")),
+    (
+        "first_response",
+        _l("Median time to first response (hours)"),
+        _l("Median hours between a tip and the first response, by lead agency."),
+    ),
+    (
+        "closure",
+        _l("Median time to closure (hours)"),
+        _l("Median hours between a tip and its closure, by lead agency."),
+    ),
+    (
+        "feedback_avg",
+        _l("Average feedback ratings (1 to 5)"),
+        _l("Average answer to each feedback question at the outreach events held this month."),
+    ),
 )
 MONTHS = (_l("Tips received by month"), _l("Number of tips received in each published month."))
-MAP = (_l("Map of tips by area"), _l("The areas of the participating agencies, shaded by the number of tips received this month."))
+MAP = (
+    _l("Map of tips by area"),
+    _l("The areas of the participating agencies, shaded by the number of tips received this month."),
+)
 
 KEY_LABELS = {
     "web": _l("Web"),

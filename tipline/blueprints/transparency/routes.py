@@ -69,4 +69,6 @@ def table_csv(table: str):
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"inline; filename={table}.csv"})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"inline; filename={table}.csv"}
+    )

@@ -1,0 +1,117 @@
+"""Transparency pages: five languages, small counts withheld everywhere, open data, unpublished months refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from tipline.extensions import db
+from tipline.models import Tip
+from tipline.services import aggregates, disclosure, transparency
+
+OLD = datetime.now(UTC).replace(day=1, hour=12) - timedelta(days=100)
+PERIOD = aggregates.period_of(OLD)
+
+
+def _tips(app, spec: list[tuple[str, str, float | None]]) -> None:
+    """Store tips of an old month directly (channel, category, lat) and rebuild the aggregates."""
+    with app.app_context():
+        for i, (channel, category, lat) in enumerate(spec):
+            db.session.add(
+                Tip(
+                    public_id=f"T{i:08d}",
+                    channel=channel,
+                    language="en",
+                    ui_language="en",
+                    text="x" * 20,
+                    category_code=category,
+                    status_code="received",
+                    created_at=OLD,
+                    lat=lat,
+                    lon=-106.45 if lat else None,
+                )
+            )
+        db.session.commit()
+        transparency.refresh([PERIOD])
+
+
+@pytest.fixture
+def month(app):
+    """An old month with 23 web tips and 3 SMS tips: the SMS cell must be withheld."""
+    _tips(app, [("web", "smuggling", 31.78)] * 12 + [("web", "drugs", None)] * 11 + [("sms", "drugs", None)] * 3)
+    return PERIOD
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [
+        ("en", "Transparency"),
+        ("es", "Transparencia"),
+        ("fr", "Transparence"),
+        ("ar", "الشفافية"),
+        ("ht", "Transparans"),
+    ],
+)
+def test_transparency_page_in_every_language(client, month, lang, word):
+    page = client.get(f"/transparency/{month}?lang={lang}").get_data(as_text=True)
+    assert word in page
+    assert "<svg" in page and "<title" in page and "<desc" in page and "<table" in page
+    assert 'style="' not in page and "<script" not in page
+    assert (' dir="rtl"' in page) == (lang == "ar")
+
+
+def test_small_counts_are_withheld_with_a_complementary_cell(client, month):
+    rows = list(csv.DictReader(io.StringIO(client.get("/transparency/tips_by_channel.csv").get_data(as_text=True))))
+    channel = {r["key"]: r["count"] for r in rows if r["period"] == month}
+    assert channel["sms"] == "<5"
+    assert channel["web"] in ("x", "<5")
+
+
+def test_a_withheld_cell_cannot_be_recovered_from_any_published_table(client, month):
+    data = client.get("/transparency/data.json").get_json()
+    k = data["min_count"]
+    published, states, equations = {}, {}, []
+    for rows in data["tables"].values():
+        for r in rows:
+            if "count" in r and r["period"] == month:
+                value, state = disclosure.parse_shown(r["count"], k)
+                states[(r["dimension"], r["key"])] = state
+                if value is not None:
+                    published[(r["dimension"], r["key"])] = value
+    for dim in aggregates.PARTITIONS:
+        equations.append((("total", "all"), [v for v in states if v[0] == dim]))
+    for var, (lo, hi) in disclosure.bounds(published, states, equations, k).items():
+        assert hi - lo >= 1, var
+    assert all(not 0 < n < k for n in published.values())
+
+
+def test_a_month_not_yet_published_gets_a_404_in_the_visitors_language(client, month):
+    this_month = aggregates.period_of(datetime.now(UTC))
+    response = client.get(f"/transparency/{this_month}?lang=fr")
+    assert response.status_code == 404
+    assert 'lang="fr"' in response.get_data(as_text=True)
+
+
+def test_datapackage_describes_every_csv_and_the_suppression_rule(client, month):
+    package = client.get("/transparency/datapackage.json").get_json()
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    assert "<5" in package["description"]
+    for resource in package["resources"]:
+        assert client.get(resource["path"]).status_code == 200
+        assert "<5" in resource["schema"]["missingValues"]
+
+
+def test_the_page_reads_the_aggregates_and_never_scans_the_tips(app, client, month):
+    statements = []
+    with app.app_context():
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/transparency/{month}").status_code == 200
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("FROM tips" in s for s in statements)
