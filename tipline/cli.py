@@ -148,7 +148,6 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     from tipline.cli_casework import COMMANDS
-
     from tipline.cli_events import transparency
 
     for command in (translate, deployment, tips, demo, transparency, *COMMANDS):

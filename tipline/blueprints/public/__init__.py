@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from tipline.blueprints.public import routes  # noqa: E402,F401
-from tipline.blueprints.public import events  # noqa: E402,F401
+from tipline.blueprints.public import events, routes  # noqa: E402,F401
