@@ -25,7 +25,19 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
     _register_errors(app)
     _register_cli(app)
     _quiet_request_logs()
+    _trust_proxy(app)
     return app
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take scheme and host (and the address, for rate limits) from them."""
+    import os
+
+    hops = int(os.environ.get("PROXY_HOPS", "0") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def _instance_path() -> str:

@@ -145,12 +145,25 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         current_app.run(host=host, port=port, use_reloader=False, debug=False)
 
 
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", type=int, default=None, help="Default: WEB_CONCURRENCY or cores + 1.")
+@click.option("--no-access-log", is_flag=True)
+def serve(host: str, port: int, workers: int | None, no_access_log: bool) -> None:
+    """Serve the site with gunicorn (production); migrations must have been applied."""
+    from tipline.server import default_workers
+    from tipline.server import serve as run
+
+    run(host, port, workers or default_workers(), access_log=not no_access_log)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     from tipline.cli_casework import COMMANDS
     from tipline.cli_events import transparency
 
-    for command in (translate, deployment, tips, demo, transparency, *COMMANDS):
+    for command in (translate, deployment, tips, demo, serve, transparency, *COMMANDS):
         app.cli.add_command(command)
     try:
         from ml.cli import cli as ml_cli

@@ -1,0 +1,87 @@
+"""`tipline serve`: gunicorn with sensible workers and timeouts, JSON logs without IP, user agent or tip text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from gunicorn.app.base import BaseApplication
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (never request details)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Serialise a record."""
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+# Access log: method, path without query string, status, duration. No %(h)s (address), no %(a)s (agent).
+ACCESS_FORMAT = '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "ms": %(M)s}'
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+    },
+}
+
+
+def default_workers() -> int:
+    """WEB_CONCURRENCY, or one worker per core plus one (argon2 keeps each busy on the CPU)."""
+    return int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1))
+
+
+class Server(BaseApplication):
+    """Gunicorn running create_app() in each worker."""
+
+    def __init__(self, options: dict) -> None:
+        """Keep the options for load_config."""
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply our options to gunicorn's settings."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        """The WSGI application (built in the worker)."""
+        from tipline import create_app
+
+        return create_app()
+
+
+def serve(host: str, port: int, workers: int, access_log: bool = True) -> None:
+    """Run gunicorn in the foreground."""
+    Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "timeout": 30,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "max_requests": 5000,
+            "max_requests_jitter": 500,
+            "limit_request_line": 8190,
+            "accesslog": "-" if access_log else None,
+            "access_log_format": ACCESS_FORMAT,
+            "logconfig_dict": LOGGING,
+            "forwarded_allow_ips": "*" if os.environ.get("PROXY_HOPS") else "127.0.0.1",
+        }
+    ).run()
