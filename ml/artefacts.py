@@ -1,0 +1,118 @@
+"""Model artefacts: skops files loaded with an explicit trusted-type list, metadata and model card."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import skops.io as sio
+
+from ml.data import sha256_of
+
+FORMAT = "tipline-triage/1"
+MODEL_FILE = "triage.skops"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
+DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "default"
+BUNDLE_KEYS = frozenset({"featurizer", "spam", "spam_threshold", "topics", "topic_labels",
+                         "topic_thresholds", "actionability"})
+TRUSTED_TYPES: list[str] = [
+    "ml.pipeline.ColumnSelector",
+    "ml.pipeline.Normaliser",
+    "numpy.dtype",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.int32",
+    "numpy.int64",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.HashingVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.multiclass._ConstantPredictor",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.utils._bunch.Bunch",
+]
+LIBRARIES = ("scikit-learn", "spacy", "spacy-lookups-data", "py3langid", "skops", "numpy", "scipy")
+
+
+class ArtefactError(Exception):
+    """Raised when a model directory is missing, tampered with or does not match this code."""
+
+
+def library_versions() -> dict[str, str]:
+    """Return the installed versions of the libraries the models depend on."""
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def save_artefact(directory: Path, bundle: dict[str, Any], meta: dict[str, Any], card: str) -> dict[str, Any]:
+    """Write the skops bundle, metadata.json (with the file's sha256) and MODEL_CARD.md; return metadata."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    model_path = directory / MODEL_FILE
+    sio.dump(bundle, model_path, compression=8)
+    untrusted = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise ArtefactError(f"the bundle holds types missing from TRUSTED_TYPES: {untrusted}")
+    meta = {**meta, "format": FORMAT, "model_file": MODEL_FILE, "model_sha256": sha256_of(model_path),
+            "topic_labels": list(bundle["topic_labels"])}
+    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (directory / CARD_FILE).write_text(card, encoding="utf-8")
+    return meta
+
+
+def read_metadata(directory: Path) -> dict[str, Any]:
+    """Return metadata.json of an artefact directory, checking its format."""
+    path = Path(directory) / METADATA_FILE
+    if not path.is_file():
+        raise ArtefactError(f"no {METADATA_FILE} in {directory}: not a triage model directory")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArtefactError(f"{path} is not valid JSON: {exc}") from exc
+    if meta.get("format") != FORMAT:
+        raise ArtefactError(f"{path}: format {meta.get('format')!r} is not {FORMAT!r}")
+    return meta
+
+
+def load_artefact(directory: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load (bundle, metadata) from directory, refusing unknown types and mismatching metadata."""
+    directory = Path(directory) if directory else DEFAULT_DIR
+    meta = read_metadata(directory)
+    model_path = directory / meta.get("model_file", MODEL_FILE)
+    if not model_path.is_file():
+        raise ArtefactError(f"model file {model_path} is missing")
+    if sha256_of(model_path) != meta.get("model_sha256"):
+        raise ArtefactError(f"{model_path} does not match the sha256 recorded in {METADATA_FILE}")
+    unknown = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
+    if unknown:
+        raise ArtefactError(f"{model_path} holds types outside the trusted list: {unknown}")
+    bundle = sio.load(model_path, trusted=TRUSTED_TYPES)
+    _check_bundle(bundle, meta, model_path)
+    return bundle, meta
+
+
+def _check_bundle(bundle: Any, meta: dict[str, Any], path: Path) -> None:
+    if not isinstance(bundle, dict) or not BUNDLE_KEYS <= set(bundle):
+        raise ArtefactError(f"{path} is not a triage bundle (expected keys {sorted(BUNDLE_KEYS)})")
+    labels = list(bundle["topic_labels"])
+    if labels != list(meta.get("topic_labels", [])):
+        raise ArtefactError(f"{path}: the topic label set differs from {METADATA_FILE}")
+    if len(bundle["topic_thresholds"]) != len(labels):
+        raise ArtefactError(f"{path}: {len(labels)} topic labels but {len(bundle['topic_thresholds'])} thresholds")

@@ -1,0 +1,68 @@
+"""Rendering of MODEL_CARD.md from the training metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml.credibility import WEIGHTS
+
+INTENDED_USE = """\
+Ranks tips on a community tip line so that officers read first what is most likely genuine, specific and
+actionable. It is a triage aid: every tip stays visible and an officer decides. It must not be used to decide
+anything about a person, to refuse a tip automatically, or outside the languages it was measured on."""
+
+LIMITATIONS = """\
+- Spam/abuse is learned from 1,674 English SMS (2011, UK/Singapore): non-English spam and modern scams are
+  recognised mostly through shared features (URLs, numbers, shortcodes); measure on your own traffic.
+- Topics and actionability come from disaster-response messages (Haiti 2010 and others). Deployment categories
+  (smuggling, trafficking, ...) come from the deployment's keyword patterns until officers' labels train a model.
+- Arabic, Spanish and French have little or no labelled training text: their topic scores rely on shared
+  character n-grams and are less reliable than English and Haitian Creole.
+- Specificity uses word lists and regular expressions (dates, times, vehicles, plates, counts of people, phones,
+  e-mails, URLs) plus the deployment's gazetteer: places outside the gazetteer are not found.
+- Probabilities are calibrated on the training distributions only."""
+
+
+def _formula() -> str:
+    terms = " + ".join(f"{w:.2f} x {name}" for name, w in WEIGHTS.items())
+    return (f"credibility = {terms}\n\nwhere not_spam = 1 - P(spam); actionability = P(related and (request or "
+            "direct_report)); specificity = min(1, distinct kinds of specific entities / 3); corroboration = the "
+            "maximum similarity in [0, 1] to prior tips supplied by the web service (0 when absent); attachments "
+            "and followups are 1 when present, else 0. No factor depends on the language of the tip.")
+
+
+def _table(rows: dict[str, Any]) -> str:
+    lines = ["| metric | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in rows.items()]
+    return "\n".join(lines)
+
+
+def render_card(meta: dict[str, Any]) -> str:
+    """Return the model card text for an artefact's metadata."""
+    metrics = meta.get("metrics", {})
+    sections = [f"# Triage model card — {meta.get('model_version', '')}", "## Intended use", INTENDED_USE,
+                "## Data", _data_section(meta), "## Models", MODELS, "## Credibility formula", _formula()]
+    for name, rows in metrics.items():
+        if isinstance(rows, dict):
+            flat = {k: v for k, v in rows.items() if not isinstance(v, dict | list)}
+            sections += [f"## Metrics: {name}", _table(flat)]
+    sections += ["## Limitations", LIMITATIONS, "## Versions", _table(meta.get("library_versions", {}))]
+    return "\n\n".join(sections) + "\n"
+
+
+MODELS = """\
+One skops bundle: a shared featurizer (lower-case, digits to 0, hashed word 1-2-grams and word-bounded character
+2-5-grams, 2 x 2^20 buckets), then per head a document-frequency column selection, tf-idf and logistic
+regression stored as float32. Spam: balanced logistic regression with sigmoid calibration, threshold chosen on
+out-of-fold train scores (best MCC with at most 0.2 % ham blocked). Topics: one logistic regression per label
+trained on English messages and original-language texts as separate examples, per-label thresholds tuned on a
+15 % validation split of the train ids. Actionability: logistic regression on related and (request or
+direct_report). Language: py3langid restricted to the deployment languages plus a Haitian Creole function-word
+rule; 'und' below 4 letters or 0.6 confidence."""
+
+
+def _data_section(meta: dict[str, Any]) -> str:
+    data = meta.get("data", {})
+    lines = [f"- {name}: sha256 `{digest}`" for name, digest in data.get("sha256", {}).items()]
+    lines.append(f"- split: {data.get('split', '')}")
+    return "\n".join(lines)

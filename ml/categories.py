@@ -1,0 +1,117 @@
+"""Deployment categories: keyword patterns per language, then a model trained on officers' labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from ml.pipeline import make_featurizer, make_multilabel_head
+
+MIN_EXAMPLES_PER_CATEGORY = 20
+MIN_CATEGORY_PROBABILITY = 0.5
+
+
+def fold(text: str) -> str:
+    """Return text lower-cased without accents, for accent-insensitive keyword matching."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _compile(pattern: str) -> str:
+    body = re.escape(fold(pattern.strip()).rstrip("*"))
+    tail = r"\w*" if pattern.strip().endswith("*") else ""
+    return rf"(?<!\w){body}{tail}(?!\w)"
+
+
+class KeywordCategoriser:
+    """Assign a category from patterns given as {category: {lang: [phrase, prefix*]}}; None if no match."""
+
+    def __init__(self, patterns: dict[str, dict[str, list[str]]] | None = None) -> None:
+        self.patterns = patterns or {}
+        self._regex: dict[str, dict[str, re.Pattern[str]]] = {}
+        for category, by_lang in self.patterns.items():
+            for lang, phrases in by_lang.items():
+                alternatives = [_compile(p) for p in phrases if p and p.strip().rstrip("*")]
+                if alternatives:
+                    self._regex.setdefault(lang, {})[category] = re.compile("|".join(alternatives))
+
+    @property
+    def categories(self) -> list[str]:
+        """Return the configured category names."""
+        return sorted(self.patterns)
+
+    def predict_one(self, text: str, lang: str, lemmas: str = "") -> str | None:
+        """Return the category with most pattern hits in text (and its lemmas), or None."""
+        folded = fold(text) + " " + fold(lemmas)
+        table = self._regex.get(lang) or {k: v for d in self._regex.values() for k, v in d.items()}
+        hits = {cat: len(rx.findall(folded)) for cat, rx in sorted(table.items())}
+        best = max(hits.items(), key=lambda kv: kv[1], default=(None, 0))
+        return best[0] if best[1] > 0 else None
+
+    def predict(self, texts: list[str], langs: list[str]) -> list[str | None]:
+        """Return one category (or None) per text."""
+        return [self.predict_one(t, lang) for t, lang in zip(texts, langs, strict=True)]
+
+
+class CategoryModel:
+    """A model trained on officers' confirmed category labels (one label per tip)."""
+
+    def __init__(self, pipeline: Pipeline, categories: list[str]) -> None:
+        self.pipeline = pipeline
+        self.categories = categories
+
+    def predict(self, texts: list[str], langs: list[str] | None = None) -> list[str | None]:
+        """Return the most probable category per text, or None below the minimum probability."""
+        probs = self.pipeline.predict_proba(texts)
+        best = probs.argmax(axis=1)
+        return [self.categories[j] if probs[i, j] >= MIN_CATEGORY_PROBABILITY else None
+                for i, j in enumerate(best)]
+
+
+@dataclass
+class PromotionResult:
+    """The outcome of the promotion gate: whether the candidate replaces the current categoriser."""
+
+    promoted: bool
+    candidate_score: float
+    current_score: float
+    reason: str
+    model: CategoryModel | None
+
+
+def _macro_f1(predicted: list[str | None], truth: list[str]) -> float:
+    return float(f1_score(truth, [p or "" for p in predicted], labels=sorted(set(truth)),
+                          average="macro", zero_division=0))
+
+
+def _fit(texts: list[str], labels: list[str], categories: list[str]) -> CategoryModel:
+    onehot = np.array([[int(label == c) for c in categories] for label in labels])
+    pipeline = Pipeline([("features", make_featurizer()), ("head", make_multilabel_head(k=30000))])
+    return CategoryModel(pipeline.fit(texts, onehot), categories)
+
+
+def train_category_model(texts: list[str], labels: list[str], langs: list[str], current: Any,
+                         test_size: float = 0.25, seed: int = 0) -> PromotionResult:
+    """Train on confirmed labels; promote only if the held-out macro-F1 does not drop below current's."""
+    counts = {c: labels.count(c) for c in set(labels)}
+    if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_CATEGORY:
+        return PromotionResult(False, 0.0, 0.0, "not enough confirmed labels per category", None)
+    idx = np.arange(len(texts))
+    fit_idx, held = train_test_split(idx, test_size=test_size, random_state=seed, stratify=labels)
+    categories = sorted(counts)
+    candidate = _fit([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], categories)
+    truth = [labels[i] for i in held]
+    held_texts, held_langs = [texts[i] for i in held], [langs[i] for i in held]
+    new_score = _macro_f1(candidate.predict(held_texts, held_langs), truth)
+    old_score = _macro_f1(current.predict(held_texts, held_langs), truth) if current is not None else 0.0
+    if new_score < old_score:
+        return PromotionResult(False, new_score, old_score, "held-out macro-F1 would drop", None)
+    final = _fit(texts, labels, categories)
+    return PromotionResult(True, new_score, old_score, "held-out macro-F1 does not drop", final)

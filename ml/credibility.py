@@ -1,0 +1,78 @@
+"""Explainable credibility: a weighted sum of named factors, each with a translatable reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ml import N_
+
+# Weights sum to 1, so the credibility (the sum of contributions) stays in [0, 1].
+WEIGHTS: dict[str, float] = {
+    "not_spam": 0.30,
+    "actionability": 0.25,
+    "specificity": 0.20,
+    "corroboration": 0.15,
+    "attachments": 0.05,
+    "followups": 0.05,
+}
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "not_spam": (N_("The message reads like a genuine report (spam probability %(percent)s%%)."),
+                 N_("The message looks like spam or abuse (spam probability %(percent)s%%).")),
+    "actionability": (N_("The message asks for help or reports something directly (%(percent)s%%)."),
+                      N_("The message does not ask for help or report an event (%(percent)s%%).")),
+    "specificity": (N_("The message gives specific details: %(kinds)s."),
+                    N_("The message gives no specific place, time, vehicle or number of people.")),
+    "corroboration": (N_("Similar tips were received before (similarity %(percent)s%%)."),
+                      N_("No similar tip was received before.")),
+    "attachments": (N_("The sender attached %(count)s file(s)."), N_("No file is attached.")),
+    "followups": (N_("The sender answered follow-up questions."),
+                  N_("The sender has not answered follow-up questions.")),
+}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One named factor of the credibility score, with its translatable reason."""
+
+    name: str
+    value: float
+    weight: float
+    contribution: float
+    template: str
+    params: dict[str, str | int | float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Return the reason rendered in English."""
+        return self.template % self.params
+
+
+def _factor(name: str, value: float, positive: bool, params: dict) -> Factor:
+    value = min(1.0, max(0.0, float(value)))
+    weight = WEIGHTS[name]
+    template = TEMPLATES[name][0 if positive else 1]
+    return Factor(name, round(value, 4), weight, round(weight * value, 4), template, params)
+
+
+def _pct(value: float) -> int:
+    return int(round(100 * value))
+
+
+def compose(spam: float, actionability: float, specificity: float, kinds: list[str],
+            corroboration: float | None, attachments: int | None, answered: bool | None) -> list[Factor]:
+    """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1])."""
+    corroboration = float(corroboration or 0.0)
+    count = int(attachments or 0)
+    return [
+        _factor("not_spam", 1.0 - spam, spam < 0.5, {"percent": _pct(spam)}),
+        _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)}),
+        _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(kinds)}),
+        _factor("corroboration", corroboration, corroboration > 0.0, {"percent": _pct(corroboration)}),
+        _factor("attachments", 1.0 if count else 0.0, count > 0, {"count": count}),
+        _factor("followups", 1.0 if answered else 0.0, bool(answered), {}),
+    ]
+
+
+def credibility(factors: list[Factor]) -> float:
+    """Return the credibility in [0, 1]: the sum of the factors' contributions."""
+    return round(min(1.0, max(0.0, sum(f.weight * f.value for f in factors))), 4)

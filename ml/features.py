@@ -1,0 +1,173 @@
+"""spaCy text features: cached blank tokenizers, lookup lemmas and rule components for specificity signals."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import spacy
+from sklearn.feature_extraction.text import HashingVectorizer
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ml.lexicon import DATE_WORDS, NUMBER_WORDS, PEOPLE_WORDS, VEHICLE_WORDS
+
+LEMMA_LANGUAGES = frozenset({"en", "es", "fr"})
+SPACY_FALLBACK = "xx"
+SPECIFIC_LABELS = ("PLACE", "DATE", "TIME", "VEHICLE", "PLATE", "PEOPLE")
+PERSONAL_LABELS = {"PHONE": "[phone]", "EMAIL": "[email]", "URL": "[url]", "PLATE": "[plate]"}
+MAX_ANALYSED_CHARS = 5000
+REGEXES: list[tuple[str, re.Pattern[str]]] = [
+    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("URL", re.compile(r"(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+\.(?:com|org|net|gov|edu|ht|info|ly)\b(?:/[^\s]*)?",
+                       re.IGNORECASE)),
+    ("PHONE", re.compile(r"(?<![\w/.,:])\+?\(?\d[\d ().-]{6,16}\d(?![\w/])")),
+    ("PLATE", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z]{1,3}[- ]?\d{2,4}(?:[- ]?[A-Z]{1,2})?\b|\b\d{3,4}[- ]?[A-Z]{2,3}\b")),
+    ("TIME", re.compile(r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)",
+                        re.IGNORECASE)),
+    ("DATE", re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:19|20)\d\d\b")),
+]
+
+
+def _people_regex(lang: str) -> re.Pattern[str]:
+    counts = "|".join(re.escape(w) for w in NUMBER_WORDS.get(lang, []))
+    people = "|".join(re.escape(w) for w in PEOPLE_WORDS.get(lang, []))
+    return re.compile(rf"(?<!\w)(?:\d+|{counts})\s+(?:{people})(?!\w)", re.IGNORECASE)
+
+
+def _regex_spans(doc: Doc, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
+    spans = []
+    text = doc.text
+    for label, pattern in patterns:
+        if label == "EMAIL" and "@" not in text:
+            continue
+        for match in pattern.finditer(text):
+            if label == "PHONE" and sum(ch.isdigit() for ch in match.group()) < 7:
+                continue
+            span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+    return spans
+
+
+class SpecificityEntities:
+    """Rule component: PhraseMatcher word lists (dates, vehicles) and regular expressions (people, phones, ...)."""
+
+    def __init__(self, nlp: Language, lang: str) -> None:
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for label, words in (("DATE", DATE_WORDS), ("VEHICLE", VEHICLE_WORDS)):
+            self.phrases.add(label, list(nlp.tokenizer.pipe(words.get(lang, []))))
+        self.people = _people_regex(lang)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set doc.ents to the non-overlapping specificity and personal-data spans."""
+        spans = self.phrases(doc, as_spans=True) + _regex_spans(doc, [("PEOPLE", self.people), *REGEXES])
+        doc.ents = filter_spans(spans)
+        return doc
+
+
+@Language.factory("tipline_entities", default_config={"lang": "en"})
+def make_specificity_entities(nlp: Language, name: str, lang: str) -> SpecificityEntities:
+    """Build the specificity rule component for one language."""
+    return SpecificityEntities(nlp, lang)
+
+
+@lru_cache(maxsize=8)
+def get_nlp(lang: str) -> Language:
+    """Return the process-wide blank spaCy pipeline for lang, with lemmas and rule components."""
+    try:
+        nlp = spacy.blank(lang)
+    except (ImportError, KeyError, ValueError):
+        nlp = spacy.blank(SPACY_FALLBACK)
+    if lang in LEMMA_LANGUAGES:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.add_pipe("tipline_entities", config={"lang": lang})
+    return nlp
+
+
+def _nlp_lang(lang: str) -> str:
+    return lang if lang in DATE_WORDS else "en"
+
+
+class TextAnalyser:
+    """Find specificity entities (with the deployment's gazetteer of place names) in tips."""
+
+    def __init__(self, gazetteer: list[str] | None = None, lemmatise: bool = False) -> None:
+        self.lemmatise = lemmatise
+        self.gazetteer = sorted({name.strip() for name in gazetteer or [] if name and name.strip()})
+        self._matchers: dict[str, PhraseMatcher] = {}
+
+    def _matcher(self, nlp: Language, lang: str) -> PhraseMatcher:
+        if lang not in self._matchers:
+            matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+            matcher.add("PLACE", list(nlp.tokenizer.pipe(self.gazetteer)))
+            self._matchers[lang] = matcher
+        return self._matchers[lang]
+
+    def _places(self, doc: Doc, lang: str) -> list[Span]:
+        if not self.gazetteer:
+            return []
+        matches = self._matcher(get_nlp(lang), lang)(doc)
+        return [Span(doc, start, end, label="PLACE") for _, start, end in matches]
+
+    def docs(self, texts: list[str], langs: list[str]) -> list[Doc]:
+        """Return analysed spaCy docs (entities include gazetteer places), in the order of texts."""
+        out: list[Doc | None] = [None] * len(texts)
+        for lang in sorted(set(langs)):
+            nlp_lang = _nlp_lang(lang)
+            idx = [i for i, code in enumerate(langs) if code == lang]
+            batch = [(texts[i] or "")[:MAX_ANALYSED_CHARS] for i in idx]
+            disable = [] if self.lemmatise else ["lemmatizer"]
+            for i, doc in zip(idx, get_nlp(nlp_lang).pipe(batch, disable=disable), strict=True):
+                doc.ents = filter_spans(list(doc.ents) + self._places(doc, nlp_lang))
+                out[i] = doc
+        return [doc for doc in out if doc is not None]
+
+    def entities(self, texts: list[str], langs: list[str]) -> list[list[dict]]:
+        """Return per text a list of {label, start, end, text} entity dicts."""
+        return [entity_dicts(doc) for doc in self.docs(texts, langs)]
+
+
+def entity_dicts(doc: Doc) -> list[dict]:
+    """Return the entities of doc as plain dicts with character offsets."""
+    return [{"label": e.label_, "start": e.start_char, "end": e.end_char, "text": e.text} for e in doc.ents]
+
+
+def specificity(entities: list[dict]) -> float:
+    """Return a [0, 1] specificity from the distinct kinds of specific entities (3 kinds = 1.0)."""
+    kinds = {e["label"] for e in entities if e["label"] in SPECIFIC_LABELS}
+    return min(1.0, len(kinds) / 3.0)
+
+
+def mask_personal_data(text: str, lang: str = "en") -> str:
+    """Replace phone numbers, e-mail addresses, plates and URLs in text by [phone], [email], [plate], [url]."""
+    if not text:
+        return ""
+    doc = get_nlp(_nlp_lang(lang))(text)
+    masked = text
+    for ent in sorted(doc.ents, key=lambda e: e.start_char, reverse=True):
+        if ent.label_ in PERSONAL_LABELS:
+            masked = masked[: ent.start_char] + PERSONAL_LABELS[ent.label_] + masked[ent.end_char:]
+    return masked
+
+
+@lru_cache(maxsize=1)
+def _similarity_vectoriser() -> HashingVectorizer:
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2**18, alternate_sign=False)
+
+
+def similarity_matrix(texts_a: list[str], texts_b: list[str]) -> np.ndarray:
+    """Return cosine similarities in [0, 1] of character n-gram profiles, shape (len(a), len(b))."""
+    vec = _similarity_vectoriser()
+    a = vec.transform([(t or "").lower()[:MAX_ANALYSED_CHARS] for t in texts_a])
+    b = vec.transform([(t or "").lower()[:MAX_ANALYSED_CHARS] for t in texts_b])
+    return np.clip((a @ b.T).toarray(), 0.0, 1.0)
+
+
+def similarity(text_a: str, text_b: str) -> float:
+    """Return the [0, 1] similarity of two tips (character n-gram cosine), for corroboration."""
+    return float(similarity_matrix([text_a], [text_b])[0, 0])

@@ -1,0 +1,50 @@
+"""Fixtures: real dataset rows and a tiny triage model trained once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ml.artefacts import library_versions, save_artefact
+from ml.card import render_card
+from ml.data import load_disaster, load_sms
+from ml.predict import Triage
+from ml.train import build_bundle
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DATA_DIR = (REPO_ROOT / ".." / "shared" / "datasets").resolve()
+TINY_LABELS = ["request", "direct_report", "related"]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Return the shared dataset directory, or skip when it is not present."""
+    if not (DATA_DIR / "sms-spam-collection").is_dir() or not (DATA_DIR / "disaster-response").is_dir():
+        pytest.skip(f"dataset directory {DATA_DIR} is missing: the ml tests need the real data")
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Train a tiny model on a few hundred real train rows and save it as an artefact."""
+    sms_train = load_sms(data_dir).split()[0]
+    dis_train = load_disaster(data_dir).split()[0]
+    sms_small = type(sms_train)(sms_train.lines[:400], sms_train.texts[:400], sms_train.labels[:400],
+                                sms_train.sha256)
+    bundle, notes = build_bundle(sms_small, dis_train.subset(list(range(600))))
+    meta = {"model_version": "tiny-test", "trained_at": notes["trained_at"], "data": {"split": "tiny"},
+            "library_versions": library_versions(), "metrics": {}}
+    out = tmp_path_factory.mktemp("tiny-model")
+    save_artefact(out, bundle, meta, render_card(meta))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_triage(tiny_model_dir: Path) -> Triage:
+    """Return the tiny model loaded with a small gazetteer and category patterns."""
+    patterns = {"suspicious vehicle": {"en": ["truck", "car*"], "es": ["camión", "camioneta"],
+                                       "ht": ["kamyon", "machin"]},
+                "person in distress": {"en": ["help", "trapped"], "ht": ["sekou", "bezwen"], "es": ["ayuda"]}}
+    return Triage.load(tiny_model_dir, gazetteer=["Jacmel", "Port-au-Prince", "Nogales"],
+                       category_patterns=patterns)
