@@ -119,4 +119,52 @@ def sla_remind() -> None:
             click.echo(f"  {line}")
 
 
-COMMANDS = (users, route, audit, sla)
+@click.group()
+def keys() -> None:
+    """Encryption keys."""
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="Rows re-encrypted per commit.")
+@with_appcontext
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt all data under the first DATA_ENCRYPTION_KEYS key; safe to interrupt and run again."""
+    from tipline.services import keys as service
+
+    progress = service.rotate(batch)
+    click.echo(f"rotated {progress.rotated}, already current {progress.current}")
+
+
+@click.group()
+def retention() -> None:
+    """Forget what the deployment's retention periods say to forget."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only report what would be purged.")
+@with_appcontext
+def retention_run(dry_run: bool) -> None:
+    """Purge content and attachments of closed tips past their retention period (audited)."""
+    from tipline.services import retention as service
+
+    report = service.run(dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(report.by_status.items())) or "nothing due"
+    click.echo(f"{verb} {report.tips} tips ({detail}); {report.attachments} attachments, {report.messages} messages")
+
+
+@click.group()
+def triage() -> None:
+    """Triage of tips by the ml/ model."""
+
+
+@triage.command("sweep")
+@with_appcontext
+def triage_sweep() -> None:
+    """Queue triage again for tips left pending (broker was down, a worker died)."""
+    from tipline.services import triage as service
+
+    click.echo(f"queued {service.sweep_pending()} pending tips")
+
+
+COMMANDS = (users, route, audit, sla, keys, retention, triage)

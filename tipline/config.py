@@ -16,8 +16,18 @@ class Config:
     TESTING = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None -> SQLite file in the instance folder
+    # Per process: pool_size + max_overflow connections (gunicorn workers × that ≤ PostgreSQL max_connections).
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_pre_ping": True,
+        **(
+            {
+                "pool_size": _env_int("DB_POOL_SIZE", 5),
+                "max_overflow": _env_int("DB_MAX_OVERFLOW", 5),
+                "pool_recycle": _env_int("DB_POOL_RECYCLE", 1800),
+            }
+            if (os.environ.get("DATABASE_URL") or "").startswith("postgresql")
+            else {}
+        ),
     }
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     TIPLINE_DEPLOYMENT = os.environ.get("TIPLINE_DEPLOYMENT")
@@ -44,6 +54,8 @@ class Config:
     TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "tipline")
+    CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)  # redelivery after a lost worker
     TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
     # Transparency: counts from 1 to k-1 are published as "<k"; only complete months older than the delay are shown.
     TRANSPARENCY_MIN_COUNT = _env_int("TRANSPARENCY_MIN_COUNT", 5)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 
 from celery.result import EagerResult
-from flask import Flask
+from celery.schedules import crontab
+from flask import Flask, has_app_context
 
 from tipline.extensions import celery
 
 log = logging.getLogger(__name__)
+
+
+BEAT_SCHEDULE = {
+    "sweep-pending-triage": {"task": "tipline.sweep_triage", "schedule": 300.0},
+    "sla-reminders": {"task": "tipline.sla_remind", "schedule": crontab(minute=0)},
+    "retention": {"task": "tipline.retention", "schedule": crontab(hour=3, minute=30)},
+}
 
 
 def init_app(app: Flask) -> None:
@@ -24,14 +32,19 @@ def init_app(app: Flask) -> None:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_connection_timeout=3,
+        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
         task_default_retry_delay=10,
+        task_default_queue=app.config["CELERY_QUEUE"],
+        beat_schedule=BEAT_SCHEDULE,
     )
 
     class AppTask(celery.Task):
         """A task that runs with the Flask app's context."""
 
         def __call__(self, *args, **kwargs):
+            if has_app_context():  # inline: already inside the caller's app
+                return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)
 
@@ -56,7 +69,7 @@ def dispatch(task, *args) -> bool:
     return True
 
 
-@celery.task(name="tipline.triage_tip", bind=True, max_retries=5)
+@celery.task(name="tipline.triage_tip", bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def triage_tip(self, tip_id: int) -> str:
     """Triage one tip."""
     from tipline.services import triage
@@ -120,3 +133,27 @@ def refresh_transparency(periods: list[str] | None = None) -> list[str]:
     from tipline.services import transparency
 
     return transparency.refresh(periods)
+
+
+@celery.task(name="tipline.sweep_triage")
+def sweep_triage() -> int:
+    """Queue triage again for tips still pending (broker was down, retries exhausted)."""
+    from tipline.services import triage
+
+    return triage.sweep_pending()
+
+
+@celery.task(name="tipline.sla_remind")
+def sla_remind() -> int:
+    """Record the overdue digest per agency."""
+    from tipline.services import sla
+
+    return sum(len(lines) for lines in sla.remind().values())
+
+
+@celery.task(name="tipline.retention")
+def retention() -> dict:
+    """Apply the deployment's retention periods."""
+    from tipline.services import retention as service
+
+    return service.run(dry_run=False).as_dict()

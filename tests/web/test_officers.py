@@ -186,7 +186,7 @@ def test_complaint_goes_to_oversight_only_and_never_to_other_agencies(app, clien
 
 
 def test_recategorising_as_complaint_removes_every_other_agency(app, client, liaison):
-    submit_tip(client, text="The officer at the checkpoint took my phone and did not give it back.")
+    submit_tip(client, text="The man in uniform at the checkpoint took my phone and did not give it back.")
     tip_id = tip_by_text(app, "checkpoint")
     login(client, liaison)
     response = post_action(client, tip_id, "category", category="misconduct")

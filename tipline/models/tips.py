@@ -41,6 +41,8 @@ class Tip(db.Model):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    area_code: Mapped[str | None] = mapped_column(String(64))  # smallest area holding the point (kept after purge)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # content erased by retention
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -45,27 +45,6 @@ def _known_keys() -> dict[str, list[str]]:
     }
 
 
-def _areas() -> list[tuple[str, object]]:
-    """Areas as prepared shapes, smallest first, so a point counts in its most specific area."""
-    from shapely import prepare
-    from shapely.geometry import shape
-
-    shapes = [(code, shape(geometry)) for code, geometry in db.session.execute(select(Area.code, Area.geometry))]
-    for _code, geom in shapes:
-        prepare(geom)
-    return sorted(shapes, key=lambda item: item[1].area)
-
-
-def _area_of(areas: list, lat: float | None, lon: float | None) -> str:
-    """Code of the smallest area holding the point, or 'unknown'."""
-    if lat is None or lon is None:
-        return "unknown"
-    from shapely.geometry import Point
-
-    point = Point(lon, lat)
-    return next((code for code, geom in areas if geom.covers(point)), "unknown")
-
-
 def _tip_rows(start: datetime, end: datetime):
     """The columns of one month's tips the figures need, streamed."""
     lead = (
@@ -83,8 +62,7 @@ def _tip_rows(start: datetime, end: datetime):
             Tip.verification,
             Tip.queue_state,
             Status.is_closed,
-            Tip.lat,
-            Tip.lon,
+            Tip.area_code,
             Tip.created_at,
             Tip.first_response_at,
             Tip.closed_at,
@@ -107,7 +85,6 @@ def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
     """Counts per (dimension, key) and durations per (measure, agency) for the tips of one month."""
     counts: Counter = Counter()
     durations: dict[tuple, list[float]] = defaultdict(list)
-    areas = _areas()
     for row in _tip_rows(*month_range(period)):
         agency = row.agency or "none"
         keys = {
@@ -118,7 +95,7 @@ def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
             "handling": row.queue_state,
             "state": "closed" if row.is_closed else "open",
             "agency": agency,
-            "area": _area_of(areas, row.lat, row.lon),
+            "area": row.area_code or "unknown",
         }
         counts[("total", "all")] += 1
         counts.update(keys.items())

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tipline.extensions import db
 from tipline.models import Agency, Assignment, Category, Message, Status, Tip, User
 from tipline.models.types import utcnow
-from tipline.services import audit, messaging, queue, routing, signals
+from tipline.services import audit, geo, messaging, queue, routing, signals
 
 OUTCOME_STATUS = {
     "verified": "verified",
@@ -46,6 +46,8 @@ def place_new_tip(tip: Tip) -> None:
     tip.created_at = now
     tip.priority_key = queue.priority_key(0.5, now)
     tip.sla_due_at = queue.sla_due(tip.status_code, now)
+    if tip.lat is not None and tip.lon is not None:
+        tip.area_code = geo.smallest_area(tip.lat, tip.lon)
     if routing.is_oversight_category(tip.category_code):
         _to_oversight_only(tip, "complaint category chosen by the sender")
     else:

@@ -171,6 +171,7 @@ def _status(pos: int, st: dict) -> Status:
         is_initial=bool(st.get("initial")),
         is_closed=bool(st.get("closed")),
         sla_hours=st.get("sla_hours"),
+        retention_days=st.get("retention_days"),
         position=pos,
     )
 
@@ -179,7 +180,12 @@ def _load_geography(data: dict) -> None:
     """Areas, gazetteer and MOU rules."""
     for area in data.get("areas", []):
         db.session.merge(
-            Area(code=area["code"], name=area.get("name", area["code"]), agency_code=area["agency"], geometry=area["geometry"])
+            Area(
+                code=area["code"],
+                name=area.get("name", area["code"]),
+                agency_code=area["agency"],
+                geometry=area["geometry"],
+            )
         )
     for place in data.get("gazetteer", []):
         db.session.merge(Place(code=place["code"], names=place["names"], lat=place["lat"], lon=place["lon"]))

@@ -106,3 +106,12 @@ def geography() -> Geography:
 def invalidate() -> None:
     """Forget the index after the deployment changed."""
     current_app.extensions["tipline_geo"] = None
+
+
+def smallest_area(lat: float, lon: float) -> str | None:
+    """Code of the smallest area holding the point (the coarse location kept after purging)."""
+    hits = geography().containing(lat, lon)
+    if not hits:
+        return None
+    index = {code: i for i, code in enumerate(geography().codes)}
+    return min(hits, key=lambda h: geography().geoms[index[h.code]].area).code

@@ -75,6 +75,8 @@ def triage_tip(tip_id: int) -> str:
     tip = db.session.get(Tip, tip_id)
     if tip is None:
         return "missing"
+    if tip.triage_state == "done":  # a redelivered task: exactly one result per tip
+        return tip.triage_state
     model = _model()
     if model is None:
         tip.triage_state = "unavailable"

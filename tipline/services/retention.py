@@ -1,0 +1,93 @@
+"""Retention: erase what the deployment says to forget, keep the anonymous facts public figures need."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from tipline.extensions import db
+from tipline.models import Attachment, Message, Receipt, Status, Tip, TriageRecord
+from tipline.models.types import utcnow
+from tipline.services import audit, geo, signals, uploads
+
+BATCH = 200
+PURGED_TEXT = ""
+
+
+@dataclass
+class Report:
+    """What a retention run did (or would do, in a dry run)."""
+
+    dry_run: bool
+    tips: int = 0
+    attachments: int = 0
+    messages: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def _due(limit: int) -> list[Tip]:
+    """Closed tips past their status's retention period and not yet purged."""
+    now = utcnow()
+    rows = []
+    for status in db.session.scalars(select(Status).where(Status.retention_days.is_not(None))):
+        cutoff = now - timedelta(days=status.retention_days)
+        rows += db.session.scalars(
+            select(Tip)
+            .where(Tip.status_code == status.code, Tip.closed_at < cutoff, Tip.purged_at.is_(None))
+            .order_by(Tip.id)
+            .limit(limit)
+        ).all()
+    return rows[:limit]
+
+
+def _purge(tip: Tip, report: Report) -> None:
+    """Erase a tip's content, files, conversation and receipt; keep dates, channel, language, category, area."""
+    if tip.area_code is None and tip.lat is not None:
+        tip.area_code = geo.smallest_area(tip.lat, tip.lon)
+    for attachment in tip.attachments:
+        (uploads.store_dir() / attachment.storage_key).unlink(missing_ok=True)
+    report.attachments += len(tip.attachments)
+    report.messages += len(tip.messages)
+    db.session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
+    db.session.execute(delete(Message).where(Message.tip_id == tip.id))
+    db.session.execute(delete(Receipt).where(Receipt.tip_id == tip.id))
+    for record in db.session.scalars(select(TriageRecord).where(TriageRecord.tip_id == tip.id)):
+        record.factors = []
+    tip.text, tip.place, tip.lat, tip.lon, tip.occurred_at = PURGED_TEXT, None, None, None, None
+    tip.purged_at = utcnow()
+    signals.tip_closed.send(tip)  # channels forget what they hold (e.g. the SMS number)
+
+
+def run(dry_run: bool = False, batch: int = BATCH) -> Report:
+    """Purge due tips in batches (each batch one commit, so an interrupted run resumes); audited."""
+    report = Report(dry_run=dry_run)
+    while True:
+        due = _due(batch)
+        if not due:
+            break
+        for tip in due:
+            report.tips += 1
+            report.by_status[tip.status_code] = report.by_status.get(tip.status_code, 0) + 1
+            if not dry_run:
+                _purge(tip, report)
+        if dry_run:
+            db.session.rollback()
+            break
+        db.session.commit()
+    if not dry_run and report.tips:
+        audit.record(
+            "system",
+            "retention.purge",
+            tips=report.tips,
+            attachments=report.attachments,
+            messages=report.messages,
+            by_status=report.by_status,
+        )
+        db.session.commit()
+    return report
