@@ -1,0 +1,230 @@
+"""SMS conversations: follow-up texts, language switches, STOP/START, officers' replies out through the gateway,
+delivery status, MMS media, numbers kept only encrypted and erased, the admin CLI.
+
+Bad input thrown here: media of a disallowed type (declared and disguised), an unsigned status callback,
+a gateway that fails before it accepts a text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select, text, update
+
+from tests.sms_helpers import NUMBER, basic_auth, post_sms, post_status, reply_text, start_gateway
+from tipline import tasks
+from tipline.extensions import db
+from tipline.models import Attachment, Message, SmsContact, SmsInbound, SmsOutbound, Status, Tip
+from tipline.models.types import utcnow
+from tipline.services import messaging, sms, sms_texts, triage, uploads
+
+TIP = "A white van without plates waits at the old bridge every night around 2 am."
+MORE = "It has a dent on the left door and a ladder on the roof."
+
+
+@pytest.fixture
+def gateway(app, monkeypatch):
+    """A local stand-in for the gateway's REST API and media store, on 127.0.0.1."""
+    state, server = start_gateway()
+    monkeypatch.setitem(app.config, "TWILIO_API_BASE", state.url)
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def _expected(app, key: str, lang: str, **params) -> str:
+    """An automatic text as the sender should read it."""
+    with app.app_context():
+        return sms_texts.render(key, lang, **params)
+
+
+def _tips(app) -> list[Tip]:
+    """Tips with their conversations loaded."""
+    with app.app_context():
+        tips = db.session.scalars(select(Tip).order_by(Tip.id)).unique().all()
+        return [(t.id, t.text, [m.body for m in t.messages if m.author_role == "sender"]) for t in tips]
+
+
+def _officer_reply(app, body: str) -> None:
+    """An officer answers the latest tip."""
+    with app.app_context():
+        tip = db.session.scalars(select(Tip).order_by(Tip.id.desc())).first()
+        messaging.reply_to_sender(tip, body, "en")
+
+
+def test_follow_up_texts_join_the_tip_until_the_window_closes(app, client):
+    post_sms(client, app, TIP)
+    assert reply_text(post_sms(client, app, MORE)) == _expected(app, "appended", "en")
+    assert _tips(app) == [(_tips(app)[0][0], TIP, [MORE])]
+    with app.app_context():
+        hours = app.config["SMS_CONVERSATION_HOURS"] + 1
+        db.session.execute(update(SmsContact).values(last_seen=utcnow() - timedelta(hours=hours)))
+        db.session.commit()
+    assert "Receipt" in reply_text(post_sms(client, app, "Same van again tonight, now at the gas station."))
+    assert len(_tips(app)) == 2
+
+
+def test_new_keyword_starts_a_new_tip_alone_or_before_the_text(app, client):
+    post_sms(client, app, TIP)
+    post_sms(client, app, "NUEVO")
+    assert "recibo" in reply_text(post_sms(client, app, "Hay un camión abandonado junto al canal desde ayer."))
+    assert "Receipt" in reply_text(post_sms(client, app, "NEW Two men sell fuel from barrels behind the church."))
+    assert [t[1][:8] for t in _tips(app)] == [TIP[:8], "Hay un c", "Two men "]
+
+
+def test_conversation_switches_language_with_keywords_and_detection(app, client, monkeypatch):
+    detected = {"value": "und"}
+    monkeypatch.setattr(triage, "detect_language", lambda text: detected["value"])
+    assert "Receipt" in reply_text(post_sms(client, app, TIP))
+    assert reply_text(post_sms(client, app, "ES")) == _expected(app, "language", "es")
+    assert reply_text(post_sms(client, app, "La camioneta volvió.")) == _expected(app, "appended", "es")
+    detected["value"] = "ht"
+    assert reply_text(post_sms(client, app, "Kamyonèt la tounen.")) == _expected(app, "appended", "ht")
+    detected["value"] = "und"  # undetected: the conversation's last language
+    assert reply_text(post_sms(client, app, "ok")) == _expected(app, "appended", "ht")
+    assert reply_text(post_sms(client, app, "AIDE")) == _expected(app, "help", "fr")
+    assert reply_text(post_sms(client, app, "more")) == _expected(app, "appended", "fr")
+
+
+def test_stop_confirms_once_then_nothing_is_sent_until_start(app, client, gateway):
+    post_sms(client, app, TIP)
+    assert reply_text(post_sms(client, app, "KANPE")) == _expected(app, "stopped", "ht")
+    assert reply_text(post_sms(client, app, "STOP")) is None
+    assert reply_text(post_sms(client, app, "HELP")) is None
+    assert reply_text(post_sms(client, app, MORE)) is None
+    _officer_reply(app, "Can you tell us the colour of the van?")
+    assert gateway.sent == []
+    assert reply_text(post_sms(client, app, "KÒMANSE")) == _expected(app, "started", "ht")
+    _officer_reply(app, "Thank you. Can you tell us the colour of the van?")
+    assert [m["Body"] for m in gateway.sent] == [
+        _expected(app, "officer", "ht", message="Thank you. Can you tell us the colour of the van?")
+    ]
+
+
+def test_officer_reply_goes_out_through_the_worker_and_delivery_status_is_recorded(app, client, gateway):
+    post_sms(client, app, TIP)
+    _officer_reply(app, "What colour was the van?")
+    (sent,) = gateway.sent
+    assert sent["To"] == NUMBER and sent["From"] == app.config["TWILIO_FROM_NUMBER"]
+    assert sent["StatusCallback"] == app.config["PUBLIC_BASE_URL"] + "/sms/twilio/status"
+    assert sent["auth"] == basic_auth(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])
+    assert post_status(client, app, sent["sid"], "delivered").status_code == 204
+    assert post_status(client, app, sent["sid"], "sent").status_code == 204  # late callback: no regression
+    assert post_status(client, app, sent["sid"], "failed", signed=False).status_code == 403
+    with app.app_context():
+        outbound = db.session.scalar(select(SmsOutbound))
+        assert (outbound.status, outbound.attempts, outbound.provider_sid) == ("delivered", 1, sent["sid"])
+
+
+def _outbound(app) -> tuple[int, str, int]:
+    """(id, status, attempts) of the only outbound text."""
+    with app.app_context():
+        outbound = db.session.scalar(select(SmsOutbound))
+        return outbound.id, outbound.status, outbound.attempts
+
+
+def test_outbound_text_is_retried_with_backoff_until_the_gateway_accepts_it(app, client, gateway):
+    assert tasks.send_sms.retry_backoff and tasks.send_sms.max_retries == 5
+    post_sms(client, app, TIP)
+    gateway.fail_sends = 2
+    _officer_reply(app, "Are you safe?")  # the first attempts fail; the reply itself is kept
+    outbound_id = _outbound(app)[0]
+    tasks.send_sms.apply(args=[outbound_id], throw=False)  # the worker's automatic retries (done if inline)
+    assert len(gateway.sent) == 1
+    assert _outbound(app)[1:] == ("queued", 3)
+    tasks.send_sms.apply(args=[outbound_id], throw=False)  # a duplicate delivery of the task sends nothing
+    assert len(gateway.sent) == 1
+
+
+def test_outbound_text_is_marked_failed_when_the_gateway_never_accepts_it(app, client, gateway, monkeypatch):
+    monkeypatch.setitem(tasks.celery.conf, "task_eager_propagates", False)  # as on a worker: retries, then gives up
+    post_sms(client, app, TIP)
+    gateway.fail_sends = 100
+    _officer_reply(app, "Are you safe?")
+    tasks.send_sms.apply(args=[_outbound(app)[0]])
+    assert _outbound(app)[1] == "failed"
+    assert gateway.sent == []
+
+
+def test_number_is_stored_only_encrypted_never_shown_and_erased_when_the_tip_closes(app, client):
+    post_sms(client, app, TIP)
+    with app.app_context():
+        for table in ("sms_contacts", "sms_inbound", "tips", "messages"):
+            rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
+            assert NUMBER[1:] not in repr(rows)
+        contact = db.session.scalar(select(SmsContact))
+        assert contact.number == NUMBER
+        tip = db.session.scalar(select(Tip))
+    with app.test_request_context():
+        assert re.fullmatch(r"Sender [0-9A-F]{4}", sms.sender_label_for_tip(tip.id))
+        assert sms.sender_label_for_tip(tip.id) == "Sender " + contact.number_hash[:4].upper()
+    with app.app_context():
+        assert sms.forget_numbers_for_closed() == 0
+        tip = db.session.scalar(select(Tip))
+        tip.status_code = db.session.scalar(select(Status.code).where(Status.is_closed))
+        db.session.commit()
+        assert sms.forget_numbers_for_closed() == 1
+        assert db.session.scalar(select(SmsContact.number)) is None
+
+
+def test_stored_reply_with_the_receipt_is_purged_after_the_retention_window(app, client):
+    post_sms(client, app, TIP)
+    with app.app_context():
+        assert sms.purge_stored_replies() == 0
+        hours = app.config["SMS_REPLY_RETENTION_HOURS"] + 1
+        db.session.execute(update(SmsInbound).values(created_at=utcnow() - timedelta(hours=hours)))
+        db.session.commit()
+        assert sms.purge_stored_replies() == 1
+        assert db.session.scalar(select(SmsInbound.reply)) is None
+
+
+def _jpeg_with_gps() -> bytes:
+    """A phone photo with camera and GPS tags."""
+    img, exif = Image.new("RGB", (32, 24), (10, 120, 200)), Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825)[1] = "N"
+    out = io.BytesIO()
+    img.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def _mms(gateway, name: str, declared: str) -> dict:
+    """Media fields of an MMS pointing at the local gateway."""
+    return {"NumMedia": "1", "MediaUrl0": f"{gateway.url}/media/{name}", "MediaContentType0": declared}
+
+
+def test_mms_photo_is_fetched_with_credentials_stripped_and_attached(app, client, gateway):
+    gateway.media["ME1"] = (_jpeg_with_gps(), "image/jpeg")
+    assert "Receipt" in reply_text(post_sms(client, app, TIP, **_mms(gateway, "ME1", "image/jpeg")))
+    assert gateway.media_auth == [basic_auth(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])]
+    with app.app_context():
+        (attachment,) = db.session.scalars(select(Attachment)).all()
+        stored = uploads.load(attachment.storage_key)
+        assert attachment.content_type == "image/jpeg" and b"PhoneMaker" not in stored
+
+
+def test_mms_of_a_disallowed_type_is_refused_and_the_sender_told(app, client, gateway):
+    gateway.media["ME2"] = (b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")
+    reply = reply_text(post_sms(client, app, TIP, **_mms(gateway, "ME2", "video/mp4")))
+    assert _expected(app, "media_refused", "en") in reply and "Receipt" in reply
+    assert gateway.media_auth == []  # never downloaded
+    gateway.media["ME3"] = (b"MZ\x90\x00 not really a photo", "image/jpeg")
+    post_sms(client, app, MORE, **_mms(gateway, "ME3", "image/jpeg"))
+    assert [m["Body"] for m in gateway.sent] == [_expected(app, "media_refused", "en")]
+    with app.app_context():
+        assert db.session.scalars(select(Attachment)).all() == []
+        assert len(db.session.scalars(select(Message).where(Message.author_role == "sender")).all()) == 1
+
+
+def test_tips_count_cli_counts_tips_that_came_by_sms(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["tips", "count"]).output.strip() == "0"
+    post_sms(client, app, TIP)
+    post_sms(client, app, MORE)
+    post_sms(client, app, "NEW Somebody sells pills behind the bus station.")
+    result = runner.invoke(args=["tips", "count"])
+    assert result.exit_code == 0 and result.output.strip() == "2"
