@@ -1,0 +1,152 @@
+"""Production path: encryption keys, rotation, retention and migrations.
+
+Thrown at it: a missing or wrong encryption key at start (refuses with a clear message), a rotation interrupted
+halfway (the next run finishes it and everything still decrypts), retention run twice (no double effect), a
+dry run (changes nothing), and schema drift between the models and the migrations.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text, update
+
+from tests.helpers import follow_up, submit_tip
+from tipline import create_app
+from tipline.config import ProductionConfig, TestConfig
+from tipline.extensions import db
+from tipline.models import Attachment, AuditEntry, Message, Receipt, Tip
+from tipline.models.types import utcnow
+from tipline.services import crypto, keys, retention, uploads
+
+
+def test_production_refuses_to_start_without_keys(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEYS": None})
+    with pytest.raises(crypto.KeyConfigError, match="Refusing to start: set DATA_ENCRYPTION_KEYS"):
+        create_app(config)
+
+
+def test_a_malformed_key_is_refused_with_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    config = type("Bad", (TestConfig,), {"DATA_ENCRYPTION_KEYS": "not-a-fernet-key"})
+    with pytest.raises(crypto.KeyConfigError, match="must be comma-separated Fernet keys"):
+        create_app(config)
+
+
+def test_data_under_an_unknown_key_cannot_be_read_silently(app, client):
+    submit_tip(client, text="A blue sedan circles the school at noon every day this week.")
+    with app.app_context():
+        saved = app.extensions["tipline_fernet"]
+        app.extensions["tipline_fernet"] = crypto.MultiFernet([Fernet(Fernet.generate_key())])
+        try:
+            db.session.expire_all()
+            with pytest.raises(crypto.KeyConfigError, match="cannot be decrypted"):
+                db.session.scalar(select(Tip)).text  # noqa: B018
+        finally:
+            app.extensions["tipline_fernet"] = saved
+            db.session.rollback()
+
+
+def _use_keys(app, keyring: str) -> None:
+    app.config["DATA_ENCRYPTION_KEYS"] = keyring
+    app.extensions["tipline_fernet"] = crypto.MultiFernet([Fernet(k) for k in keyring.split(",")])
+
+
+def test_rotation_interrupted_halfway_resumes_and_everything_still_opens(app, client, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(photo, format="PNG")
+    receipts = [submit_tip(client, text=f"Tip number {i}: a grey truck at the quarry gate at dawn.") for i in range(5)]
+    submit_tip(client, text="A tip with a photo of the truck.", attachments=[(io.BytesIO(photo.getvalue()), "p.png")])
+    old = TestConfig.DATA_ENCRYPTION_KEYS
+    new = Fernet.generate_key().decode()
+    try:
+        with app.app_context():
+            _use_keys(app, f"{new},{old}")
+            calls = {"n": 0}
+            real = db.session.commit
+
+            def crash_after_two_batches():
+                calls["n"] += 1
+                if calls["n"] == 3:
+                    raise KeyboardInterrupt("operator pressed Ctrl-C")
+                real()
+
+            monkeypatch.setattr(db.session, "commit", crash_after_two_batches)
+            with pytest.raises(KeyboardInterrupt):
+                keys.rotate(batch=2)
+            monkeypatch.undo()
+            db.session.rollback()
+            progress = keys.rotate(batch=2)
+            assert progress.rotated > 0
+            assert progress.current >= 4  # the rows the interrupted run had committed are not redone
+            again = keys.rotate(batch=2)
+            assert again.rotated == 0
+            _use_keys(app, new)  # the old key is gone: everything must open with the new one alone
+            db.session.expire_all()
+            assert all(t.text for t in db.session.scalars(select(Tip)))
+            attachment = db.session.scalar(select(Attachment))
+            assert uploads.load(attachment.storage_key).startswith(b"\x89PNG")
+        assert follow_up(app.test_client(), receipts[0]).status_code == 200
+    finally:
+        with app.app_context():
+            _use_keys(app, old)
+
+
+def _close_long_ago(app, days: int, status: str = "unfounded") -> None:
+    with app.app_context():
+        db.session.execute(update(Tip).values(status_code=status, closed_at=utcnow() - timedelta(days=days)))
+        db.session.commit()
+
+
+def test_retention_purges_content_keeps_counts_and_is_idempotent(app, client):
+    receipt = submit_tip(client, text="Old report about a boat at the pump station.", lat="31.80", lon="-106.20")
+    submit_tip(client, text="Recent report that must be kept.")
+    with app.app_context():
+        tips = db.session.scalars(select(Tip).order_by(Tip.id)).all()
+        db.session.execute(
+            update(Tip)
+            .where(Tip.id == tips[0].id)
+            .values(status_code="unfounded", closed_at=utcnow() - timedelta(days=91))
+        )
+        db.session.commit()
+        dry = retention.run(dry_run=True)
+        assert (dry.tips, dry.by_status) == (1, {"unfounded": 1})
+        assert db.session.scalar(select(Tip).where(Tip.id == tips[0].id)).purged_at is None
+        first = retention.run()
+        second = retention.run()
+        assert (first.tips, second.tips) == (1, 0)
+        old = db.session.get(Tip, tips[0].id)
+        assert (old.text, old.lat, old.place) == ("", None, None)
+        assert (old.channel, old.status_code, old.area_code) == ("web", "unfounded", "rv-county")
+        assert db.session.scalars(select(Message).where(Message.tip_id == old.id)).all() == []
+        assert db.session.scalars(select(Receipt).where(Receipt.tip_id == old.id)).all() == []
+        assert db.session.get(Tip, tips[1].id).text == "Recent report that must be kept."
+        purges = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purge")).all()
+        assert len(purges) == 1
+        assert purges[0].details["tips"] == 1
+    assert follow_up(app.test_client(), receipt).status_code == 404
+
+
+def test_retention_command_reports_what_it_would_do(app, client):
+    submit_tip(client, text="A report closed as unfounded long ago.")
+    _close_long_ago(app, 400, "closed")
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
+    assert "would purge 1 tips (closed 1)" in result.output
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert diff == []
+    assert version == "0005_retention"
