@@ -1,0 +1,203 @@
+"""Load-test harness: a `tipline serve` (gunicorn) subprocess on 127.0.0.1 that can be SIGKILLed and restarted."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tipline import ROOT
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+RECEIPT_RE = re.compile(r'id="receipt-code">([0-9 ]+)<')
+SMS_RECEIPT_RE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
+# What a browser behind a proxy would carry: none of it may reach a log or the database.
+USER_AGENT = "LoadProbeBrowser/9.9 (X11; Distinctive-UA-7f3a)"
+FORWARDED_FOR = "198.51.100.23"
+RETRYABLE = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Database:
+    """A throw-away database: a SQLite file, or a fresh PostgreSQL database created next to TEST_DATABASE_URL's."""
+
+    url: str
+    admin_url: str | None = None
+
+    @classmethod
+    def create(cls, folder: Path) -> Database:
+        """Create the database (never the shared `test` database of the other tests)."""
+        base = os.environ.get("TEST_DATABASE_URL", "")
+        if not base.startswith("postgresql"):
+            return cls(f"sqlite:///{folder / 'load.sqlite'}")
+        admin = make_url(base)
+        name = f"tipline_load_{os.getpid()}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return cls(admin.set(database=name).render_as_string(hide_password=False), base)
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL database again (the SQLite file goes with the temp folder)."""
+        if not self.admin_url:
+            return
+        name = make_url(self.url).database
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        engine.dispose()
+
+
+@dataclass
+class Server:
+    """`tipline serve` in its own process group, with the environment a deployment would give it."""
+
+    folder: Path
+    database: Database
+    port: int = field(default_factory=free_port)
+    keys: dict = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    starts: int = 0
+
+    def __post_init__(self) -> None:
+        """Generate the deployment's keys (explicit, so the test can read the stored ciphertext)."""
+        self.keys = {
+            "SECRET_KEY": Fernet.generate_key().decode(),
+            "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "RECEIPT_INDEX_KEY": Fernet.generate_key().decode(),
+            "SMS_NUMBER_KEY": Fernet.generate_key().decode(),
+            "TWILIO_AUTH_TOKEN": "load-test-twilio-token",
+        }
+
+    @property
+    def base(self) -> str:
+        """The site's address (also its PUBLIC_BASE_URL, which the SMS signature covers)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def stderr_path(self) -> Path:
+        """Every start's stderr (gunicorn's JSON logs and access log), appended."""
+        return self.folder / "server.stderr"
+
+    @property
+    def attachments(self) -> Path:
+        """The attachment store."""
+        return self.folder / "attachments"
+
+    def env(self) -> dict:
+        """The server's environment: temp instance, the database, low argon2 cost, no triage."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_DATABASE", "PYTEST"))}
+        return (
+            env
+            | self.keys
+            | {
+                "TIPLINE_ENV": "development",
+                "TIPLINE_INSTANCE": str(self.folder),
+                "DATABASE_URL": self.database.url,
+                "PUBLIC_BASE_URL": self.base,
+                "ARGON2_MEMORY_KIB": "1024",
+                "ARGON2_TIME_COST": "1",
+                "TRIAGE_ENABLED": "0",
+                "SMS_RATE_LIMIT": "1000 per hour",
+                "TWILIO_API_BASE": "http://127.0.0.1:9",
+            }
+        )
+
+    def prepare(self) -> None:
+        """`tipline db upgrade heads` and `tipline deployment load` in the server's environment."""
+        deployment = str(ROOT / "tipline" / "demo" / "deployment.yaml")
+        for args in (["db", "upgrade", "heads"], ["deployment", "load", deployment]):
+            subprocess.run(["tipline", *args], env=self.env(), cwd=self.folder, check=True, capture_output=True)
+
+    def start(self, timeout: float = 90) -> None:
+        """Start gunicorn in a new session and wait until it serves the tip form."""
+        with self.stderr_path.open("ab") as err:
+            self.process = subprocess.Popen(
+                ["tipline", "serve", "--port", str(self.port)],
+                env=self.env(),
+                cwd=self.folder,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+            )
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.stderr_path.read_text()[-3000:]
+            try:
+                if requests.get(self.base + "/tip", timeout=5).status_code == 200:
+                    return
+            except RETRYABLE:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("tipline serve did not start in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (master and workers), as a power cut would."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
+        self.process = None
+
+
+def browser() -> requests.Session:
+    """A resident's browser behind a proxy: a cookie jar, a distinctive agent and a forwarded address."""
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "X-Forwarded-For": FORWARDED_FOR})
+    return session
+
+
+def token(session: requests.Session, url: str) -> str:
+    """Load a form page and return its CSRF token."""
+    page = session.get(url, timeout=30)
+    page.raise_for_status()
+    match = CSRF_RE.search(page.text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_tip(session: requests.Session, base: str, text_: str, photo: bytes | None) -> requests.Response:
+    """Submit the tip form as a browser does: multipart/form-data with the (possibly empty) file input."""
+    csrf = token(session, base + "/tip")
+    upload = ("photo.jpg", photo, "image/jpeg") if photo else ("", b"", "application/octet-stream")
+    fields = {
+        "csrf_token": (None, csrf),
+        "text": (None, text_),
+        "category": (None, ""),
+        "place": (None, ""),
+        "lat": (None, ""),
+        "lon": (None, ""),
+        "when": (None, ""),
+        "attachments": upload,
+    }
+    return session.post(base + "/tip", files=fields, timeout=60)
+
+
+def open_follow_up(session: requests.Session, base: str, receipt: str) -> requests.Response:
+    """Type a receipt code on the follow-up page."""
+    csrf = token(session, base + "/follow-up")
+    return session.post(base + "/follow-up", data={"receipt": receipt, "csrf_token": csrf}, timeout=60)
