@@ -31,6 +31,8 @@ PERMISSIONS = {
 def init_app(app: Flask) -> None:
     """Apply the headers; HTTPS-only behaviour follows PUBLIC_BASE_URL."""
     https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    # Secure cookies follow this app's PUBLIC_BASE_URL, not only the value the Config class saw at import.
+    app.config["SESSION_COOKIE_SECURE"] = https or app.config["SESSION_COOKIE_SECURE"]
     talisman.init_app(
         app,
         force_https=https and not app.testing,

@@ -96,6 +96,12 @@ def disable(username: str) -> None:
     db.session.commit()
 
 
+def end_sessions(user: User) -> None:
+    """End every session of a user (on logout): a copied or replayed session cookie no longer logs in."""
+    user.session_version += 1
+    db.session.commit()
+
+
 def reset_second_factor(username: str) -> Credentials:
     """Issue a new TOTP secret and recovery codes (the old ones stop working) and end sessions."""
     user = _get(username)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from tipline.auth import staff_required
 from tipline.blueprints.officer import bp
@@ -55,7 +56,10 @@ def login():
 @bp.post("/logout")
 @staff_required
 def logout():
-    """End the session."""
+    """End the session (a posted form with its CSRF token; the old session cookie stops working)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    users.end_sessions(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("officer.login"))
