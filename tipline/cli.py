@@ -158,6 +158,29 @@ def serve(host: str, port: int, workers: int | None, no_access_log: bool) -> Non
     run(host, port, workers or default_workers(), access_log=not no_access_log)
 
 
+class LazyGroup(click.Group):
+    """A command group imported only when used (`tipline ml` pulls in scikit-learn and spaCy)."""
+
+    def __init__(self, import_name: str, **kwargs) -> None:
+        """Remember where the real group lives."""
+        super().__init__(**kwargs)
+        self.import_name = import_name
+
+    def _real(self) -> click.Group:
+        """Import the real group."""
+        from werkzeug.utils import import_string
+
+        return import_string(self.import_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Sub-commands of the real group."""
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str):
+        """A sub-command of the real group."""
+        return self._real().get_command(ctx, name)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     from tipline.cli_casework import COMMANDS
@@ -165,11 +188,10 @@ def init_app(app: Flask) -> None:
 
     for command in (translate, deployment, tips, demo, serve, transparency, *COMMANDS):
         app.cli.add_command(command)
-    try:
-        from ml.cli import cli as ml_cli
-    except ImportError:
-        return
-    app.cli.add_command(ml_cli, "ml")
+    app.cli.add_command(LazyGroup("ml.cli:cli", name="ml", help="Triage models: train, evaluate, benchmark, predict."))
 
 
 main = FlaskGroup(create_app=create_app, help="Community tip line: run `tipline demo` to start.")
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""Celery entry point: `celery -A tipline.worker worker` (set CELERY_BROKER_URL or REDIS_URL)."""
+"""Celery entry point: `celery -A tipline.worker:celery worker` (set CELERY_BROKER_URL or REDIS_URL)."""
 
 from tipline import create_app
 
