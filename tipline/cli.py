@@ -185,8 +185,9 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     from tipline.cli_casework import COMMANDS
     from tipline.cli_events import transparency
+    from tipline.cli_sms import sms
 
-    for command in (translate, deployment, tips, demo, serve, transparency, *COMMANDS):
+    for command in (translate, deployment, tips, demo, serve, transparency, sms, *COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(LazyGroup("ml.cli:cli", name="ml", help="Triage models: train, evaluate, benchmark, predict."))
 

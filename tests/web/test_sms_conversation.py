@@ -228,3 +228,16 @@ def test_tips_count_cli_counts_tips_that_came_by_sms(app, client):
     post_sms(client, app, "NEW Somebody sells pills behind the bus station.")
     result = runner.invoke(args=["tips", "count"])
     assert result.exit_code == 0 and result.output.strip() == "2"
+
+
+def test_sms_purge_cli_erases_numbers_of_closed_tips(app, client):
+    post_sms(client, app, TIP)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sms", "purge"]).output.strip() == "erased 0 numbers, 0 stored replies"
+    with app.app_context():
+        tip = db.session.scalar(select(Tip))
+        tip.status_code = db.session.scalar(select(Status.code).where(Status.is_closed))
+        db.session.commit()
+    assert runner.invoke(args=["sms", "purge"]).output.strip() == "erased 1 numbers, 0 stored replies"
+    with app.app_context():
+        assert db.session.scalar(select(SmsContact.number)) is None
