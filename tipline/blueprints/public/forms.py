@@ -7,8 +7,10 @@ import re
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     DateTimeLocalField,
+    FileField,
     FloatField,
     HiddenField,
     MultipleFileField,
@@ -47,6 +49,16 @@ def _undecodable_request() -> bool:
 
 class ResidentForm(FlaskForm):
     """A resident's form: also refuses a request whose bytes are not valid UTF-8, with a clear message."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """Text fields read the posted form only: a file or a JSON body where text belongs counts as missing."""
+            data = super().wrap_formdata(form, formdata)
+            if data is None or data is request.form:
+                return data
+            file_fields = {name for name, field in form._fields.items() if isinstance(field, FileField)}
+            files = [(k, v) for k, v in request.files.items(multi=True) if k in file_fields]
+            return CombinedMultiDict((MultiDict(files), request.form))
 
     def validate(self, extra_validators=None) -> bool:
         """Validate the fields, then the request's encoding."""
