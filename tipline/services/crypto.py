@@ -46,7 +46,9 @@ def init_app(app: Flask) -> None:
             instance / "receipt_index_key", lambda: Fernet.generate_key().decode()
         )
     if not app.config.get("SMS_NUMBER_KEY"):
-        app.config["SMS_NUMBER_KEY"] = _load_or_create(instance / "sms_number_key", lambda: Fernet.generate_key().decode())
+        app.config["SMS_NUMBER_KEY"] = _load_or_create(
+            instance / "sms_number_key", lambda: Fernet.generate_key().decode()
+        )
     try:
         keys = [Fernet(k.strip()) for k in app.config["DATA_ENCRYPTION_KEYS"].split(",") if k.strip()]
     except (ValueError, TypeError) as exc:
