@@ -56,6 +56,7 @@ class Config:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "tipline")
     CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)  # redelivery after a lost worker
+    CELERY_RESTORE_SECONDS = _env_int("CELERY_RESTORE_SECONDS", 60)
     TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
     # Transparency: counts from 1 to k-1 are published as "<k"; only complete months older than the delay are shown.
     TRANSPARENCY_MIN_COUNT = _env_int("TRANSPARENCY_MIN_COUNT", 5)

@@ -33,7 +33,11 @@ def init_app(app: Flask) -> None:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
-        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_transport_options={
+            "visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"],
+            "unacked_restore_interval": app.config["CELERY_RESTORE_SECONDS"],  # sweep for lost deliveries
+            "unacked_restore_throttle": 1,
+        },
         task_default_retry_delay=10,
         task_default_queue=app.config["CELERY_QUEUE"],
         beat_schedule=BEAT_SCHEDULE,

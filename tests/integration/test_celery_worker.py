@@ -56,6 +56,7 @@ def deployment_env(tmp_path):
         ARGON2_TIME_COST="1",
         CELERY_QUEUE=f"test-{uuid.uuid4().hex[:8]}",
         CELERY_VISIBILITY_TIMEOUT="4",
+        CELERY_RESTORE_SECONDS="1",
         PYTHONUNBUFFERED="1",
     )
     env.pop("TEST_DATABASE_URL", None)
