@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Flask
 
 from tipline.extensions import talisman
@@ -28,8 +30,21 @@ PERMISSIONS = {
 }
 
 
+def _ascii_query(wsgi_app):
+    """Percent-encode raw non-ASCII bytes in the query string (as browsers do), so reading it never fails."""
+
+    def middleware(environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = quote(query.encode("latin-1"), safe="&=%+;/?:@,$!*'()~")
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
 def init_app(app: Flask) -> None:
     """Apply the headers; HTTPS-only behaviour follows PUBLIC_BASE_URL."""
+    app.wsgi_app = _ascii_query(app.wsgi_app)
     https = app.config["PUBLIC_BASE_URL"].startswith("https://")
     # Secure cookies follow this app's PUBLIC_BASE_URL, not only the value the Config class saw at import.
     app.config["SESSION_COOKIE_SECURE"] = https or app.config["SESSION_COOKIE_SECURE"]
