@@ -167,4 +167,34 @@ def triage_sweep() -> None:
     click.echo(f"queued {service.sweep_pending()} pending tips")
 
 
-COMMANDS = (users, route, audit, sla, keys, retention, triage)
+@click.group()
+def bench() -> None:
+    """Benchmarks: figures and ratios measured in one run (not tests)."""
+
+
+@bench.command("intake")
+@click.option("--requests", "count", default=400, show_default=True, help="POSTs per server (bounded).")
+@click.option("--clients", default=4, show_default=True, help="Concurrent loopback clients.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn workers for both servers.")
+@click.option("--broker", default=None, help="Celery broker for the app's triage (default: none, triage inline).")
+def bench_intake(count: int, clients: int, workers: int, broker: str | None) -> None:
+    """POST /tip throughput of the app ÷ a bare Flask+SQLAlchemy app doing one argon2id hash and one INSERT."""
+    from tipline.bench import intake
+
+    ratio = intake.run(count, clients, workers, broker, click.echo)
+    click.echo(f"intake_ratio {ratio:.3f}")
+
+
+@bench.command("scale")
+@click.option("--tips", "n", default=1_000_000, show_default=True, help="Tips loaded for the second measurement.")
+@click.option("--repeat", default=30, show_default=True, help="Requests timed per page.")
+@click.option("--database-url", default=None, help="Default: a fresh SQLite file.")
+def bench_scale(n: int, repeat: int, database_url: str | None) -> None:
+    """Officer queue and public statistics p50 at 10,000 tips and at N, and their growth."""
+    from tipline.bench import scale
+
+    queue_ms, stats_ms, growth = scale.run(n, repeat, database_url, click.echo)
+    click.echo(f"queue_p50_ms {queue_ms:.1f} stats_p50_ms {stats_ms:.1f} growth {growth:.2f}")
+
+
+COMMANDS = (users, route, audit, sla, keys, retention, triage, bench)
