@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
 from tipline.services.crypto import decrypt, encrypt
+
+# Pillow logs EXIF tag values (camera, GPS position) at DEBUG while decoding: never let them reach a log.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000
