@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, abort, request
 
 from tipline.extensions import talisman
 
@@ -42,9 +42,17 @@ def _ascii_query(wsgi_app):
     return middleware
 
 
+def _refuse_nul() -> None:
+    """400 for a NUL character in the path, query or form: no typed text holds one, and PostgreSQL refuses it."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in fields):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Apply the headers; HTTPS-only behaviour follows PUBLIC_BASE_URL."""
     app.wsgi_app = _ascii_query(app.wsgi_app)
+    app.before_request(_refuse_nul)
     https = app.config["PUBLIC_BASE_URL"].startswith("https://")
     # Secure cookies follow this app's PUBLIC_BASE_URL, not only the value the Config class saw at import.
     app.config["SESSION_COOKIE_SECURE"] = https or app.config["SESSION_COOKIE_SECURE"]
