@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
@@ -31,7 +31,10 @@ class Assignment(db.Model):
     """An agency holding a tip: the liaison desk, a lead or supporting agency, a share, or oversight."""
 
     __tablename__ = "tip_agencies"
-    __table_args__ = (UniqueConstraint("tip_id", "agency_code", name="uq_tip_agency"),)
+    __table_args__ = (
+        UniqueConstraint("tip_id", "agency_code", name="uq_tip_agency"),
+        Index("ix_tip_agencies_queue", "agency_code", "active", "open", "intake", "priority_key", "tip_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
@@ -40,6 +43,10 @@ class Assignment(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Queue keys copied from the tip (kept in step on every flush) so a queue is one ordered index range.
+    intake: Mapped[bool] = mapped_column(Boolean, default=True)  # waiting at the liaison or oversight desk
+    open: Mapped[bool] = mapped_column(Boolean, default=True)  # the tip is not closed
+    priority_key: Mapped[float] = mapped_column(Float, default=0.0)
 
     tip = relationship("Tip", back_populates="assignments")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, event, exists, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from tipline.extensions import db
 from tipline.models import Assignment, Status, Tip, TriageRecord, User
@@ -24,6 +25,21 @@ def priority_score(actionability: float, credibility: float, urgency: float, spa
 def priority_key(score: float, created_at: datetime) -> float:
     """Static sort key equal to score + w·age up to a constant, so the order ages without rewrites."""
     return score - AGE_WEIGHT_PER_HOUR * created_at.timestamp() / 3600
+
+
+def sync_holdings(session, _context=None, _instances=None) -> None:
+    """Before each flush: copy priority, open and intake state of changed tips onto their agencies' holdings."""
+    tips = {obj for obj in (*session.new, *session.dirty) if isinstance(obj, Tip)}
+    tips |= {obj.tip for obj in (*session.new, *session.dirty) if isinstance(obj, Assignment) and obj.tip is not None}
+    for tip in tips:
+        at_desk = tip.queue_state in ("liaison", "oversight")
+        for holding in tip.assignments:
+            holding.priority_key = tip.priority_key
+            holding.open = tip.closed_at is None
+            holding.intake = at_desk and holding.role in ("liaison", "oversight")
+
+
+event.listen(Session, "before_flush", sync_holdings)
 
 
 def visible_to(user: User):
@@ -53,13 +69,13 @@ class Filters:
 
 
 def _filtered(query, f: Filters):
-    """Apply filters to a tip query."""
+    """Apply filters to a queue query (tips joined to the agency's holdings)."""
     if f.view == "intake":
-        query = query.where(Tip.queue_state.in_(("liaison", "oversight")))
+        query = query.where(Assignment.intake.is_(True))
     elif f.view == "agency":
-        query = query.where(Tip.queue_state == "routed")
+        query = query.where(Assignment.intake.is_(False))
     if not f.include_closed:
-        query = query.where(Tip.closed_at.is_(None))
+        query = query.where(Assignment.open.is_(True))
     if f.status:
         query = query.where(Tip.status_code == f.status)
     if f.category:
@@ -78,12 +94,19 @@ def _filtered(query, f: Filters):
 
 
 def page(user: User, f: Filters, after: tuple[float, int] | None = None, size: int = PAGE_SIZE) -> list[Tip]:
-    """One page of the user's queue, highest priority first; `after` is the last row's (key, id)."""
-    query = _filtered(select(Tip).where(visible_to(user)), f)
+    """One page of the user's queue, highest priority first; `after` is the last row's (key, id).
+
+    The scan walks one range of ix_tip_agencies_queue in order, so its cost does not grow with the table.
+    """
+    held = and_(Assignment.tip_id == Tip.id, Assignment.agency_code == user.agency_code, Assignment.active.is_(True))
+    query = _filtered(select(Tip).join(Assignment, held), f).options(selectinload(Tip.triage))
     if after is not None:
         key, tip_id = after
-        query = query.where(or_(Tip.priority_key < key, and_(Tip.priority_key == key, Tip.id < tip_id)))
-    return list(db.session.scalars(query.order_by(Tip.priority_key.desc(), Tip.id.desc()).limit(size)))
+        query = query.where(
+            or_(Assignment.priority_key < key, and_(Assignment.priority_key == key, Assignment.tip_id < tip_id))
+        )
+    order = (Assignment.priority_key.desc(), Assignment.tip_id.desc())
+    return list(db.session.scalars(query.order_by(*order).limit(size)))
 
 
 def is_overdue(tip: Tip, now: datetime | None = None) -> bool:
