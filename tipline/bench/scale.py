@@ -23,7 +23,7 @@ def _synthetic_rows(start_id: int, count: int, categories: list[str], rng: rando
     from tipline.services import queue
 
     now = datetime.now(UTC)
-    token = "synthetic benchmark tip"  # encrypted by the column type, like every tip
+    body = "synthetic benchmark tip"  # encrypted by the column type, like every tip
     tips, holders = [], []
     for i in range(start_id, start_id + count):
         created = now - timedelta(minutes=rng.randrange(60, 24 * 30 * 24 * 60))
@@ -35,7 +35,7 @@ def _synthetic_rows(start_id: int, count: int, categories: list[str], rng: rando
                 "channel": rng.choice(CHANNELS),
                 "language": rng.choice(LANGS),
                 "ui_language": "en",
-                "text": token,
+                "text": body,
                 "category_code": rng.choice(categories),
                 "status_code": "closed" if closed else "received",
                 "triage_state": "done",
