@@ -173,3 +173,15 @@ def test_tip_with_coordinates_category_and_time_is_stored(app, client):
         assert (tip.category_code, tip.place, tip.lat, tip.lon) == ("smuggling", "Pump station", 31.70, -106.45)
         assert tip.occurred_at.strftime("%Y-%m-%d %H:%M") == "2026-11-20 05:30"
         assert tip.channel == "web"
+
+
+def test_every_field_has_a_label_and_errors_are_linked_to_their_field(client):
+    page = client.get("/tip").get_data(as_text=True)
+    for field_id in ("text", "category", "place", "lat", "lon", "when", "attachments"):
+        assert f'<label for="{field_id}">' in page
+    assert 'aria-describedby="text-hint"' in page
+    assert '="None"' not in page
+    token = csrf_token(client, "/tip")
+    failed = client.post("/tip", data={"text": "short", "csrf_token": token}).get_data(as_text=True)
+    assert 'aria-describedby="text-hint text-error" aria-invalid="true"' in failed
+    assert 'id="text-error" role="alert"' in failed
