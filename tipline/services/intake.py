@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,10 +46,11 @@ def _store_files(tip: Tip, files: list[bytes]) -> list[str]:
     return keys
 
 
-def submit_tip(sub: Submission) -> tuple[Tip, str]:
+def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = None) -> tuple[Tip, str]:
     """Accept a tip: store it encrypted with its receipt, commit once, then hand it to triage.
 
-    Returns the tip and the clear receipt code, which is shown once and never stored.
+    Returns the tip and the clear receipt code, which is shown once and never stored. `on_receipt(tip, code)`
+    runs inside the same transaction (a channel records the answer it will give, so both land together).
     Raises uploads.UploadRejected before anything is stored if a file is not acceptable.
     """
     tip = Tip(
@@ -70,6 +72,9 @@ def submit_tip(sub: Submission) -> tuple[Tip, str]:
         db.session.add(tip)
         casework.place_new_tip(tip)
         code = receipts.issue(tip)
+        if on_receipt is not None:
+            db.session.flush()
+            on_receipt(tip, code)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -80,6 +80,11 @@ def run(dry_run: bool = False, batch: int = BATCH) -> Report:
             db.session.rollback()
             break
         db.session.commit()
+    if not dry_run:
+        from tipline.services import sms
+
+        sms.forget_numbers_for_closed()
+        sms.purge_stored_replies()
     if not dry_run and report.tips:
         audit.record(
             "system",

@@ -15,7 +15,7 @@ from tipline.channels.sms import InboundSms, MediaRef
 from tipline.extensions import db
 from tipline.models import SmsContact, SmsInbound, Status, Tip
 from tipline.models.types import utcnow
-from tipline.services import intake, receipts, sms_texts, triage
+from tipline.services import intake, receipts, signals, sms_texts, triage
 from tipline.services.crypto import keyed_hash
 
 ALLOWED_MEDIA = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
@@ -128,10 +128,15 @@ def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keywor
     return _finish(inbound, contact, keyword.action, reply)
 
 
-def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> str | None:
-    """Store the outcome and the reply to replay, in the same commit as everything else."""
+def _record(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> None:
+    """Note the outcome and the reply to replay (committed with everything else by the caller)."""
     inbound.action, inbound.reply, inbound.answered_at = action, reply, utcnow()
     contact.last_seen = inbound.answered_at
+
+
+def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> str | None:
+    """Store the outcome and the reply to replay, in the same commit as everything else."""
+    _record(inbound, contact, action, reply)
     db.session.commit()
     return reply
 
@@ -148,15 +153,28 @@ def _message(inbound: SmsInbound, contact: SmsContact, sms: InboundSms) -> str |
         intake.add_sender_message(tip, text, language)  # commits the inbound row with the message
         reply = sms_texts.render("appended", language)
     else:
-        inbound.action = "new_tip"
-        tip, code = intake.submit_tip(intake.Submission(text=text, ui_language=language, channel="sms"))
-        inbound.tip_id, contact.tip_id = tip.id, tip.id
-        url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/follow-up"
-        reply = sms_texts.render("received", language, code=receipts.format_code(code), url=url)
+        return _new_tip(inbound, contact, sms, text, language)
     refused = _queue_media(tip, contact, sms.media, language)
     if refused:
         reply = reply + "\n" + sms_texts.render("media_refused", language)
     return _finish(inbound, contact, inbound.action, None if contact.opted_out else reply)
+
+
+def _new_tip(inbound: SmsInbound, contact: SmsContact, sms: InboundSms, text: str, language: str) -> str | None:
+    """A new tip through intake; the tip, its receipt and the answer to replay are committed together."""
+    refused = _refused_media(sms.media)
+
+    def record_answer(tip: Tip, code: str) -> None:
+        inbound.tip_id, contact.tip_id = tip.id, tip.id
+        url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/follow-up"
+        reply = sms_texts.render("received", language, code=receipts.format_code(code), url=url)
+        if refused:
+            reply = reply + "\n" + sms_texts.render("media_refused", language)
+        _record(inbound, contact, "new_tip", None if contact.opted_out else reply)
+
+    tip, _code = intake.submit_tip(intake.Submission(text=text, ui_language=language, channel="sms"), record_answer)
+    _queue_media(tip, contact, sms.media, language)
+    return inbound.reply
 
 
 def _open_tip(contact: SmsContact) -> Tip | None:
@@ -182,11 +200,20 @@ def _queue_media(tip: Tip, contact: SmsContact, media: list[MediaRef], language:
     """Hand allowed attachments to the worker; True when some were refused by their declared type."""
     from tipline import tasks
 
-    limit = current_app.config["MAX_ATTACHMENTS"]
-    allowed = [m.url for m in media if m.content_type in ALLOWED_MEDIA][:limit]
+    allowed = _allowed_media(media)
     if allowed:
         tasks.dispatch(tasks.fetch_sms_media, tip.id, contact.id, allowed, language)
-    return len(allowed) < len(media)
+    return _refused_media(media)
+
+
+def _allowed_media(media: list[MediaRef]) -> list[str]:
+    """URLs of the attachments of an allowed declared type, up to the per-tip limit."""
+    return [m.url for m in media if m.content_type in ALLOWED_MEDIA][: current_app.config["MAX_ATTACHMENTS"]]
+
+
+def _refused_media(media: list[MediaRef]) -> bool:
+    """True when some attachments are refused by their declared type (or over the limit)."""
+    return len(_allowed_media(media)) < len(media)
 
 
 def forget_numbers_for_closed() -> int:
@@ -213,3 +240,20 @@ def purge_stored_replies() -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+def _forget_number_on_close(tip: Tip) -> None:
+    """When a tip closes (or is purged), erase the numbers that no other open tip still needs."""
+    others_open = (
+        select(SmsInbound.id)
+        .join(Tip, Tip.id == SmsInbound.tip_id)
+        .join(Status, Status.code == Tip.status_code)
+        .where(SmsInbound.contact_id == SmsContact.id, Tip.id != tip.id, Status.is_closed.is_(False))
+        .exists()
+    )
+    held = select(SmsInbound.contact_id).where(SmsInbound.tip_id == tip.id)
+    for contact in db.session.scalars(select(SmsContact).where(SmsContact.id.in_(held), ~others_open)):
+        contact.number = None
+
+
+signals.tip_closed.connect(_forget_number_on_close)

@@ -14,7 +14,7 @@ from tipline.blueprints.officer import forms
 from tipline.extensions import db
 from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
-from tipline.services import audit, catalog, maps, queue, triage, uploads
+from tipline.services import audit, catalog, maps, queue, sms, triage, uploads
 
 VIEWS = [("intake", _l("Intake desk")), ("agency", _l("Routed to my agency")), ("all", _l("Everything I can see"))]
 
@@ -134,6 +134,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "overdue": queue.is_overdue(tip),
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50),
+        "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         **_action_forms(tip, user, failed),
     }
 
