@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,13 @@ from tipline.services import intake, triage
 from tipline.services.aggregates import QUESTIONS
 
 FEEDBACK_DAYS = 30
+FEEDBACK_ERRORS = {
+    "unknown": _l("No event has this code. Please check the code printed in the room."),
+    "closed": _l("Feedback for this event is closed. Thank you for your interest."),
+    "rating": _l("Each answer must be a number from 1 to 5."),
+    "duplicate": _l("We already have your feedback for this event. Thank you."),
+    "empty": _l("Please answer at least one question or write a comment."),
+}
 
 
 class FeedbackError(ValueError):

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -104,9 +105,27 @@ def _process(contact: SmsContact, sms: InboundSms) -> str | None:
     keyword = sms_texts.match_keyword(sms.body)
     if keyword is None and not sms.body.strip() and not sms.media:
         keyword = sms_texts.Keyword("help", None)  # an empty text is a request for help
+    if keyword is None and (feedback := sms_texts.match_event(sms.body)):
+        return _event_feedback(inbound, contact, *feedback)
     if keyword is None:
         return _message(inbound, contact, sms)
     return _keyword(inbound, contact, keyword, sms.sender)
+
+
+def _event_feedback(inbound: SmsInbound, contact: SmsContact, code: str, rating: str | None, comment: str):
+    """`EVENT 4821 5 comment`: feedback on an outreach event, once per number per event."""
+    from tipline.services import events
+
+    language = _reply_language(comment, contact) if comment else contact.language or "en"
+    try:
+        events.submit_feedback(code, {"overall": rating}, comment or None, "sms", sender_hash=contact.number_hash)
+        reply = sms_texts.render("event_thanks", language)
+    except events.FeedbackError as exc:
+        db.session.rollback()
+        db.session.add(inbound)
+        with force_locale(language):
+            reply = str(events.FEEDBACK_ERRORS[exc.args[0]])
+    return _finish(inbound, contact, "event_feedback", None if contact.opted_out else reply)
 
 
 _KEYWORD_TEXTS = {"help": "help", "new": "new_ready", "language": "language", "stop": "stopped", "start": "started"}

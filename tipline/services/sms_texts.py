@@ -66,6 +66,7 @@ TEXTS = {
     "throttled": _l("You sent many texts in a short time. Please wait a while before sending more."),
     "media_refused": _l("We could not accept your attachment: only photos (JPEG, PNG, WebP) or PDF files."),
     "officer": _l("Tip line: %(message)s"),
+    "event_thanks": _l("Thank you"),
 }
 
 
@@ -96,3 +97,18 @@ def render(key: str, language: str, **params: str) -> str:
     with force_locale(language):
         text = str(TEXTS[key])
     return text % params if params else text
+
+
+# "EVENT 4821 5 they listened" (the word in any of the five languages): feedback on an outreach event.
+EVENT_RE = re.compile(
+    r"^\s*(?:event|evento|[ée]v[ée]nement|ev[èe]nman|فعالية)\s+(\d{3,6})(?:\s+(\d+))?\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def match_event(body: str) -> tuple[str, str | None, str] | None:
+    """(event code, rating or None, comment) when a text is event feedback, else None."""
+    found = EVENT_RE.match(body or "")
+    if not found:
+        return None
+    return found.group(1), found.group(2), found.group(3).strip()

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 
 from tipline.blueprints.public import bp
 from tipline.blueprints.public.event_forms import EventCodeForm, FeedbackForm
 from tipline.i18n import current_language
 from tipline.services import calendar, events, transparency
 
-FEEDBACK_ERRORS = {
-    "unknown": _l("No event has this code. Please check the code printed in the room."),
-    "closed": _l("Feedback for this event is closed. Thank you for your interest."),
-    "rating": _l("Each answer must be a number from 1 to 5."),
-    "duplicate": _l("We already have your feedback for this event. Thank you."),
-    "empty": _l("Please answer at least one question or write a comment."),
-}
+FEEDBACK_ERRORS = events.FEEDBACK_ERRORS
 
 
 def _event_or_404(code: str):
