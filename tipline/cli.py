@@ -36,6 +36,8 @@ def extract() -> None:
         "_l",
         "-k",
         "N_",
+        "-k",
+        "lazy_pgettext:1c,2",
         "--no-location",
         "--sort-output",
         "-o",
@@ -173,12 +175,12 @@ class LazyGroup(click.Group):
         return import_string(self.import_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """Sub-commands of the real group."""
-        return self._real().list_commands(ctx)
+        """Sub-commands of the real group, plus the ones added here."""
+        return sorted({*self._real().list_commands(ctx), *self.commands})
 
     def get_command(self, ctx: click.Context, name: str):
-        """A sub-command of the real group."""
-        return self._real().get_command(ctx, name)
+        """A sub-command added here, else one of the real group."""
+        return self.commands.get(name) or self._real().get_command(ctx, name)
 
 
 def init_app(app: Flask) -> None:
@@ -189,7 +191,12 @@ def init_app(app: Flask) -> None:
 
     for command in (translate, deployment, tips, demo, serve, transparency, sms, *COMMANDS):
         app.cli.add_command(command)
-    app.cli.add_command(LazyGroup("ml.cli:cli", name="ml", help="Triage models: train, evaluate, benchmark, predict."))
+    from tipline.cli_learning import COMMANDS as LEARNING
+
+    ml = LazyGroup("ml.cli:cli", name="ml", help="Triage models: train, evaluate, benchmark, predict, retrain.")
+    for command in LEARNING.values():
+        ml.add_command(command)
+    app.cli.add_command(ml)
 
 
 main = FlaskGroup(create_app=create_app, help="Community tip line: run `tipline demo` to start.")

@@ -3,6 +3,7 @@
 from tipline.models.audit import AuditEntry
 from tipline.models.catalog import Agency, Area, Category, Place, Status
 from tipline.models.events import Event, Feedback, StatMonthly, StatRefresh
+from tipline.models.learning import ModelVersion
 from tipline.models.routing import Assignment, ForwardAttempt, MouRule
 from tipline.models.sms import SmsContact, SmsInbound, SmsOutbound
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
@@ -19,6 +20,7 @@ __all__ = [
     "Feedback",
     "ForwardAttempt",
     "Message",
+    "ModelVersion",
     "MouRule",
     "Place",
     "Receipt",

@@ -22,13 +22,17 @@ def _model():
                 from ml.predict import Triage
 
                 gazetteer, patterns = _deployment_vocabulary()
-                ext["tipline_triage"] = Triage.load(
+                model = Triage.load(
                     current_app.config.get("TRIAGE_MODEL_DIR"),
                     gazetteer=gazetteer,
                     category_patterns=patterns,
                     languages=current_app.config["LANGUAGES"],
                 )
-            except (ImportError, FileNotFoundError, ValueError) as exc:
+                from tipline.services import learning
+
+                model.use_category_model(learning.load_active())
+                ext["tipline_triage"] = model
+            except (ImportError, FileNotFoundError, ValueError) as exc:  # ArtefactError is a ValueError
                 log.warning("triage model unavailable: %s", exc)
     return ext["tipline_triage"]
 
@@ -144,3 +148,13 @@ def spam_score(text: str) -> float | None:
     except Exception:  # a scoring failure must never lose the feedback
         log.exception("spam scoring failed")
         return None
+
+
+def model():
+    """The loaded triage model (None when unavailable), for commands that retrain parts of it."""
+    return _model()
+
+
+def reload_model() -> None:
+    """Forget the loaded model so the next use picks up a promoted or rolled-back category model."""
+    current_app.extensions.pop("tipline_triage", None)

@@ -99,7 +99,8 @@ def _reasons(tip: Tip) -> list[dict]:
     out = []
     for factor in triage.reasons(tip.triage):
         try:
-            sentence = gettext(factor["template"]) % factor.get("params", {})
+            template = factor["template"]  # an English template from ml/, translated through the catalog
+            sentence = gettext(template) % factor.get("params", {})
         except (KeyError, TypeError, ValueError):
             sentence = factor.get("template", "")
         out.append({"name": factor["name"], "contribution": factor.get("contribution", 0.0), "text": sentence})

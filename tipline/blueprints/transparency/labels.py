@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 COUNT_SPECS = (
     ("channel", _l("Tips received by channel"), _l("Number of tips received this month, by web and by text message.")),
@@ -77,7 +78,7 @@ KEY_LABELS = {
     "liaison": _l("Coordination desk"),
     "routed": _l("Routed to an agency"),
     "oversight": _l("Oversight body"),
-    "open": _l("Open"),
+    "open": lazy_pgettext("state of a tip", "Open"),
     "closed": _l("Closed"),
     "overall": _l("Overall rating of the event"),
     "heard": _l("Did you feel heard?"),
