@@ -17,11 +17,22 @@ MODEL_FILE = "triage.skops"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "default"
-BUNDLE_KEYS = frozenset({"featurizer", "spam", "spam_threshold", "topics", "topic_labels",
-                         "topic_thresholds", "actionability"})
+BUNDLE_KEYS = frozenset(
+    {
+        "featurizer",
+        "spam",
+        "spam_threshold",
+        "topics",
+        "topic_labels",
+        "topic_thresholds",
+        "topic_thresholds_original",
+        "actionability",
+    }
+)
 TRUSTED_TYPES: list[str] = [
     "ml.pipeline.ColumnSelector",
-    "ml.pipeline.Normaliser",
+    "ml.pipeline.MultiLabelLogistic",
+    "ml.pipeline.TipVectorizer",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
@@ -32,13 +43,9 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.HashingVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.model_selection._split.StratifiedKFold",
-    "sklearn.multiclass.OneVsRestClassifier",
-    "sklearn.multiclass._ConstantPredictor",
-    "sklearn.pipeline.FeatureUnion",
     "sklearn.pipeline.Pipeline",
     "sklearn.preprocessing._label.LabelBinarizer",
     "sklearn.utils._bunch.Bunch",
@@ -46,7 +53,7 @@ TRUSTED_TYPES: list[str] = [
 LIBRARIES = ("scikit-learn", "spacy", "spacy-lookups-data", "py3langid", "skops", "numpy", "scipy")
 
 
-class ArtefactError(Exception):
+class ArtefactError(ValueError):
     """Raised when a model directory is missing, tampered with or does not match this code."""
 
 
@@ -70,8 +77,13 @@ def save_artefact(directory: Path, bundle: dict[str, Any], meta: dict[str, Any],
     untrusted = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
     if untrusted:
         raise ArtefactError(f"the bundle holds types missing from TRUSTED_TYPES: {untrusted}")
-    meta = {**meta, "format": FORMAT, "model_file": MODEL_FILE, "model_sha256": sha256_of(model_path),
-            "topic_labels": list(bundle["topic_labels"])}
+    meta = {
+        **meta,
+        "format": FORMAT,
+        "model_file": MODEL_FILE,
+        "model_sha256": sha256_of(model_path),
+        "topic_labels": list(bundle["topic_labels"]),
+    }
     (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (directory / CARD_FILE).write_text(card, encoding="utf-8")
     return meta
@@ -116,3 +128,19 @@ def _check_bundle(bundle: Any, meta: dict[str, Any], path: Path) -> None:
         raise ArtefactError(f"{path}: the topic label set differs from {METADATA_FILE}")
     if len(bundle["topic_thresholds"]) != len(labels):
         raise ArtefactError(f"{path}: {len(labels)} topic labels but {len(bundle['topic_thresholds'])} thresholds")
+
+
+CATEGORY_TRUSTED_TYPES = [*TRUSTED_TYPES, "ml.categories.CategoryModel"]
+
+
+def save_category_model(model: Any, path: Path) -> None:
+    """Write a promoted category model (officers' labels) as a skops file."""
+    sio.dump(model, Path(path), compression=8)
+
+
+def load_category_model(path: Path) -> Any:
+    """Load a category model written by save_category_model, refusing types outside the trusted list."""
+    unknown = sorted(set(sio.get_untrusted_types(file=Path(path))) - set(CATEGORY_TRUSTED_TYPES))
+    if unknown:
+        raise ArtefactError(f"{path} holds types outside the trusted list: {unknown}")
+    return sio.load(Path(path), trusted=CATEGORY_TRUSTED_TYPES)

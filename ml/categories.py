@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from ml.pipeline import make_featurizer, make_multilabel_head
+from ml.pipeline import make_featurizer, make_multilabel_model
 
 MIN_EXAMPLES_PER_CATEGORY = 20
 MIN_CATEGORY_PROBABILITY = 0.5
@@ -71,8 +71,7 @@ class CategoryModel:
         """Return the most probable category per text, or None below the minimum probability."""
         probs = self.pipeline.predict_proba(texts)
         best = probs.argmax(axis=1)
-        return [self.categories[j] if probs[i, j] >= MIN_CATEGORY_PROBABILITY else None
-                for i, j in enumerate(best)]
+        return [self.categories[j] if probs[i, j] >= MIN_CATEGORY_PROBABILITY else None for i, j in enumerate(best)]
 
 
 @dataclass
@@ -87,18 +86,20 @@ class PromotionResult:
 
 
 def _macro_f1(predicted: list[str | None], truth: list[str]) -> float:
-    return float(f1_score(truth, [p or "" for p in predicted], labels=sorted(set(truth)),
-                          average="macro", zero_division=0))
+    return float(
+        f1_score(truth, [p or "" for p in predicted], labels=sorted(set(truth)), average="macro", zero_division=0)
+    )
 
 
 def _fit(texts: list[str], labels: list[str], categories: list[str]) -> CategoryModel:
     onehot = np.array([[int(label == c) for c in categories] for label in labels])
-    pipeline = Pipeline([("features", make_featurizer()), ("head", make_multilabel_head(k=30000))])
+    pipeline = Pipeline([("features", make_featurizer(k=30000)), ("model", make_multilabel_model())])
     return CategoryModel(pipeline.fit(texts, onehot), categories)
 
 
-def train_category_model(texts: list[str], labels: list[str], langs: list[str], current: Any,
-                         test_size: float = 0.25, seed: int = 0) -> PromotionResult:
+def train_category_model(
+    texts: list[str], labels: list[str], langs: list[str], current: Any, test_size: float = 0.25, seed: int = 0
+) -> PromotionResult:
     """Train on confirmed labels; promote only if the held-out macro-F1 does not drop below current's."""
     counts = {c: labels.count(c) for c in set(labels)}
     if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_CATEGORY:

@@ -12,10 +12,18 @@ from tqdm import tqdm
 from ml.artefacts import DEFAULT_DIR, ArtefactError
 from ml.data import DataError, default_data_dir
 
-DATA_DIR_OPTION = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                               help="Dataset directory (default: $TIPLINE_DATA_DIR or ../shared/datasets).")
-LIMIT_OPTION = click.option("--limit", type=click.IntRange(min=10), default=None,
-                            help="Use an evenly spaced sample of at most N train and N test rows (for CI).")
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dataset directory (default: $TIPLINE_DATA_DIR or ../shared/datasets).",
+)
+LIMIT_OPTION = click.option(
+    "--limit",
+    type=click.IntRange(min=10),
+    default=None,
+    help="Use an evenly spaced sample of at most N train and N test rows (for CI).",
+)
 
 
 def _data_dir(value: Path | None) -> Path:
@@ -39,9 +47,9 @@ def cli() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR, show_default=True)
 def train(data_dir: Path | None, out: Path) -> None:
     """Train the default model on the train splits and write the artefact to OUT."""
-    from ml.workflow import train_default_model
+    from ml.workflow import attach_speed, measure_in_subprocess, train_default_model
 
-    bar = _steps(7, "train")
+    bar = _steps(8, "train")
 
     def progress(message: str) -> None:
         bar.set_postfix_str(message)
@@ -51,6 +59,8 @@ def train(data_dir: Path | None, out: Path) -> None:
         meta = train_default_model(_data_dir(data_dir), out, progress, jobs=2)
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
+    progress("measuring speed in a fresh process")
+    meta = attach_speed(out, measure_in_subprocess(out, _data_dir(data_dir)))
     bar.close()
     click.echo(f"saved {meta['model_version']} to {out}")
 
@@ -67,8 +77,9 @@ def evaluate(model: Path | None, data_dir: Path | None) -> None:
     triage = _load(model)
     path = _data_dir(data_dir)
     bar = _steps(3, "evaluate")
-    metrics = evaluate_bundle(triage.bundle, triage.meta, load_sms(path).split()[1],
-                              load_disaster(path).split()[1], lambda m: bar.update(1))
+    metrics = evaluate_bundle(
+        triage.bundle, triage.meta, load_sms(path).split()[1], load_disaster(path).split()[1], lambda m: bar.update(1)
+    )
     bar.close()
     for name, rows in metrics.items():
         if name != "topics_per_label_f1":
@@ -110,15 +121,25 @@ def predict(input_path: Path, output_path: Path, model: Path | None) -> None:
     ids, texts = read_tips_csv(input_path)
     triage = _load(model)
     results = []
-    for start in tqdm(range(0, len(texts), 1000), desc="predict", unit="batch",
-                      disable=os.environ.get("TIPLINE_NO_PROGRESS") == "1"):
-        results += triage.score(texts[start:start + 1000])
+    for start in tqdm(
+        range(0, len(texts), 1000), desc="predict", unit="batch", disable=os.environ.get("TIPLINE_NO_PROGRESS") == "1"
+    ):
+        results += triage.score(texts[start : start + 1000])
     with open(output_path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "language", "spam", "actionability", "credibility", "topics", "reasons"])
         for ident, r in zip(ids, results, strict=True):
-            writer.writerow([ident, r.language, f"{r.spam:.4f}", f"{r.actionability:.4f}", f"{r.credibility:.4f}",
-                             ";".join(r.topics), " ".join(r.reasons)])
+            writer.writerow(
+                [
+                    ident,
+                    r.language,
+                    f"{r.spam:.4f}",
+                    f"{r.actionability:.4f}",
+                    f"{r.credibility:.4f}",
+                    ";".join(r.topics),
+                    " ".join(r.reasons),
+                ]
+            )
     click.echo(f"wrote {len(results)} rows to {output_path}")
 
 

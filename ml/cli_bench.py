@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def evenly(n: int, limit: int | None) -> list[int]:
 
 def _sms_sample(data: SmsData, limit: int | None) -> SmsData:
     keep = evenly(len(data.texts), limit)
-    return SmsData([data.lines[i] for i in keep], [data.texts[i] for i in keep],
-                   [data.labels[i] for i in keep], data.sha256)
+    return SmsData(
+        [data.lines[i] for i in keep], [data.texts[i] for i in keep], [data.labels[i] for i in keep], data.sha256
+    )
 
 
 def _disaster_sample(data: DisasterData, limit: int | None) -> DisasterData:
@@ -42,7 +44,6 @@ def benchmark() -> None:
 def benchmark_spam(predictions: Path, data_dir: Path | None, limit: int | None) -> None:
     """SMS Spam Collection: print SC %, BH %, accuracy and MCC; write line,spam,score."""
     from ml.evaluate import evaluate_spam
-    from ml.pipeline import make_featurizer
     from ml.train import train_spam
 
     try:
@@ -50,17 +51,19 @@ def benchmark_spam(predictions: Path, data_dir: Path | None, limit: int | None) 
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     train, test = _sms_sample(train, limit), _sms_sample(test, limit)
-    head, threshold, notes = train_spam(train)
-    metrics, scores = evaluate_spam({"featurizer": make_featurizer(), "spam": head, "spam_threshold": threshold},
-                                    test)
+    featurizer, model, threshold, _ = train_spam(train)
+    metrics, scores = evaluate_spam({"featurizer": featurizer, "spam": model, "spam_threshold": threshold}, test)
     with open(predictions, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "spam", "score"])
         for line, score in zip(test.lines, scores, strict=True):
             writer.writerow([line, int(score >= threshold), f"{score:.6f}"])
     click.echo(f"train {len(train.texts)} / test {len(test.texts)} lines; threshold {threshold:.4f}")
-    click.echo("SC {SC_percent:.2f} %  BH {BH_percent:.3f} %  accuracy {accuracy_percent:.2f} %  MCC {MCC:.4f}"
-               .format(**metrics))
+    click.echo(
+        "SC {SC_percent:.2f} %  BH {BH_percent:.3f} %  accuracy {accuracy_percent:.2f} %  MCC {MCC:.4f}".format(
+            **metrics
+        )
+    )
 
 
 @benchmark.command("topics")
@@ -71,7 +74,6 @@ def benchmark_spam(predictions: Path, data_dir: Path | None, limit: int | None) 
 def benchmark_topics(text: str, predictions: Path, data_dir: Path | None, limit: int | None) -> None:
     """Disaster Response: print micro/macro-F1 over the 35 labels; write id plus one 0/1 column per label."""
     from ml.evaluate import topic_metrics, topic_predictions, topic_texts
-    from ml.pipeline import make_featurizer
     from ml.train import train_topics
 
     try:
@@ -79,7 +81,7 @@ def benchmark_topics(text: str, predictions: Path, data_dir: Path | None, limit:
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     train, test = _disaster_sample(train, limit), _disaster_sample(test, limit)
-    bundle = {"featurizer": make_featurizer(), **train_topics(train, jobs=2)}
+    bundle = train_topics(train, jobs=2)
     rows, texts = topic_texts(test, text)
     _, predicted = topic_predictions(bundle, texts)
     truth = np.asarray(test.labels)[rows]
@@ -89,21 +91,26 @@ def benchmark_topics(text: str, predictions: Path, data_dir: Path | None, limit:
         writer.writerow(["id", *test.label_names])
         for row, values in zip(rows, predicted, strict=True):
             writer.writerow([test.ids[row], *values.tolist()])
-    click.echo(f"text={text}: {len(rows)} test rows; micro-F1 {metrics['micro_f1']:.4f}  "
-               f"macro-F1 {metrics['macro_f1']:.4f}")
+    click.echo(
+        f"text={text}: {len(rows)} test rows; micro-F1 {metrics['micro_f1']:.4f}  macro-F1 {metrics['macro_f1']:.4f}"
+    )
 
 
 @click.command()
 @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
 @DATA_DIR_OPTION
 @click.option("--n", "count", type=click.IntRange(min=10), default=5000, show_default=True)
-def bench(model: Path | None, data_dir: Path | None, count: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON line.")
+def bench(model: Path | None, data_dir: Path | None, count: int, as_json: bool) -> None:
     """Print batch throughput on one core, single-tip p50/p99 latency, load time and RSS."""
     from ml.speed import measure
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     texts = _bench_texts(data_dir, count)
     figures = measure(lambda: _load(model), texts)
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
     for key, value in figures.items():
         click.echo(f"{key}: {value}")
 
@@ -114,7 +121,10 @@ def _bench_texts(data_dir: Path | None, count: int) -> list[str]:
         test = load_disaster(path).split()[1]
         texts = test.messages + [test.originals[i] for i in test.with_original()]
     except DataError:
-        texts = ["Three men unload boxes from a white truck near the bridge at 10pm.",
-                 "Mwen bezwen dlo ak manje pou 5 moun nan Jacmel.", "Necesito ayuda, hay heridos.",
-                 "Win a free prize now, txt WIN to 80086!"]
+        texts = [
+            "Three men unload boxes from a white truck near the bridge at 10pm.",
+            "Mwen bezwen dlo ak manje pou 5 moun nan Jacmel.",
+            "Necesito ayuda, hay heridos.",
+            "Win a free prize now, txt WIN to 80086!",
+        ]
     return [texts[i % len(texts)] for i in range(count)]

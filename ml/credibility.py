@@ -16,17 +16,27 @@ WEIGHTS: dict[str, float] = {
     "followups": 0.05,
 }
 TEMPLATES: dict[str, tuple[str, str]] = {
-    "not_spam": (N_("The message reads like a genuine report (spam probability %(percent)s%%)."),
-                 N_("The message looks like spam or abuse (spam probability %(percent)s%%).")),
-    "actionability": (N_("The message asks for help or reports something directly (%(percent)s%%)."),
-                      N_("The message does not ask for help or report an event (%(percent)s%%).")),
-    "specificity": (N_("The message gives specific details: %(kinds)s."),
-                    N_("The message gives no specific place, time, vehicle or number of people.")),
-    "corroboration": (N_("Similar tips were received before (similarity %(percent)s%%)."),
-                      N_("No similar tip was received before.")),
+    "not_spam": (
+        N_("The message reads like a genuine report (spam probability %(percent)s%%)."),
+        N_("The message looks like spam or abuse (spam probability %(percent)s%%)."),
+    ),
+    "actionability": (
+        N_("The message asks for help or reports something directly (%(percent)s%%)."),
+        N_("The message does not ask for help or report an event (%(percent)s%%)."),
+    ),
+    "specificity": (
+        N_("The message gives specific details: %(kinds)s."),
+        N_("The message gives no specific place, time, vehicle or number of people."),
+    ),
+    "corroboration": (
+        N_("Similar tips were received before (similarity %(percent)s%%)."),
+        N_("No similar tip was received before."),
+    ),
     "attachments": (N_("The sender attached %(count)s file(s)."), N_("No file is attached.")),
-    "followups": (N_("The sender answered follow-up questions."),
-                  N_("The sender has not answered follow-up questions.")),
+    "followups": (
+        N_("The sender answered follow-up questions."),
+        N_("The sender has not answered follow-up questions."),
+    ),
 }
 
 
@@ -58,8 +68,15 @@ def _pct(value: float) -> int:
     return int(round(100 * value))
 
 
-def compose(spam: float, actionability: float, specificity: float, kinds: list[str],
-            corroboration: float | None, attachments: int | None, answered: bool | None) -> list[Factor]:
+def compose(
+    spam: float,
+    actionability: float,
+    specificity: float,
+    kinds: list[str],
+    corroboration: float | None,
+    attachments: int | None,
+    answered: bool | None,
+) -> list[Factor]:
     """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1])."""
     corroboration = float(corroboration or 0.0)
     count = int(attachments or 0)

@@ -16,7 +16,7 @@ DROPPED_LABELS = ("child_alone",)
 ACTIONABILITY_LABELS = ("request", "direct_report", "related")
 
 
-class DataError(Exception):
+class DataError(ValueError):
     """Raised when a dataset file is missing or malformed."""
 
 
@@ -87,9 +87,13 @@ class DisasterData:
     def subset(self, keep: list[int]) -> DisasterData:
         """Return the rows at the given positions."""
         return DisasterData(
-            [self.ids[i] for i in keep], [self.messages[i] for i in keep],
-            [self.originals[i] for i in keep], [self.genres[i] for i in keep],
-            self.label_names, [self.labels[i] for i in keep], self.sha256,
+            [self.ids[i] for i in keep],
+            [self.messages[i] for i in keep],
+            [self.originals[i] for i in keep],
+            [self.genres[i] for i in keep],
+            self.label_names,
+            [self.labels[i] for i in keep],
+            self.sha256,
         )
 
     def split(self) -> tuple[DisasterData, DisasterData]:
@@ -100,8 +104,11 @@ class DisasterData:
 
     def with_original(self) -> list[int]:
         """Return positions of rows whose original text is non-empty and differs from the message."""
-        return [i for i, (m, o) in enumerate(zip(self.messages, self.originals, strict=True))
-                if o.strip() and o.strip() != m.strip()]
+        return [
+            i
+            for i, (m, o) in enumerate(zip(self.messages, self.originals, strict=True))
+            if o.strip() and o.strip() != m.strip()
+        ]
 
 
 def _read_categories(path: Path) -> tuple[list[str], dict[int, list[int]]]:
@@ -122,8 +129,7 @@ def load_disaster(data_dir: Path) -> DisasterData:
     msg_path = _require(Path(data_dir) / MESSAGES_FILE)
     cat_path = _require(Path(data_dir) / CATEGORIES_FILE)
     names, categories = _read_categories(cat_path)
-    data = DisasterData([], [], [], [], names, [],
-                        {"messages": sha256_of(msg_path), "categories": sha256_of(cat_path)})
+    data = DisasterData([], [], [], [], names, [], {"messages": sha256_of(msg_path), "categories": sha256_of(cat_path)})
     seen: set[int] = set()
     with open(msg_path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

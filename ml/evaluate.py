@@ -10,6 +10,7 @@ from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
 
 from ml.data import DisasterData, SmsData
 from ml.language import detect_language
+from ml.predict import topic_thresholds
 from ml.train import actionable
 
 
@@ -17,10 +18,13 @@ def spam_metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
     """Return SC % (spam caught), BH % (ham blocked), accuracy % and MCC (spam positive)."""
     labels, flagged = np.asarray(labels).astype(bool), np.asarray(flagged).astype(bool)
     spam, ham = max(1, labels.sum()), max(1, (~labels).sum())
-    return {"SC_percent": round(100 * float((flagged & labels).sum() / spam), 2),
-            "BH_percent": round(100 * float((flagged & ~labels).sum() / ham), 3),
-            "accuracy_percent": round(100 * float((flagged == labels).mean()), 2),
-            "MCC": round(float(matthews_corrcoef(labels, flagged)), 4), "n": int(labels.size)}
+    return {
+        "SC_percent": round(100 * float((flagged & labels).sum() / spam), 2),
+        "BH_percent": round(100 * float((flagged & ~labels).sum() / ham), 3),
+        "accuracy_percent": round(100 * float((flagged == labels).mean()), 2),
+        "MCC": round(float(matthews_corrcoef(labels, flagged)), 4),
+        "n": int(labels.size),
+    }
 
 
 def spam_scores(bundle: dict[str, Any], texts: list[str]) -> np.ndarray:
@@ -35,17 +39,21 @@ def evaluate_spam(bundle: dict[str, Any], test: SmsData) -> tuple[dict[str, floa
 
 
 def topic_predictions(bundle: dict[str, Any], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (probabilities, 0/1 predictions with per-label thresholds) for texts."""
+    """Return (probabilities, 0/1 predictions with per-label thresholds for each text's language) for texts."""
     probs = bundle["topics"].predict_proba(bundle["featurizer"].transform(texts))
-    return probs, (probs >= np.asarray(bundle["topic_thresholds"])[None, :]).astype(int)
+    thresholds = topic_thresholds(bundle, [detect_language(t) for t in texts])
+    return probs, (probs >= thresholds).astype(int)
 
 
 def topic_metrics(truth: np.ndarray, predicted: np.ndarray, names: list[str]) -> dict[str, Any]:
     """Return micro-F1, macro-F1 and per-label F1."""
     per_label = f1_score(truth, predicted, average=None, zero_division=0)
-    return {"micro_f1": round(float(f1_score(truth, predicted, average="micro", zero_division=0)), 4),
-            "macro_f1": round(float(np.mean(per_label)), 4), "n": int(len(truth)),
-            "per_label_f1": {name: round(float(v), 4) for name, v in zip(names, per_label, strict=True)}}
+    return {
+        "micro_f1": round(float(f1_score(truth, predicted, average="micro", zero_division=0)), 4),
+        "macro_f1": round(float(np.mean(per_label)), 4),
+        "n": int(len(truth)),
+        "per_label_f1": {name: round(float(v), 4) for name, v in zip(names, per_label, strict=True)},
+    }
 
 
 def topic_texts(test: DisasterData, text: str) -> tuple[list[int], list[str]]:
@@ -67,10 +75,13 @@ def evaluate_topics(bundle: dict[str, Any], test: DisasterData) -> dict[str, Any
     out["original_rows_message"] = topic_metrics(truth[rows], pred[rows], test.label_names)
     out["original_rows_original"] = topic_metrics(truth[rows], pred_o, test.label_names)
     ratio = out["original_rows_original"]["macro_f1"] / max(1e-9, out["original_rows_message"]["macro_f1"])
-    out["summary"] = {"macro_f1_message": out["message"]["macro_f1"], "micro_f1_message": out["message"]["micro_f1"],
-                      "macro_f1_same_rows_message": out["original_rows_message"]["macro_f1"],
-                      "macro_f1_same_rows_original": out["original_rows_original"]["macro_f1"],
-                      "original_to_message_ratio": round(ratio, 4)}
+    out["summary"] = {
+        "macro_f1_message": out["message"]["macro_f1"],
+        "micro_f1_message": out["message"]["micro_f1"],
+        "macro_f1_same_rows_message": out["original_rows_message"]["macro_f1"],
+        "macro_f1_same_rows_original": out["original_rows_original"]["macro_f1"],
+        "original_to_message_ratio": round(ratio, 4),
+    }
     return out
 
 
@@ -90,10 +101,12 @@ def evaluate_language(test: DisasterData, languages: tuple[str, ...]) -> dict[st
     """Return how English messages and original texts are identified (originals are mostly Creole)."""
     messages = Counter(detect_language(t, languages) for t in test.messages)
     originals = Counter(detect_language(test.originals[i], languages) for i in test.with_original())
-    return {"english_messages_detected_en": round(messages["en"] / max(1, sum(messages.values())), 4),
-            "originals_detected_ht": round(originals["ht"] / max(1, sum(originals.values())), 4),
-            "originals_distribution": dict(originals.most_common()),
-            "messages_distribution": dict(messages.most_common())}
+    return {
+        "english_messages_detected_en": round(messages["en"] / max(1, sum(messages.values())), 4),
+        "originals_detected_ht": round(originals["ht"] / max(1, sum(originals.values())), 4),
+        "originals_distribution": dict(originals.most_common()),
+        "messages_distribution": dict(messages.most_common()),
+    }
 
 
 def evaluate_parity(triage: Any, test: DisasterData) -> dict[str, float]:
@@ -102,7 +115,10 @@ def evaluate_parity(triage: Any, test: DisasterData) -> dict[str, float]:
     english = triage.score([test.messages[i] for i in rows])
     original = triage.score([test.originals[i] for i in rows])
     diffs = np.array([abs(a.credibility - b.credibility) for a, b in zip(english, original, strict=True)])
-    return {"mean_abs_credibility_diff": round(float(diffs.mean()), 4),
-            "p90_abs_credibility_diff": round(float(np.quantile(diffs, 0.9)), 4), "n": len(rows),
-            "mean_credibility_english": round(float(np.mean([r.credibility for r in english])), 4),
-            "mean_credibility_original": round(float(np.mean([r.credibility for r in original])), 4)}
+    return {
+        "mean_abs_credibility_diff": round(float(diffs.mean()), 4),
+        "p90_abs_credibility_diff": round(float(np.quantile(diffs, 0.9)), 4),
+        "n": len(rows),
+        "mean_credibility_english": round(float(np.mean([r.credibility for r in english])), 4),
+        "mean_credibility_original": round(float(np.mean([r.credibility for r in original])), 4),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -22,12 +23,20 @@ PERSONAL_LABELS = {"PHONE": "[phone]", "EMAIL": "[email]", "URL": "[url]", "PLAT
 MAX_ANALYSED_CHARS = 5000
 REGEXES: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("URL", re.compile(r"(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+\.(?:com|org|net|gov|edu|ht|info|ly)\b(?:/[^\s]*)?",
-                       re.IGNORECASE)),
+    (
+        "URL",
+        re.compile(
+            r"(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+\.(?:com|org|net|gov|edu|ht|info|ly)\b(?:/[^\s]*)?", re.IGNORECASE
+        ),
+    ),
     ("PHONE", re.compile(r"(?<![\w/.,:])\+?\(?\d[\d ().-]{6,16}\d(?![\w/])")),
     ("PLATE", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z]{1,3}[- ]?\d{2,4}(?:[- ]?[A-Z]{1,2})?\b|\b\d{3,4}[- ]?[A-Z]{2,3}\b")),
-    ("TIME", re.compile(r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)",
-                        re.IGNORECASE)),
+    (
+        "TIME",
+        re.compile(
+            r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE
+        ),
+    ),
     ("DATE", re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:19|20)\d\d\b")),
 ]
 
@@ -75,18 +84,35 @@ def make_specificity_entities(nlp: Language, name: str, lang: str) -> Specificit
     return SpecificityEntities(nlp, lang)
 
 
-@lru_cache(maxsize=8)
-def get_nlp(lang: str) -> Language:
-    """Return the process-wide blank spaCy pipeline for lang, with lemmas and rule components."""
+_NLP_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=16)
+def _build_nlp(lang: str, lemmas: bool) -> Language:
     try:
         nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError):
         nlp = spacy.blank(SPACY_FALLBACK)
-    if lang in LEMMA_LANGUAGES:
+    if lemmas and lang in LEMMA_LANGUAGES:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     nlp.add_pipe("tipline_entities", config={"lang": lang})
     return nlp
+
+
+def get_nlp(lang: str, lemmas: bool = False) -> Language:
+    """Return the process-wide blank spaCy pipeline for lang (lookup lemmas on request) with rule components."""
+    with _NLP_LOCK:
+        return _build_nlp(_nlp_lang(lang), lemmas)
+
+
+def warm_up(languages: tuple[str, ...], lemmas: bool = False) -> threading.Thread:
+    """Build the spaCy pipelines of languages in a background thread (French takes seconds to import)."""
+    thread = threading.Thread(
+        target=lambda: [get_nlp(lang, lemmas) for lang in languages], daemon=True, name="ml-spacy-warm-up"
+    )
+    thread.start()
+    return thread
 
 
 def _nlp_lang(lang: str) -> str:
@@ -111,7 +137,7 @@ class TextAnalyser:
     def _places(self, doc: Doc, lang: str) -> list[Span]:
         if not self.gazetteer:
             return []
-        matches = self._matcher(get_nlp(lang), lang)(doc)
+        matches = self._matcher(get_nlp(lang, self.lemmatise), lang)(doc)
         return [Span(doc, start, end, label="PLACE") for _, start, end in matches]
 
     def docs(self, texts: list[str], langs: list[str]) -> list[Doc]:
@@ -121,9 +147,10 @@ class TextAnalyser:
             nlp_lang = _nlp_lang(lang)
             idx = [i for i, code in enumerate(langs) if code == lang]
             batch = [(texts[i] or "")[:MAX_ANALYSED_CHARS] for i in idx]
-            disable = [] if self.lemmatise else ["lemmatizer"]
-            for i, doc in zip(idx, get_nlp(nlp_lang).pipe(batch, disable=disable), strict=True):
-                doc.ents = filter_spans(list(doc.ents) + self._places(doc, nlp_lang))
+            for i, doc in zip(idx, get_nlp(nlp_lang, self.lemmatise).pipe(batch), strict=True):
+                places = self._places(doc, nlp_lang)
+                if places:
+                    doc.ents = filter_spans(list(doc.ents) + places)
                 out[i] = doc
         return [doc for doc in out if doc is not None]
 
@@ -147,11 +174,11 @@ def mask_personal_data(text: str, lang: str = "en") -> str:
     """Replace phone numbers, e-mail addresses, plates and URLs in text by [phone], [email], [plate], [url]."""
     if not text:
         return ""
-    doc = get_nlp(_nlp_lang(lang))(text)
+    doc = get_nlp(lang)(text)
     masked = text
     for ent in sorted(doc.ents, key=lambda e: e.start_char, reverse=True):
         if ent.label_ in PERSONAL_LABELS:
-            masked = masked[: ent.start_char] + PERSONAL_LABELS[ent.label_] + masked[ent.end_char:]
+            masked = masked[: ent.start_char] + PERSONAL_LABELS[ent.label_] + masked[ent.end_char :]
     return masked
 
 

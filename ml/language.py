@@ -44,8 +44,9 @@ def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
 
 def _clone(base: LanguageIdentifier) -> LanguageIdentifier:
     ptc, pc, classes = base._full_model
-    return LanguageIdentifier(ptc, pc, list(classes), base.tk_nextmove, base.tk_output,
-                              norm_probs=True, tk_row=base.tk_row)
+    return LanguageIdentifier(
+        ptc, pc, list(classes), base.tk_nextmove, base.tk_output, norm_probs=True, tk_row=base.tk_row
+    )
 
 
 def creole_ratio(text: str) -> float:

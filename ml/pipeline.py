@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 _DIGIT = re.compile(r"\d")
 N_HASH_FEATURES = 2**20
@@ -20,19 +22,35 @@ WORD_PATTERN = r"(?u)\b\w+\b"  # single-letter words count too (Creole "m", "l")
 MAX_TEXT_CHARS = 5000
 
 
-class Normaliser(BaseEstimator, TransformerMixin):
+def normalise(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Lower-case, map every digit to 0 and truncate very long texts."""
+    return _DIGIT.sub("0", (text or "")[:max_chars].lower())
 
-    def __init__(self, max_chars: int = MAX_TEXT_CHARS) -> None:
+
+@lru_cache(maxsize=4)
+def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
+    common = {"n_features": n_features, "alternate_sign": False, "norm": None, "lowercase": False}
+    words = HashingVectorizer(ngram_range=(1, 2), token_pattern=WORD_PATTERN, **common)
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
+    return words, chars
+
+
+class TipVectorizer(BaseEstimator, TransformerMixin):
+    """Hashed counts of word 1-2-grams and word-bounded character 2-5-grams of normalised text (stateless)."""
+
+    def __init__(self, n_features: int = N_HASH_FEATURES, max_chars: int = MAX_TEXT_CHARS) -> None:
+        self.n_features = n_features
         self.max_chars = max_chars
 
-    def fit(self, texts: list[str], y: object = None) -> Normaliser:
+    def fit(self, texts: list[str], y: object = None) -> TipVectorizer:
         """Learn nothing; present for the pipeline protocol."""
         return self
 
-    def transform(self, texts: list[str]) -> list[str]:
-        """Return the normalised texts."""
-        return [_DIGIT.sub("0", (text or "")[: self.max_chars].lower()) for text in texts]
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """Return the (n, 2 * n_features) count matrix."""
+        clean = [normalise(t, self.max_chars) for t in texts]
+        words, chars = _hashers(self.n_features)
+        return sparse.hstack([words.transform(clean), chars.transform(clean)], format="csr")
 
 
 class ColumnSelector(BaseEstimator, TransformerMixin):
@@ -41,69 +59,114 @@ class ColumnSelector(BaseEstimator, TransformerMixin):
     def __init__(self, k: int = 50000) -> None:
         self.k = k
 
-    def fit(self, X: sparse.spmatrix, y: object = None) -> ColumnSelector:
-        """Choose the k columns with the highest document frequency."""
-        df = np.asarray((X > 0).sum(axis=0)).ravel()
+    def fit(self, X: sparse.spmatrix, y: object = None, groups: np.ndarray | None = None) -> ColumnSelector:
+        """Choose the k columns with the highest document frequency (the best share over groups, if given)."""
+        X = sparse.csr_matrix(X)
+        groups = np.zeros(X.shape[0], dtype=int) if groups is None else np.asarray(groups)
+        df = np.zeros(X.shape[1])
+        for group in np.unique(groups):
+            part = X[groups == group]
+            df = np.maximum(df, np.asarray((part > 0).sum(axis=0)).ravel() / part.shape[0])
         present = np.flatnonzero(df)
         order = present[np.argsort(-df[present], kind="stable")][: self.k]
         self.columns_ = np.sort(order).astype(np.int32)
         return self
 
     def transform(self, X: sparse.spmatrix) -> sparse.csr_matrix:
-        """Return X restricted to the chosen columns, with sorted indices."""
-        out = sparse.csr_matrix(X)[:, self.columns_].tocsr()
+        """Return X restricted to the chosen columns (a vectorised lookup of each stored index)."""
+        X = sparse.csr_matrix(X)
+        X.sort_indices()
+        columns = self.columns_
+        pos = np.searchsorted(columns, X.indices)
+        pos[pos == len(columns)] = 0
+        keep = columns[pos] == X.indices
+        counts = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        out = sparse.csr_matrix((X.data[keep], pos[keep], counts[X.indptr]), shape=(X.shape[0], len(columns)))
         out.sort_indices()
         return out
 
 
-def make_featurizer() -> Pipeline:
-    """Return the shared hashed word (1-2) + character (2-5, word-bounded) n-gram counter."""
-    words = HashingVectorizer(ngram_range=(1, 2), n_features=N_HASH_FEATURES, alternate_sign=False,
-                              norm=None, lowercase=False, token_pattern=WORD_PATTERN)
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_HASH_FEATURES,
-                              alternate_sign=False, norm=None, lowercase=False)
-    return Pipeline([("normalise", Normaliser()), ("ngrams", FeatureUnion([("words", words), ("chars", chars)]))])
+def _fit_label(X: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    if y.min() == y.max():  # a label without positives (or negatives): a constant log-odds
+        rate = min(max(float(y.mean()), 1e-4), 1 - 1e-4)
+        return np.zeros(X.shape[1]), float(np.log(rate / (1 - rate)))
+    model = LogisticRegression(C=c, max_iter=1000, solver="liblinear", dual=True).fit(X, y)
+    return model.coef_.ravel(), float(model.intercept_[0])
 
 
-def make_spam_head(k: int = 120000, seed: int = 0) -> Pipeline:
-    """Return the spam head: selection, tf-idf and a sigmoid-calibrated balanced logistic regression."""
-    linear = LogisticRegression(C=100, max_iter=5000, class_weight="balanced")
+class MultiLabelLogistic(BaseEstimator, ClassifierMixin):
+    """One logistic regression per label, stored as one weight matrix so scoring is a single product."""
+
+    def __init__(self, C: float = 4.0, n_jobs: int | None = None) -> None:  # noqa: N803 - sklearn naming
+        self.C = C
+        self.n_jobs = n_jobs
+
+    def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> MultiLabelLogistic:  # noqa: N803
+        """Fit a logistic regression per column of the 0/1 label matrix Y."""
+        Y = np.asarray(Y)
+        X = sparse.csr_matrix(X)
+        fitted = Parallel(n_jobs=self.n_jobs)(delayed(_fit_label)(X, Y[:, j], self.C) for j in range(Y.shape[1]))
+        self.weights_ = np.ascontiguousarray(np.vstack([coef for coef, _ in fitted]).T, dtype=np.float32)
+        self.intercept_ = np.array([b for _, b in fitted], dtype=np.float32)
+        self.n_labels_ = Y.shape[1]
+        return self
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """Return the weights as (labels, features), the scikit-learn convention."""
+        return self.weights_.T
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        """Return the log-odds per label, shape (n, labels)."""
+        X = sparse.csr_matrix(X, dtype=np.float32)
+        return np.asarray(X @ self.weights_, dtype=np.float64) + self.intercept_
+
+    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
+        """Return the probability of each label, shape (n, labels)."""
+        return expit(self.decision_function(X))
+
+    def predict(self, X: sparse.spmatrix) -> np.ndarray:
+        """Return 0/1 labels at probability 0.5."""
+        return (self.predict_proba(X) >= 0.5).astype(int)
+
+
+def make_featurizer(k: int = 80000) -> Pipeline:
+    """Return the shared featurizer: hashed n-grams, document-frequency selection of k columns, tf-idf."""
+    return Pipeline(
+        [("ngrams", TipVectorizer()), ("select", ColumnSelector(k)), ("tfidf", TfidfTransformer(sublinear_tf=True))]
+    )
+
+
+def make_spam_model(seed: int = 0) -> CalibratedClassifierCV:
+    """Return the spam model: a balanced logistic regression with sigmoid calibration (5 folds)."""
+    linear = LogisticRegression(C=100, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    calibrated = CalibratedClassifierCV(linear, method="sigmoid", cv=folds, ensemble=False)
-    return Pipeline([("select", ColumnSelector(k)), ("tfidf", TfidfTransformer(sublinear_tf=True)),
-                     ("model", calibrated)])
+    return CalibratedClassifierCV(linear, method="sigmoid", cv=folds, ensemble=False)
 
 
-def make_multilabel_head(k: int = 50000, c: float = 4.0, jobs: int | None = None) -> Pipeline:
-    """Return a multi-label head: selection, tf-idf and one logistic regression per label."""
-    linear = LogisticRegression(C=c, max_iter=1000, solver="liblinear")
-    return Pipeline([("select", ColumnSelector(k)), ("tfidf", TfidfTransformer(sublinear_tf=True)),
-                     ("model", OneVsRestClassifier(linear, n_jobs=jobs))])
+def make_multilabel_model(c: float = 4.0, jobs: int | None = None) -> MultiLabelLogistic:
+    """Return the multi-label model: one logistic regression per label."""
+    return MultiLabelLogistic(C=c, n_jobs=jobs)
 
 
-def make_binary_head(k: int = 50000, c: float = 4.0) -> Pipeline:
-    """Return a binary head (actionability, categories): selection, tf-idf, logistic regression."""
-    linear = LogisticRegression(C=c, max_iter=1000, solver="liblinear")
-    return Pipeline([("select", ColumnSelector(k)), ("tfidf", TfidfTransformer(sublinear_tf=True)),
-                     ("model", linear)])
+def make_binary_model(c: float = 4.0) -> LogisticRegression:
+    """Return a binary model (actionability): logistic regression."""
+    return LogisticRegression(C=c, max_iter=1000, solver="liblinear", dual=True)
 
 
-def shrink(head: Pipeline) -> Pipeline:
-    """Store linear coefficients and idf weights as float32 to halve the artefact size."""
-    tfidf = head.named_steps.get("tfidf")
-    if tfidf is not None and hasattr(tfidf, "idf_"):
-        tfidf.idf_ = tfidf.idf_.astype(np.float32)
-    for est in _linear_models(head.steps[-1][1]):
-        est.coef_ = est.coef_.astype(np.float32)
-        est.intercept_ = np.asarray(est.intercept_, dtype=np.float32)
-    return head
+def shrink(featurizer: Pipeline, *models: object) -> None:
+    """Store idf weights and linear coefficients as float32 to halve the artefact size."""
+    tfidf = featurizer.named_steps["tfidf"]
+    tfidf.idf_ = tfidf.idf_.astype(np.float32)
+    for model in models:
+        for est in _linear_models(model):
+            est.coef_ = est.coef_.astype(np.float32)
+            est.intercept_ = np.asarray(est.intercept_, dtype=np.float32)
 
 
 def _linear_models(model: object) -> list[LogisticRegression]:
     if isinstance(model, LogisticRegression):
         return [model]
-    if isinstance(model, OneVsRestClassifier):
-        return [e for e in model.estimators_ if isinstance(e, LogisticRegression)]
     if isinstance(model, CalibratedClassifierCV):
         return [c.estimator for c in model.calibrated_classifiers_ if isinstance(c.estimator, LogisticRegression)]
     return []

@@ -8,16 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sklearn
 
 from ml import DEFAULT_LANGUAGES
 from ml.artefacts import load_artefact
 from ml.categories import CategoryModel, KeywordCategoriser
 from ml.credibility import Factor, compose, credibility
-from ml.features import SPECIFIC_LABELS, TextAnalyser, entity_dicts, specificity
-from ml.language import UNDETERMINED, detect_language
+from ml.features import SPECIFIC_LABELS, TextAnalyser, entity_dicts, specificity, warm_up
+from ml.language import detect_language
 
 DISTRESS_LABELS = ("search_and_rescue", "medical_help", "missing_people", "death", "security")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+
+
+def topic_thresholds(bundle: dict[str, Any], langs: list[str]) -> np.ndarray:
+    """Return per-tip label thresholds: English ones for 'en' tips, original-language ones otherwise."""
+    english = np.asarray(bundle["topic_thresholds"])
+    other = np.asarray(bundle.get("topic_thresholds_original", english))
+    return np.vstack([english if lang == "en" else other for lang in langs]).reshape(len(langs), len(english))
 
 
 @dataclass
@@ -56,8 +64,14 @@ def _aligned(values: list | None, n: int, name: str) -> list:
 class Triage:
     """Loaded triage models plus the deployment's gazetteer, category patterns and languages."""
 
-    def __init__(self, bundle: dict[str, Any], meta: dict[str, Any], gazetteer: list[str] | None = None,
-                 category_patterns: dict | None = None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> None:
+    def __init__(
+        self,
+        bundle: dict[str, Any],
+        meta: dict[str, Any],
+        gazetteer: list[str] | None = None,
+        category_patterns: dict | None = None,
+        languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    ) -> None:
         self.bundle = bundle
         self.meta = meta
         self.languages = tuple(languages)
@@ -66,10 +80,21 @@ class Triage:
         self.analyser = TextAnalyser(gazetteer, lemmatise=bool(category_patterns))
         self.labels: list[str] = list(bundle["topic_labels"])
         self._distress = [self.labels.index(n) for n in DISTRESS_LABELS if n in self.labels]
+        self._warm_up = warm_up(self.languages, self.analyser.lemmatise)
+
+    def wait_until_ready(self, timeout: float | None = None) -> bool:
+        """Wait for the background spaCy warm-up of every deployment language; True when done."""
+        self._warm_up.join(timeout)
+        return not self._warm_up.is_alive()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, gazetteer: list[str] | None = None,
-             category_patterns: dict | None = None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> Triage:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        gazetteer: list[str] | None = None,
+        category_patterns: dict | None = None,
+        languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    ) -> Triage:
         """Load a model directory (None: the shipped default) and the deployment configuration."""
         bundle, meta = load_artefact(Path(path) if path else None)
         return cls(bundle, meta, gazetteer, category_patterns, tuple(languages))
@@ -85,51 +110,85 @@ class Triage:
 
     def probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Return spam, actionability and topic probabilities for texts (no rules applied)."""
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            return self._probabilities(texts)
+
+    def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
         X = self.bundle["featurizer"].transform(texts)
-        return {"spam": self.bundle["spam"].predict_proba(X)[:, 1],
-                "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],
-                "topics": self.bundle["topics"].predict_proba(X)}
+        return {
+            "spam": self.bundle["spam"].predict_proba(X)[:, 1],
+            "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],
+            "topics": self.bundle["topics"].predict_proba(X),
+        }
 
     def _categories(self, texts: list[str], langs: list[str], docs: list) -> list[str | None]:
         if self.category_model is not None:
             return self.category_model.predict(texts, langs)
         if not self.keywords.patterns:
             return [None] * len(texts)
-        return [self.keywords.predict_one(t, lang, " ".join(tok.lemma_ for tok in doc))
-                for t, lang, doc in zip(texts, langs, docs, strict=True)]
+        return [
+            self.keywords.predict_one(t, lang, " ".join(tok.lemma_ for tok in doc))
+            for t, lang, doc in zip(texts, langs, docs, strict=True)
+        ]
 
-    def score(self, texts: list[str], attachments: list[int] | None = None,
-              answered_followups: list[bool] | None = None,
-              corroboration: list[float] | None = None) -> list[TriageResult]:
+    def score(
+        self,
+        texts: list[str],
+        attachments: list[int] | None = None,
+        answered_followups: list[bool] | None = None,
+        corroboration: list[float] | None = None,
+    ) -> list[TriageResult]:
         """Score tips; corroboration is, per tip, the max similarity in [0, 1] to prior tips (see similarity)."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         n = len(texts)
         if n == 0:
             return []
-        extras = zip(_aligned(attachments, n, "attachments"), _aligned(answered_followups, n, "answered_followups"),
-                     _aligned(corroboration, n, "corroboration"), strict=True)
+        extras = zip(
+            _aligned(attachments, n, "attachments"),
+            _aligned(answered_followups, n, "answered_followups"),
+            _aligned(corroboration, n, "corroboration"),
+            strict=True,
+        )
         langs = [detect_language(t, self.languages) for t in texts]
         probs = self.probabilities(texts)
+        probs["thresholds"] = topic_thresholds(self.bundle, langs)
         docs = self.analyser.docs(texts, langs)
         categories = self._categories(texts, langs, docs)
         results = []
         for i, (files, answered, similar) in enumerate(extras):
-            results.append(self._result(i, texts[i], langs[i], probs, docs[i], categories[i], files, answered,
-                                        similar))
+            results.append(self._result(i, texts[i], langs[i], probs, docs[i], categories[i], files, answered, similar))
         return results
 
-    def _result(self, i: int, text: str, lang: str, probs: dict, doc: Any, category: str | None,
-                files: int | None, answered: bool | None, similar: float | None) -> TriageResult:
+    def _result(
+        self,
+        i: int,
+        text: str,
+        lang: str,
+        probs: dict,
+        doc: Any,
+        category: str | None,
+        files: int | None,
+        answered: bool | None,
+        similar: float | None,
+    ) -> TriageResult:
         content = _has_content(text)
         spam = float(probs["spam"][i])
         action = float(probs["actionability"][i]) if content else 0.0
         row = probs["topics"][i] if content else np.zeros(len(self.labels))
-        topics = [name for name, p, t in zip(self.labels, row, self.bundle["topic_thresholds"], strict=True)
-                  if p >= t]
+        topics = [name for name, p, t in zip(self.labels, row, probs["thresholds"][i], strict=True) if p >= t]
         urgency = float(max((row[j] for j in self._distress), default=0.0))
         entities = entity_dicts(doc)
         kinds = sorted({e["label"].lower() for e in entities if e["label"] in SPECIFIC_LABELS})
         factors = compose(spam, action, specificity(entities), kinds, similar, files, answered)
-        return TriageResult(lang if content or lang != UNDETERMINED else UNDETERMINED, round(spam, 4),
-                            round(action, 4), credibility(factors), topics, category, round(urgency, 4),
-                            factors, entities, self.version)
+        return TriageResult(
+            lang,
+            round(spam, 4),
+            round(action, 4),
+            credibility(factors),
+            topics,
+            category,
+            round(urgency, 4),
+            factors,
+            entities,
+            self.version,
+        )

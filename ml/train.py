@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, matthews_corrcoef
+from sklearn.metrics import matthews_corrcoef
 from sklearn.model_selection import cross_val_predict
 
 from ml.data import ACTIONABILITY_LABELS, DisasterData, SmsData
-from ml.pipeline import make_binary_head, make_featurizer, make_multilabel_head, make_spam_head, shrink
+from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, make_spam_model, shrink
 
 MAX_BLOCKED_HAM = 0.002
 VALIDATION_SHARE = 0.15
@@ -40,19 +40,30 @@ def choose_spam_threshold(labels: np.ndarray, scores: np.ndarray, max_bh: float 
     return best_threshold
 
 
-def train_spam(data: SmsData, seed: int = 0) -> tuple[Any, float, dict[str, float]]:
-    """Fit the spam head on data; pick its threshold on the out-of-fold calibrated scores of the same data."""
-    X = make_featurizer().transform(data.texts)
+def fit_featurizer(sms: SmsData | None, disaster: DisasterData | None) -> Any:
+    """Fit the shared featurizer on the train texts (selection balanced between the two corpora)."""
+    texts, groups = [], []
+    if sms is not None:
+        texts += sms.texts
+        groups += [0] * len(sms.texts)
+    if disaster is not None:
+        more = topic_examples(disaster)[0]
+        texts += more
+        groups += [1] * len(more)
+    return make_featurizer().fit(texts, select__groups=np.asarray(groups))
+
+
+def train_spam(data: SmsData, featurizer: Any = None, seed: int = 0) -> tuple[Any, Any, float, dict[str, float]]:
+    """Fit the spam model; pick its threshold on out-of-fold calibrated scores of the same data."""
+    featurizer = featurizer or fit_featurizer(data, None)
+    X = featurizer.transform(data.texts)
     y = np.asarray(data.labels)
-    head = make_spam_head(seed=seed).fit(X, y)
-    calibrated = head.named_steps["model"]
-    linear = make_spam_head(seed=seed)
-    linear.steps[-1] = ("model", calibrated.estimator)
-    oof_margin = cross_val_predict(linear, X, y, cv=calibrated.cv, method="decision_function")
-    oof = calibrated.calibrated_classifiers_[0].calibrators[0].predict(oof_margin)
+    model = make_spam_model(seed=seed).fit(X, y)
+    oof_margin = cross_val_predict(model.estimator, X, y, cv=model.cv, method="decision_function")
+    oof = model.calibrated_classifiers_[0].calibrators[0].predict(oof_margin)
     threshold = choose_spam_threshold(y, oof)
     oof_mcc = float(matthews_corrcoef(y, oof >= threshold))
-    return shrink(head), threshold, {"oof_mcc": round(oof_mcc, 4), "threshold": round(threshold, 4)}
+    return featurizer, model, threshold, {"oof_mcc": round(oof_mcc, 4), "threshold": round(threshold, 4)}
 
 
 def topic_examples(data: DisasterData, text: str = "both") -> tuple[list[str], np.ndarray]:
@@ -76,15 +87,20 @@ def validation_split(data: DisasterData, share: float = VALIDATION_SHARE, seed: 
     return [i for i in range(len(data.ids)) if draw[i] >= share], [i for i in range(len(data.ids)) if draw[i] < share]
 
 
+def best_f1_threshold(truth: np.ndarray, probs: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> float:
+    """Return the grid threshold with the best F1 for one label (vectorised over the grid)."""
+    flagged = probs[:, None] >= grid[None, :]
+    positive = truth.astype(bool)[:, None]
+    tp = (flagged & positive).sum(axis=0)
+    f1 = 2 * tp / np.maximum(1, flagged.sum(axis=0) + positive.sum())
+    return float(grid[int(np.argmax(f1))])
+
+
 def tune_thresholds(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Return per-label probability thresholds maximising F1 on a validation set."""
-    out = np.full(labels.shape[1], 0.5)
-    for j in range(labels.shape[1]):
-        if labels[:, j].sum() == 0:
-            continue
-        scores = [f1_score(labels[:, j], probs[:, j] >= t, zero_division=0) for t in THRESHOLD_GRID]
-        out[j] = THRESHOLD_GRID[int(np.argmax(scores))]
-    return out
+    return np.array(
+        [best_f1_threshold(labels[:, j], probs[:, j]) if labels[:, j].any() else 0.5 for j in range(labels.shape[1])]
+    )
 
 
 def actionable(rows: np.ndarray, names: list[str]) -> np.ndarray:
@@ -93,32 +109,46 @@ def actionable(rows: np.ndarray, names: list[str]) -> np.ndarray:
     return (rows[:, idx["related"]] & (rows[:, idx["request"]] | rows[:, idx["direct_report"]])).astype(int)
 
 
-def train_topics(data: DisasterData, progress: Progress = _quiet, jobs: int | None = None) -> dict[str, Any]:
-    """Fit topic and actionability heads; tune per-label thresholds on a validation split of data."""
-    featurizer = make_featurizer()
+def train_topics(
+    data: DisasterData, featurizer: Any = None, progress: Progress = _quiet, jobs: int | None = None
+) -> dict[str, Any]:
+    """Fit topic and actionability models; tune per-label thresholds (English, original) on a validation split."""
+    featurizer = featurizer or fit_featurizer(None, data)
     fit_rows, val_rows = validation_split(data)
     progress("topics: tuning thresholds on the validation split")
     texts, Y = topic_examples(data.subset(fit_rows))
-    val_texts, val_Y = topic_examples(data.subset(val_rows))
-    probe = make_multilabel_head(jobs=jobs).fit(featurizer.transform(texts), Y)
-    thresholds = tune_thresholds(val_Y, probe.predict_proba(featurizer.transform(val_texts)))
+    probe = make_multilabel_model(jobs=jobs).fit(featurizer.transform(texts), Y)
+    thresholds = {}
+    for kind in ("message", "original"):
+        val_texts, val_Y = topic_examples(data.subset(val_rows), kind)
+        thresholds[kind] = tune_thresholds(val_Y, probe.predict_proba(featurizer.transform(val_texts)))
     progress("topics: fitting on the whole train split")
     texts, Y = topic_examples(data)
     X = featurizer.transform(texts)
-    topics = make_multilabel_head(jobs=jobs).fit(X, Y)
+    topics = make_multilabel_model(jobs=jobs).fit(X, Y)
     progress("actionability: fitting")
-    action = make_binary_head().fit(X, actionable(Y, data.label_names))
-    return {"topics": shrink(topics), "topic_thresholds": thresholds.astype(np.float32),
-            "topic_labels": list(data.label_names), "actionability": shrink(action)}
+    action = make_binary_model().fit(X, actionable(Y, data.label_names))
+    return {
+        "featurizer": featurizer,
+        "topics": topics,
+        "topic_thresholds": thresholds["message"].astype(np.float32),
+        "topic_thresholds_original": thresholds["original"].astype(np.float32),
+        "topic_labels": list(data.label_names),
+        "actionability": action,
+    }
 
 
-def build_bundle(sms_train: SmsData, disaster_train: DisasterData, progress: Progress = _quiet,
-                 jobs: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train every head and return (bundle, training notes)."""
+def build_bundle(
+    sms_train: SmsData, disaster_train: DisasterData, progress: Progress = _quiet, jobs: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train the shared featurizer and every model; return (bundle, training notes)."""
+    progress("featurizer: hashing and selecting n-grams")
+    featurizer = fit_featurizer(sms_train, disaster_train)
     progress("spam: fitting and choosing the threshold")
-    spam, threshold, spam_notes = train_spam(sms_train)
-    bundle = {"featurizer": make_featurizer(), "spam": spam, "spam_threshold": threshold}
-    bundle.update(train_topics(disaster_train, progress, jobs))
+    _, spam, threshold, spam_notes = train_spam(sms_train, featurizer)
+    bundle = {"spam": spam, "spam_threshold": threshold}
+    bundle.update(train_topics(disaster_train, featurizer, progress, jobs))
+    shrink(featurizer, spam, bundle["actionability"])
     notes = {"spam": spam_notes, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     return bundle, notes
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ml.artefacts import library_versions, save_artefact
+from ml.artefacts import CARD_FILE, METADATA_FILE, library_versions, read_metadata, save_artefact
 from ml.card import render_card
 from ml.data import DisasterData, SmsData, load_disaster, load_sms
 from ml.evaluate import evaluate_actionability, evaluate_language, evaluate_parity, evaluate_spam, evaluate_topics
 from ml.predict import Triage
 from ml.train import build_bundle, model_version
 
-SPLIT = ("SMS: train = first 1,674 lines, test = last 3,900; disaster: test = id % 5 == 0, train = the rest "
-         "(a 15 % validation split of the train ids tunes thresholds). No test row is used for training.")
+SPLIT = (
+    "SMS: train = first 1,674 lines, test = last 3,900; disaster: test = id % 5 == 0, train = the rest "
+    "(a 15 % validation split of the train ids tunes thresholds). No test row is used for training."
+)
 
 
-def evaluate_bundle(bundle: dict[str, Any], meta: dict[str, Any], sms_test: SmsData, dis_test: DisasterData,
-                    progress: Callable[[str], None]) -> dict[str, Any]:
+def evaluate_bundle(
+    bundle: dict[str, Any],
+    meta: dict[str, Any],
+    sms_test: SmsData,
+    dis_test: DisasterData,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
     """Return held-out metrics of a bundle on the protocols' test splits."""
     progress("evaluating spam")
     metrics: dict[str, Any] = {"spam": evaluate_spam(bundle, sms_test)[0]}
@@ -33,18 +43,52 @@ def evaluate_bundle(bundle: dict[str, Any], meta: dict[str, Any], sms_test: SmsD
     return metrics
 
 
-def train_default_model(data_dir: Path, out: Path, progress: Callable[[str], None],
-                        jobs: int | None = None) -> dict[str, Any]:
+def train_default_model(
+    data_dir: Path, out: Path, progress: Callable[[str], None], jobs: int | None = None
+) -> dict[str, Any]:
     """Train every head on the train splits, evaluate on the test splits and save the artefact in out."""
     sms, dis = load_sms(data_dir), load_disaster(data_dir)
     (sms_train, sms_test), (dis_train, dis_test) = sms.split(), dis.split()
     bundle, notes = build_bundle(sms_train, dis_train, progress, jobs)
     meta: dict[str, Any] = {
-        "model_version": model_version(notes["trained_at"]), "trained_at": notes["trained_at"],
-        "data": {"sha256": {"SMSSpamCollection": sms.sha256, **{f"disaster_{k}": v for k, v in dis.sha256.items()}},
-                 "split": SPLIT},
-        "library_versions": library_versions(), "training": notes,
+        "model_version": model_version(notes["trained_at"]),
+        "trained_at": notes["trained_at"],
+        "data": {
+            "sha256": {"SMSSpamCollection": sms.sha256, **{f"disaster_{k}": v for k, v in dis.sha256.items()}},
+            "split": SPLIT,
+        },
+        "library_versions": library_versions(),
+        "training": notes,
     }
-    meta["metrics"] = evaluate_bundle(bundle, {**meta, "topic_labels": bundle["topic_labels"]}, sms_test,
-                                      dis_test, progress)
+    meta["metrics"] = evaluate_bundle(
+        bundle, {**meta, "topic_labels": bundle["topic_labels"]}, sms_test, dis_test, progress
+    )
     return save_artefact(out, bundle, meta, render_card(meta))
+
+
+def attach_speed(directory: Path, figures: dict[str, Any]) -> dict[str, Any]:
+    """Record bench figures in an artefact's metadata.json and model card (the model file is unchanged)."""
+    meta = read_metadata(directory)
+    meta["speed"] = figures
+    (Path(directory) / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (Path(directory) / CARD_FILE).write_text(render_card(meta), encoding="utf-8")
+    return meta
+
+
+def measure_in_subprocess(directory: Path, data_dir: Path, count: int = 5000) -> dict[str, Any]:
+    """Run `python -m ml bench --json` on a model in a fresh process (so RSS is the scoring process's)."""
+    command = [
+        sys.executable,
+        "-m",
+        "ml",
+        "bench",
+        "--json",
+        "--model",
+        str(directory),
+        "--data-dir",
+        str(data_dir),
+        "--n",
+        str(count),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603 - fixed argv
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -30,11 +30,15 @@ def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """Train a tiny model on a few hundred real train rows and save it as an artefact."""
     sms_train = load_sms(data_dir).split()[0]
     dis_train = load_disaster(data_dir).split()[0]
-    sms_small = type(sms_train)(sms_train.lines[:400], sms_train.texts[:400], sms_train.labels[:400],
-                                sms_train.sha256)
+    sms_small = type(sms_train)(sms_train.lines[:400], sms_train.texts[:400], sms_train.labels[:400], sms_train.sha256)
     bundle, notes = build_bundle(sms_small, dis_train.subset(list(range(600))))
-    meta = {"model_version": "tiny-test", "trained_at": notes["trained_at"], "data": {"split": "tiny"},
-            "library_versions": library_versions(), "metrics": {}}
+    meta = {
+        "model_version": "tiny-test",
+        "trained_at": notes["trained_at"],
+        "data": {"split": "tiny"},
+        "library_versions": library_versions(),
+        "metrics": {},
+    }
     out = tmp_path_factory.mktemp("tiny-model")
     save_artefact(out, bundle, meta, render_card(meta))
     return out
@@ -43,8 +47,8 @@ def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 def tiny_triage(tiny_model_dir: Path) -> Triage:
     """Return the tiny model loaded with a small gazetteer and category patterns."""
-    patterns = {"suspicious vehicle": {"en": ["truck", "car*"], "es": ["camión", "camioneta"],
-                                       "ht": ["kamyon", "machin"]},
-                "person in distress": {"en": ["help", "trapped"], "ht": ["sekou", "bezwen"], "es": ["ayuda"]}}
-    return Triage.load(tiny_model_dir, gazetteer=["Jacmel", "Port-au-Prince", "Nogales"],
-                       category_patterns=patterns)
+    patterns = {
+        "suspicious vehicle": {"en": ["truck", "car*"], "es": ["camión", "camioneta"], "ht": ["kamyon", "machin"]},
+        "person in distress": {"en": ["help", "trapped"], "ht": ["sekou", "bezwen"], "es": ["ayuda"]},
+    }
+    return Triage.load(tiny_model_dir, gazetteer=["Jacmel", "Port-au-Prince", "Nogales"], category_patterns=patterns)

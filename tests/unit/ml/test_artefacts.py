@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def test_unknown_artefact_format_is_refused(tiny_model_dir: Path, tmp_path: Path
 def test_file_with_an_untrusted_type_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
     directory = _copy(tiny_model_dir, tmp_path)
     bundle = sio.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
-    bundle["extra"] = __import__("collections").OrderedDict(a=1)
+    bundle["extra"] = Counter(a=1)
     sio.dump(bundle, directory / MODEL_FILE)
     from ml.data import sha256_of
 

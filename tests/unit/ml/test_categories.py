@@ -10,8 +10,11 @@ from ml.data import load_disaster
 
 def test_keyword_patterns_match_accents_and_prefixes() -> None:
     rules = KeywordCategoriser({"smuggling": {"es": ["contrabando", "lancha*"]}, "misconduct": {"es": ["soborno"]}})
-    assert rules.predict(["Vi lanchas con CONTRABANDO", "Pidió un sóborno", "hola"], ["es"] * 3) == \
-        ["smuggling", "misconduct", None]
+    assert rules.predict(["Vi lanchas con CONTRABANDO", "Pidió un sóborno", "hola"], ["es"] * 3) == [
+        "smuggling",
+        "misconduct",
+        None,
+    ]
 
 
 def _labelled(data_dir: Path, per_class: int) -> tuple[list[str], list[str]]:
@@ -48,3 +51,14 @@ def test_gate_keeps_current_model_when_new_one_scores_lower(data_dir: Path) -> N
 def test_too_few_labels_are_not_trained() -> None:
     result = train_category_model(["a", "b"], ["x", "y"], ["en", "en"], None)
     assert not result.promoted and "not enough" in result.reason
+
+
+def test_promoted_category_model_round_trips_through_skops(data_dir: Path, tmp_path: Path) -> None:
+    from ml.artefacts import load_category_model, save_category_model
+
+    texts, labels = _labelled(data_dir, 30)
+    result = train_category_model(texts, labels, ["en"] * len(texts), None)
+    assert result.model is not None
+    save_category_model(result.model, tmp_path / "categories.skops")
+    loaded = load_category_model(tmp_path / "categories.skops")
+    assert loaded.predict(texts[:5]) == result.model.predict(texts[:5])

@@ -23,11 +23,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_benchmark_spam_prints_metrics_and_writes_one_row_per_test_line(runner: CliRunner, data_dir: Path,
-                                                                         tmp_path: Path) -> None:
+def test_benchmark_spam_prints_metrics_and_writes_one_row_per_test_line(
+    runner: CliRunner, data_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "spam.csv"
-    result = runner.invoke(cli, ["benchmark", "spam", "--predictions", str(out), "--data-dir", str(data_dir),
-                                 "--limit", "300"])
+    result = runner.invoke(
+        cli, ["benchmark", "spam", "--predictions", str(out), "--data-dir", str(data_dir), "--limit", "300"]
+    )
     assert result.exit_code == 0, result.output
     assert "MCC" in result.output and "BH" in result.output
     rows = _rows(out)
@@ -36,11 +38,25 @@ def test_benchmark_spam_prints_metrics_and_writes_one_row_per_test_line(runner: 
 
 
 @pytest.mark.parametrize("text", ["message", "original"])
-def test_benchmark_topics_writes_id_and_one_column_per_label(runner: CliRunner, data_dir: Path, tmp_path: Path,
-                                                            text: str) -> None:
+def test_benchmark_topics_writes_id_and_one_column_per_label(
+    runner: CliRunner, data_dir: Path, tmp_path: Path, text: str
+) -> None:
     out = tmp_path / "topics.csv"
-    result = runner.invoke(cli, ["benchmark", "topics", "--text", text, "--predictions", str(out),
-                                 "--data-dir", str(data_dir), "--limit", "400"])
+    result = runner.invoke(
+        cli,
+        [
+            "benchmark",
+            "topics",
+            "--text",
+            text,
+            "--predictions",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+            "--limit",
+            "400",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output
     rows = _rows(out)
@@ -63,22 +79,25 @@ def test_predict_writes_the_documented_columns(runner: CliRunner, tiny_model_dir
 def test_predict_rejects_invalid_utf8(runner: CliRunner, tiny_model_dir: Path, tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_bytes(b"id,text\n1,caf\xe9 \xff\n")
-    result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"),
-                                 "--model", str(tiny_model_dir)])
+    result = runner.invoke(
+        cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", str(tiny_model_dir)]
+    )
     assert result.exit_code != 0 and "not valid UTF-8" in result.output
 
 
 def test_predict_rejects_csv_without_text_column(runner: CliRunner, tiny_model_dir: Path, tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("id,message\n1,hello\n", encoding="utf-8")
-    result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"),
-                                 "--model", str(tiny_model_dir)])
+    result = runner.invoke(
+        cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", str(tiny_model_dir)]
+    )
     assert result.exit_code != 0 and "missing required column(s): text" in result.output
 
 
 def test_missing_model_directory_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("id,text\n1,hello\n", encoding="utf-8")
-    result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"),
-                                 "--model", str(tmp_path / "nowhere")])
+    result = runner.invoke(
+        cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code != 0 and "metadata.json" in result.output

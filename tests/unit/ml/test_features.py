@@ -7,13 +7,16 @@ import pytest
 from ml.features import TextAnalyser, mask_personal_data, similarity, similarity_matrix, specificity
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("en", "3 men in a truck near Jacmel yesterday at 10:30"),
-    ("es", "Tres personas en un camión ayer en Nogales a las 22:15"),
-    ("fr", "Deux hommes dans une voiture hier soir à Jacmel"),
-    ("ht", "Twa moun nan yon machin ayè nan Jacmel"),
-    ("ar", "ثلاثة أشخاص في سيارة أمس"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "3 men in a truck near Jacmel yesterday at 10:30"),
+        ("es", "Tres personas en un camión ayer en Nogales a las 22:15"),
+        ("fr", "Deux hommes dans une voiture hier soir à Jacmel"),
+        ("ht", "Twa moun nan yon machin ayè nan Jacmel"),
+        ("ar", "ثلاثة أشخاص في سيارة أمس"),
+    ],
+)
 def test_specificity_signals_are_found_in_every_language(lang: str, text: str) -> None:
     entities = TextAnalyser(["Jacmel", "Nogales"]).entities([text], [lang])[0]
     labels = {e["label"] for e in entities}
@@ -29,7 +32,7 @@ def test_gazetteer_place_is_found_case_insensitively() -> None:
 def test_entity_offsets_point_into_the_text() -> None:
     text = "Call +509 3456 7890 now"
     entity = TextAnalyser().entities([text], ["en"])[0][0]
-    assert text[entity["start"]:entity["end"]] == entity["text"]
+    assert text[entity["start"] : entity["end"]] == entity["text"]
 
 
 def test_personal_data_is_masked() -> None:

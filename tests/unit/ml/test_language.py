@@ -7,13 +7,16 @@ import pytest
 from ml.language import detect_language
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Mwen bezwen dlo ak manje pou timoun yo, tanpri ede nou", "ht"),
-    ("Three men are unloading boxes from a white truck behind the market", "en"),
-    ("Necesito ayuda, hay tres personas heridas cerca del puente", "es"),
-    ("Il y a des gens bloqués sous les décombres près de l'école", "fr"),
-    ("هناك ثلاثة أشخاص في سيارة بيضاء قرب الجسر", "ar"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mwen bezwen dlo ak manje pou timoun yo, tanpri ede nou", "ht"),
+        ("Three men are unloading boxes from a white truck behind the market", "en"),
+        ("Necesito ayuda, hay tres personas heridas cerca del puente", "es"),
+        ("Il y a des gens bloqués sous les décombres près de l'école", "fr"),
+        ("هناك ثلاثة أشخاص في سيارة بيضاء قرب الجسر", "ar"),
+    ],
+)
 def test_message_is_detected_in_its_language(text: str, expected: str) -> None:
     assert detect_language(text) == expected
 

@@ -24,8 +24,9 @@ def test_scores_are_probabilities_and_deterministic(tiny_triage: Triage, texts: 
     second = tiny_triage.score(texts)
     assert len(first) == len(texts)
     assert all(_in_unit(r) for r in first)
-    assert [(r.spam, r.credibility, r.topics, r.language) for r in first] == \
-        [(r.spam, r.credibility, r.topics, r.language) for r in second]
+    assert [(r.spam, r.credibility, r.topics, r.language) for r in first] == [
+        (r.spam, r.credibility, r.topics, r.language) for r in second
+    ]
 
 
 def test_empty_emoji_huge_and_mixed_texts_get_a_defined_low_result(tiny_triage: Triage) -> None:
@@ -36,8 +37,12 @@ def test_empty_emoji_huge_and_mixed_texts_get_a_defined_low_result(tiny_triage: 
 
 
 def test_credibility_is_the_sum_of_factor_contributions(tiny_triage: Triage) -> None:
-    r = tiny_triage.score(["3 men in a white truck near Jacmel at 10:30 yesterday"], attachments=[2],
-                          answered_followups=[True], corroboration=[0.8])[0]
+    r = tiny_triage.score(
+        ["3 men in a white truck near Jacmel at 10:30 yesterday"],
+        attachments=[2],
+        answered_followups=[True],
+        corroboration=[0.8],
+    )[0]
     assert abs(sum(f.contribution for f in r.factors) - r.credibility) < 0.002
     assert {f.name for f in r.factors} == set(TEMPLATES)
     specificity = next(f for f in r.factors if f.name == "specificity")
@@ -68,8 +73,9 @@ def test_results_carry_language_entities_and_model_version(tiny_triage: Triage) 
 
 
 def test_keyword_category_is_found_in_haitian_creole_and_spanish(tiny_triage: Triage) -> None:
-    results = tiny_triage.score(["Gen yon kamyon ak twa machin devan lekòl la",
-                                 "Un camión y una camioneta sin placas en Nogales", "Bonjou"])
+    results = tiny_triage.score(
+        ["Gen yon kamyon ak twa machin devan lekòl la", "Un camión y una camioneta sin placas en Nogales", "Bonjou"]
+    )
     assert [r.category for r in results] == ["suspicious vehicle", "suspicious vehicle", None]
 
 
