@@ -127,7 +127,11 @@ def test_path_arguments(app, client, value):
         f"/events/{segment}/qr.svg",
         f"/f/{segment}",
     ):
-        assert client.get(url).status_code in (200, 400, 404, 410), url
+        response = client.get(url)
+        if response.status_code == 308:  # an encoded "/" doubles a slash: werkzeug redirects to the merged path
+            assert "//" not in response.location.split("://")[-1], url
+            continue
+        assert response.status_code in (200, 400, 404, 410), url
 
 
 @pytest.fixture
