@@ -39,6 +39,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Names of the specific-detail kinds, listed in the specificity reason's %(kinds)s parameter.
+KIND_NAMES: dict[str, str] = {
+    "place": N_("place"),
+    "date": N_("date"),
+    "time": N_("time"),
+    "vehicle": N_("vehicle"),
+    "plate": N_("plate"),
+    "people": N_("number of people"),
+}
+
 
 @dataclass(frozen=True)
 class Factor:
@@ -78,12 +88,12 @@ def compose(
     answered: bool | None,
 ) -> list[Factor]:
     """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1])."""
-    corroboration = float(corroboration or 0.0)
+    corroboration = min(1.0, max(0.0, float(corroboration or 0.0)))
     count = int(attachments or 0)
     return [
         _factor("not_spam", 1.0 - spam, spam < 0.5, {"percent": _pct(spam)}),
         _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)}),
-        _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(kinds)}),
+        _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(KIND_NAMES.get(k, k) for k in kinds)}),
         _factor("corroboration", corroboration, corroboration > 0.0, {"percent": _pct(corroboration)}),
         _factor("attachments", 1.0 if count else 0.0, count > 0, {"count": count}),
         _factor("followups", 1.0 if answered else 0.0, bool(answered), {}),

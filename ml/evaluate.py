@@ -75,12 +75,24 @@ def evaluate_topics(bundle: dict[str, Any], test: DisasterData) -> dict[str, Any
     out["original_rows_message"] = topic_metrics(truth[rows], pred[rows], test.label_names)
     out["original_rows_original"] = topic_metrics(truth[rows], pred_o, test.label_names)
     ratio = out["original_rows_original"]["macro_f1"] / max(1e-9, out["original_rows_message"]["macro_f1"])
+    langs = [detect_language(t) for t in originals]
+    for lang in ("ht", "fr"):
+        keep = [k for k, code in enumerate(langs) if code == lang]
+        sub = [rows[k] for k in keep]
+        out[f"original_{lang}"] = topic_metrics(truth[sub], pred_o[keep], test.label_names)
+        out[f"original_{lang}_as_message"] = topic_metrics(truth[sub], pred[sub], test.label_names)
     out["summary"] = {
         "macro_f1_message": out["message"]["macro_f1"],
         "micro_f1_message": out["message"]["micro_f1"],
         "macro_f1_same_rows_message": out["original_rows_message"]["macro_f1"],
         "macro_f1_same_rows_original": out["original_rows_original"]["macro_f1"],
         "original_to_message_ratio": round(ratio, 4),
+        **{
+            f"macro_f1_{kind}_{lang}": out[f"original_{lang}{suffix}"]["macro_f1"]
+            for lang in ("ht", "fr")
+            for kind, suffix in (("original", ""), ("english_of", "_as_message"))
+        },
+        **{f"rows_detected_{lang}": out[f"original_{lang}"]["n"] for lang in ("ht", "fr")},
     }
     return out
 

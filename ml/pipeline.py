@@ -27,20 +27,29 @@ def normalise(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     return _DIGIT.sub("0", (text or "")[:max_chars].lower())
 
 
-@lru_cache(maxsize=4)
-def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
+@lru_cache(maxsize=8)
+def _hashers(n_features: int, words: tuple[int, int], chars: tuple[int, int]) -> tuple[HashingVectorizer, ...]:
     common = {"n_features": n_features, "alternate_sign": False, "norm": None, "lowercase": False}
-    words = HashingVectorizer(ngram_range=(1, 2), token_pattern=WORD_PATTERN, **common)
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
-    return words, chars
+    return (
+        HashingVectorizer(ngram_range=words, token_pattern=WORD_PATTERN, **common),
+        HashingVectorizer(analyzer="char_wb", ngram_range=chars, **common),
+    )
 
 
 class TipVectorizer(BaseEstimator, TransformerMixin):
-    """Hashed counts of word 1-2-grams and word-bounded character 2-5-grams of normalised text (stateless)."""
+    """Hashed counts of word n-grams and word-bounded character n-grams of normalised text (stateless)."""
 
-    def __init__(self, n_features: int = N_HASH_FEATURES, max_chars: int = MAX_TEXT_CHARS) -> None:
+    def __init__(
+        self,
+        n_features: int = N_HASH_FEATURES,
+        max_chars: int = MAX_TEXT_CHARS,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (3, 5),
+    ) -> None:
         self.n_features = n_features
         self.max_chars = max_chars
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
 
     def fit(self, texts: list[str], y: object = None) -> TipVectorizer:
         """Learn nothing; present for the pipeline protocol."""
@@ -49,7 +58,7 @@ class TipVectorizer(BaseEstimator, TransformerMixin):
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Return the (n, 2 * n_features) count matrix."""
         clean = [normalise(t, self.max_chars) for t in texts]
-        words, chars = _hashers(self.n_features)
+        words, chars = _hashers(self.n_features, tuple(self.word_ngrams), tuple(self.char_ngrams))
         return sparse.hstack([words.transform(clean), chars.transform(clean)], format="csr")
 
 
@@ -86,11 +95,13 @@ class ColumnSelector(BaseEstimator, TransformerMixin):
         return out
 
 
-def _fit_label(X: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+def _fit_label(
+    X: sparse.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     if y.min() == y.max():  # a label without positives (or negatives): a constant log-odds
         rate = min(max(float(y.mean()), 1e-4), 1 - 1e-4)
         return np.zeros(X.shape[1]), float(np.log(rate / (1 - rate)))
-    model = LogisticRegression(C=c, max_iter=1000, solver="liblinear", dual=True).fit(X, y)
+    model = LogisticRegression(C=c, max_iter=1000, solver="liblinear", dual=True).fit(X, y, sample_weight=weight)
     return model.coef_.ravel(), float(model.intercept_[0])
 
 
@@ -101,13 +112,19 @@ class MultiLabelLogistic(BaseEstimator, ClassifierMixin):
         self.C = C
         self.n_jobs = n_jobs
 
-    def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> MultiLabelLogistic:  # noqa: N803
+    def fit(
+        self,
+        X: sparse.spmatrix,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None = None,  # noqa: N803
+    ) -> MultiLabelLogistic:
         """Fit a logistic regression per column of the 0/1 label matrix Y."""
         Y = np.asarray(Y)
         X = sparse.csr_matrix(X)
-        fitted = Parallel(n_jobs=self.n_jobs)(delayed(_fit_label)(X, Y[:, j], self.C) for j in range(Y.shape[1]))
-        self.weights_ = np.ascontiguousarray(np.vstack([coef for coef, _ in fitted]).T, dtype=np.float32)
-        self.intercept_ = np.array([b for _, b in fitted], dtype=np.float32)
+        jobs = Parallel(n_jobs=self.n_jobs)
+        fitted = jobs(delayed(_fit_label)(X, Y[:, j], self.C, sample_weight) for j in range(Y.shape[1]))
+        self.weights_ = np.ascontiguousarray(np.vstack([coef for coef, _ in fitted]).T, dtype=np.float64)
+        self.intercept_ = np.array([b for _, b in fitted], dtype=np.float64)
         self.n_labels_ = Y.shape[1]
         return self
 
@@ -118,7 +135,7 @@ class MultiLabelLogistic(BaseEstimator, ClassifierMixin):
 
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
         """Return the log-odds per label, shape (n, labels)."""
-        X = sparse.csr_matrix(X, dtype=np.float32)
+        X = sparse.csr_matrix(X, dtype=self.weights_.dtype)
         return np.asarray(X @ self.weights_, dtype=np.float64) + self.intercept_
 
     def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
@@ -159,6 +176,9 @@ def shrink(featurizer: Pipeline, *models: object) -> None:
     tfidf = featurizer.named_steps["tfidf"]
     tfidf.idf_ = tfidf.idf_.astype(np.float32)
     for model in models:
+        if isinstance(model, MultiLabelLogistic):
+            model.weights_ = model.weights_.astype(np.float32)
+            model.intercept_ = model.intercept_.astype(np.float32)
         for est in _linear_models(model):
             est.coef_ = est.coef_.astype(np.float32)
             est.intercept_ = np.asarray(est.intercept_, dtype=np.float32)

@@ -139,7 +139,11 @@ def train_topics(
 
 
 def build_bundle(
-    sms_train: SmsData, disaster_train: DisasterData, progress: Progress = _quiet, jobs: int | None = None
+    sms_train: SmsData,
+    disaster_train: DisasterData,
+    progress: Progress = _quiet,
+    jobs: int | None = None,
+    compact: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train the shared featurizer and every model; return (bundle, training notes)."""
     progress("featurizer: hashing and selecting n-grams")
@@ -148,7 +152,8 @@ def build_bundle(
     _, spam, threshold, spam_notes = train_spam(sms_train, featurizer)
     bundle = {"spam": spam, "spam_threshold": threshold}
     bundle.update(train_topics(disaster_train, featurizer, progress, jobs))
-    shrink(featurizer, spam, bundle["actionability"])
+    if compact:
+        shrink(featurizer, spam, bundle["topics"], bundle["actionability"])
     notes = {"spam": spam_notes, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     return bundle, notes
 

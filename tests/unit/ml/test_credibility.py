@@ -1,0 +1,30 @@
+"""Credibility reasons: pybabel extracts every template with the N_ keyword, and the formula's bounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+
+import ml.credibility as credibility_module
+from ml.credibility import KIND_NAMES, TEMPLATES, compose, credibility
+
+
+def test_every_reason_template_is_extracted_by_pybabel_with_keyword_n() -> None:
+    found = {
+        msg for _, msg, _, _ in extract_from_file("python", Path(credibility_module.__file__), keywords={"N_": None})
+    }
+    templates = {t for pair in TEMPLATES.values() for t in pair}
+    assert templates | set(KIND_NAMES.values()) <= found
+
+
+def test_templates_use_named_placeholders_only() -> None:
+    for template in (t for pair in TEMPLATES.values() for t in pair):
+        assert "{" not in template and "%s" not in template
+
+
+def test_credibility_is_bounded_and_counts_of_corroboration_are_clipped() -> None:
+    best = compose(0.0, 1.0, 1.0, ["place"], 5.0, 3, True)
+    worst = compose(1.0, 0.0, 0.0, [], None, None, None)
+    assert credibility(best) == 1.0 and credibility(worst) == 0.0
+    assert next(f for f in best if f.name == "corroboration").params["percent"] == 100
