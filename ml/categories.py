@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import spacy_lookups_data
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -30,15 +34,44 @@ def _compile(pattern: str) -> str:
     return rf"(?<!\w){body}{tail}(?!\w)"
 
 
+def _lookup_table(lang: str) -> dict[str, str]:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
+    if not path.is_file():
+        return {}
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        raw = json.load(handle)
+    return {form: (lemma[0] if isinstance(lemma, list) and lemma else str(lemma)) for form, lemma in raw.items()}
+
+
+def inflections(lang: str, words: list[str]) -> dict[str, set[str]]:
+    """Return, per single word, its spacy-lookups-data lemma and every form with that lemma (lookup tables)."""
+    table = _lookup_table(lang)
+    lemma_of = {w: table.get(w.lower(), w.lower()) for w in words if w and " " not in w and not w.endswith("*")}
+    wanted = set(lemma_of.values())
+    forms: dict[str, set[str]] = {lemma: {lemma} for lemma in wanted}
+    for form, lemma in table.items():
+        if lemma in wanted:
+            forms[lemma].add(form)
+    return {w: forms[lemma] | {w.lower()} for w, lemma in lemma_of.items()}
+
+
+def _expand(lang: str, phrases: list[str]) -> list[str]:
+    expanded = inflections(lang, phrases)
+    out = []
+    for phrase in phrases:
+        out += sorted(expanded.get(phrase, {phrase}))
+    return out
+
+
 class KeywordCategoriser:
-    """Assign a category from patterns given as {category: {lang: [phrase, prefix*]}}; None if no match."""
+    """Assign a category from patterns {category: {lang: [phrase, prefix*]}}, words matched in any inflection."""
 
     def __init__(self, patterns: dict[str, dict[str, list[str]]] | None = None) -> None:
         self.patterns = patterns or {}
         self._regex: dict[str, dict[str, re.Pattern[str]]] = {}
         for category, by_lang in self.patterns.items():
             for lang, phrases in by_lang.items():
-                alternatives = [_compile(p) for p in phrases if p and p.strip().rstrip("*")]
+                alternatives = [_compile(p) for p in _expand(lang, phrases) if p and p.strip().rstrip("*")]
                 if alternatives:
                     self._regex.setdefault(lang, {})[category] = re.compile("|".join(alternatives))
 
@@ -47,9 +80,9 @@ class KeywordCategoriser:
         """Return the configured category names."""
         return sorted(self.patterns)
 
-    def predict_one(self, text: str, lang: str, lemmas: str = "") -> str | None:
-        """Return the category with most pattern hits in text (and its lemmas), or None."""
-        folded = fold(text) + " " + fold(lemmas)
+    def predict_one(self, text: str, lang: str) -> str | None:
+        """Return the category with most pattern hits in text, or None."""
+        folded = fold(text)
         table = self._regex.get(lang) or {k: v for d in self._regex.values() for k, v in d.items()}
         hits = {cat: len(rx.findall(folded)) for cat, rx in sorted(table.items())}
         best = max(hits.items(), key=lambda kv: kv[1], default=(None, 0))

@@ -77,7 +77,7 @@ class Triage:
         self.languages = tuple(languages)
         self.keywords = KeywordCategoriser(category_patterns)
         self.category_model: CategoryModel | None = None
-        self.analyser = TextAnalyser(gazetteer, lemmatise=bool(category_patterns))
+        self.analyser = TextAnalyser(gazetteer)
         self.labels: list[str] = list(bundle["topic_labels"])
         self._distress = [self.labels.index(n) for n in DISTRESS_LABELS if n in self.labels]
         self._warm_up = warm_up(self.languages, self.analyser.lemmatise)
@@ -121,15 +121,12 @@ class Triage:
             "topics": self.bundle["topics"].predict_proba(X),
         }
 
-    def _categories(self, texts: list[str], langs: list[str], docs: list) -> list[str | None]:
+    def _categories(self, texts: list[str], langs: list[str]) -> list[str | None]:
         if self.category_model is not None:
             return self.category_model.predict(texts, langs)
         if not self.keywords.patterns:
             return [None] * len(texts)
-        return [
-            self.keywords.predict_one(t, lang, " ".join(tok.lemma_ for tok in doc))
-            for t, lang, doc in zip(texts, langs, docs, strict=True)
-        ]
+        return self.keywords.predict(texts, langs)
 
     def score(
         self,
@@ -153,7 +150,7 @@ class Triage:
         probs = self.probabilities(texts)
         probs["thresholds"] = topic_thresholds(self.bundle, langs)
         docs = self.analyser.docs(texts, langs)
-        categories = self._categories(texts, langs, docs)
+        categories = self._categories(texts, langs)
         results = []
         for i, (files, answered, similar) in enumerate(extras):
             results.append(self._result(i, texts[i], langs[i], probs, docs[i], categories[i], files, answered, similar))

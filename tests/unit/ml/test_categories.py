@@ -62,3 +62,9 @@ def test_promoted_category_model_round_trips_through_skops(data_dir: Path, tmp_p
     save_category_model(result.model, tmp_path / "categories.skops")
     loaded = load_category_model(tmp_path / "categories.skops")
     assert loaded.predict(texts[:5]) == result.model.predict(texts[:5])
+
+
+def test_keyword_matches_inflected_forms_from_spacy_lookup_tables() -> None:
+    rules = KeywordCategoriser({"suspicious vehicle": {"es": ["camión"], "en": ["truck"], "fr": ["voiture"]}})
+    texts = ["Dos camiones sin placas", "Two trucks at the gate", "Trois voitures noires"]
+    assert rules.predict(texts, ["es", "en", "fr"]) == ["suspicious vehicle"] * 3
