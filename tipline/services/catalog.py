@@ -1,17 +1,86 @@
-"""Read access to the deployment's categories and statuses for forms and pages."""
+"""Read access to the deployment's categories, statuses and agencies, cached per process for the hot paths.
+
+The cache is emptied by `deployment.load`; other processes (gunicorn workers, Celery) pick up a new deployment
+file when they restart.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flask import current_app
 from sqlalchemy import select
 
 from tipline.extensions import db
 from tipline.models import Agency, Area, Category, Status, User
 
 
+@dataclass(frozen=True)
+class StatusInfo:
+    """What the hot paths need of a status, detached from any session."""
+
+    code: str
+    sla_hours: int | None
+    is_closed: bool
+    replies: dict
+
+
+def _cached(key, compute):
+    """A value computed once per process and deployment."""
+    cache = current_app.extensions.setdefault("tipline_catalog", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def invalidate() -> None:
+    """Forget cached deployment facts (after a deployment load)."""
+    current_app.extensions["tipline_catalog"] = {}
+
+
+def statuses() -> dict[str, StatusInfo]:
+    """Every status by code."""
+    return _cached(
+        "statuses",
+        lambda: {
+            s.code: StatusInfo(s.code, s.sla_hours, s.is_closed, dict(s.replies or {}))
+            for s in db.session.scalars(select(Status))
+        },
+    )
+
+
+def initial_status() -> StatusInfo:
+    """The status a new tip starts in."""
+    code = _cached(
+        "initial",
+        lambda: db.session.scalar(select(Status.code).where(Status.is_initial).order_by(Status.position).limit(1)),
+    )
+    return statuses().get(code) or StatusInfo(code or "received", None, False, {})
+
+
+def agency_of_kind(kind: str) -> str | None:
+    """Code of the (first) agency of a kind, e.g. the liaison desk or the oversight body."""
+    return _cached(
+        ("agency", kind),
+        lambda: db.session.scalar(select(Agency.code).where(Agency.kind == kind).order_by(Agency.code).limit(1)),
+    )
+
+
+def oversight_categories() -> frozenset[str]:
+    """Categories whose tips go to the oversight body only."""
+    return _cached(
+        "oversight", lambda: frozenset(db.session.scalars(select(Category.code).where(Category.oversight.is_(True))))
+    )
+
+
 def category_choices(lang: str) -> list[tuple[str, str]]:
     """Active categories as (code, localised name), in the deployment's order."""
-    rows = db.session.scalars(select(Category).where(Category.active).order_by(Category.position, Category.code))
-    return [(c.code, c.name(lang)) for c in rows]
+
+    def compute():
+        query = select(Category).where(Category.active).order_by(Category.position, Category.code)
+        return [(c.code, c.name(lang)) for c in db.session.scalars(query)]
+
+    return list(_cached(("categories", lang), compute))
 
 
 def status_choices(lang: str) -> list[tuple[str, str]]:

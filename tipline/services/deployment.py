@@ -9,7 +9,7 @@ import yaml
 
 from tipline.extensions import db
 from tipline.models import Agency, Area, Category, MouRule, Place, Status
-from tipline.services import geo
+from tipline.services import catalog, geo
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "deployment.yaml"
 SUPPORTED_VERSIONS = {1}
@@ -158,6 +158,7 @@ def load(data: dict) -> dict[str, int]:
     _load_geography(data)
     db.session.commit()
     geo.invalidate()
+    catalog.invalidate()
     sections = ("categories", "statuses", "agencies", "areas", "gazetteer", "mou_rules")
     return {k: len(data.get(k, [])) for k in sections}
 

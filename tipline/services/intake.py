@@ -7,11 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from tipline.extensions import db
-from tipline.models import Attachment, Message, Status, Tip
-from tipline.services import casework, receipts, triage, uploads
+from tipline.models import Attachment, Message, Tip
+from tipline.services import casework, catalog, receipts, triage, uploads
 
 
 @dataclass
@@ -27,12 +25,6 @@ class Submission:
     lon: float | None = None
     occurred_at: datetime | None = None
     files: list[bytes] = field(default_factory=list)
-
-
-def initial_status() -> str:
-    """Code of the status a new tip starts in (from the deployment configuration)."""
-    code = db.session.scalar(select(Status.code).where(Status.is_initial).order_by(Status.position).limit(1))
-    return code or "received"
 
 
 def _store_files(tip: Tip, files: list[bytes]) -> list[str]:
@@ -64,16 +56,17 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         lon=sub.lon,
         occurred_at=sub.occurred_at,
         category_code=sub.category or None,
-        status_code=initial_status(),
+        status_code=catalog.initial_status().code,
         triage_state="pending",
     )
     keys = _store_files(tip, sub.files)
     try:
+        casework.place_new_tip(tip)  # before the tip joins the session: no autoflush, one INSERT per row
         db.session.add(tip)
-        casework.place_new_tip(tip)
         code = receipts.issue(tip)
+        db.session.flush()
+        tip_id = tip.id
         if on_receipt is not None:
-            db.session.flush()
             on_receipt(tip, code)
         db.session.commit()
     except Exception:
@@ -81,7 +74,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         for key in keys:
             (uploads.store_dir() / key).unlink(missing_ok=True)
         raise
-    triage.enqueue(tip.id)
+    triage.enqueue(tip_id)
     return tip, code
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, event, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tipline.extensions import db
-from tipline.models import Assignment, Status, Tip, TriageRecord, User
+from tipline.models import Assignment, Tip, TriageRecord, User
 from tipline.models.types import utcnow
 
 PAGE_SIZE = 25
@@ -121,8 +121,10 @@ def is_overdue(tip: Tip, now: datetime | None = None) -> bool:
 
 def sla_due(status_code: str, start: datetime) -> datetime | None:
     """When a tip in this status must have had a response."""
-    hours = db.session.scalar(select(Status.sla_hours).where(Status.code == status_code))
-    return start + timedelta(hours=hours) if hours else None
+    from tipline.services import catalog
+
+    info = catalog.statuses().get(status_code)
+    return start + timedelta(hours=info.sla_hours) if info and info.sla_hours else None
 
 
 def overdue_by_agency(now: datetime | None = None) -> dict[str, list[Tip]]:

@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from tipline.extensions import db
-from tipline.models import Agency, Category, MouRule
-from tipline.services import geo
+from tipline.models import MouRule
+from tipline.services import catalog, geo
 
 
 @dataclass
@@ -35,12 +35,12 @@ class Decision:
 
 def agency_of_kind(kind: str) -> str | None:
     """Code of the (first) agency of a kind, e.g. the liaison desk or the oversight body."""
-    return db.session.scalar(select(Agency.code).where(Agency.kind == kind).order_by(Agency.code).limit(1))
+    return catalog.agency_of_kind(kind)
 
 
 def is_oversight_category(category: str | None) -> bool:
     """Complaints about an officer or agency go to the oversight body only."""
-    return bool(category) and bool(db.session.scalar(select(Category.oversight).where(Category.code == category)))
+    return bool(category) and category in catalog.oversight_categories()
 
 
 def _locate(lat, lon, place_text, text) -> tuple[float | None, float | None, str]:
