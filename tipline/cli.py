@@ -144,7 +144,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Follow up:      {base}/follow-up")
     click.echo(f"Officers:       {base}/officer/login")
     if not no_serve:
-        current_app.run(host=host, port=port, use_reloader=False, debug=False)
+        from werkzeug.serving import run_simple
+
+        # app.run() refuses to start under the flask CLI; the development server is fine for the demo.
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.command()
