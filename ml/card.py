@@ -20,7 +20,9 @@ LIMITATIONS = """\
   character n-grams and are less reliable than English and Haitian Creole.
 - Specificity uses word lists and regular expressions (dates, times, vehicles, plates, counts of people, phones,
   e-mails, URLs) plus the deployment's gazetteer: places outside the gazetteer are not found.
-- Probabilities are calibrated on the training distributions only."""
+- Probabilities are calibrated on the training distributions only.
+- Deployment category keywords are matched in every inflection listed by spacy-lookups-data (en, es, fr);
+  Haitian Creole and Arabic keywords match as written (use a trailing * for prefixes)."""
 
 
 def _formula() -> str:
@@ -84,6 +86,8 @@ def render_card(meta: dict[str, Any]) -> str:
     speed = meta.get("speed")
     if speed:
         sections += ["## Speed (ml bench, one core)", _table(speed)]
+    if meta.get("notes"):
+        sections += ["## Measurement notes", "\n".join(f"- {note}" for note in meta["notes"])]
     sections += ["## Limitations", LIMITATIONS, "## Versions", _table(meta.get("library_versions", {}))]
     return "\n\n".join(sections) + "\n"
 

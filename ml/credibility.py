@@ -39,6 +39,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+EMPTY_TEMPLATE = N_("The message has too little text to assess.")
 # Names of the specific-detail kinds, listed in the specificity reason's %(kinds)s parameter.
 KIND_NAMES: dict[str, str] = {
     "place": N_("place"),
@@ -86,12 +87,16 @@ def compose(
     corroboration: float | None,
     attachments: int | None,
     answered: bool | None,
+    content: bool = True,
 ) -> list[Factor]:
     """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1])."""
     corroboration = min(1.0, max(0.0, float(corroboration or 0.0)))
     count = int(attachments or 0)
+    genuine = _factor("not_spam", 1.0 - spam, spam < 0.5, {"percent": _pct(spam)})
+    if not content:  # an empty or symbol-only message earns no "genuine report" credit
+        genuine = Factor("not_spam", 0.0, WEIGHTS["not_spam"], 0.0, EMPTY_TEMPLATE, {})
     return [
-        _factor("not_spam", 1.0 - spam, spam < 0.5, {"percent": _pct(spam)}),
+        genuine,
         _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)}),
         _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(KIND_NAMES.get(k, k) for k in kinds)}),
         _factor("corroboration", corroboration, corroboration > 0.0, {"percent": _pct(corroboration)}),

@@ -176,7 +176,7 @@ class Triage:
         urgency = float(max((row[j] for j in self._distress), default=0.0))
         entities = entity_dicts(doc)
         kinds = sorted({e["label"].lower() for e in entities if e["label"] in SPECIFIC_LABELS})
-        factors = compose(spam, action, specificity(entities), kinds, similar, files, answered)
+        factors = compose(spam, action, specificity(entities), kinds, similar, files, answered, content)
         return TriageResult(
             lang,
             round(spam, 4),

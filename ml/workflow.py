@@ -92,8 +92,13 @@ def train_default_model(
 
 def attach_speed(directory: Path, figures: dict[str, Any]) -> dict[str, Any]:
     """Record bench figures in an artefact's metadata.json and model card (the model file is unchanged)."""
+    return update_metadata(directory, speed=figures)
+
+
+def update_metadata(directory: Path, **fields: Any) -> dict[str, Any]:
+    """Set fields of an artefact's metadata.json and re-render its model card (the model file is unchanged)."""
     meta = read_metadata(directory)
-    meta["speed"] = figures
+    meta.update(fields)
     (Path(directory) / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (Path(directory) / CARD_FILE).write_text(render_card(meta), encoding="utf-8")
     return meta
