@@ -25,14 +25,14 @@ def _quiet(_: str) -> None:
 
 
 def choose_spam_threshold(labels: np.ndarray, scores: np.ndarray, max_bh: float = MAX_BLOCKED_HAM) -> float:
-    """Return the score threshold with the best MCC whose ham-blocked rate stays within max_bh."""
-    hams = max(1, int((labels == 0).sum()))
+    """Return the threshold with the best MCC blocking at most max_bh of the hams (at least one ham allowed)."""
+    allowed = max(1, int(max_bh * int((labels == 0).sum())))
     best, best_threshold = -2.0, 0.5
     candidates = np.unique(scores)
     for low, high in zip(candidates[:-1], candidates[1:], strict=True):
         threshold = float((low + high) / 2)
         flagged = scores >= threshold
-        if (flagged & (labels == 0)).sum() / hams > max_bh:
+        if (flagged & (labels == 0)).sum() > allowed:
             continue
         mcc = matthews_corrcoef(labels, flagged)
         if mcc > best:
