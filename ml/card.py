@@ -49,7 +49,7 @@ def _targets(metrics: dict[str, Any], speed: dict[str, Any]) -> str:
         ("spam ham blocked % (<= 0.10)", spam.get("BH_percent")),
         ("topics macro-F1, English message (>= 0.55)", topics.get("macro_f1_message")),
         ("original / English macro-F1 on the same rows (>= 0.90)", topics.get("original_to_message_ratio")),
-        ("credibility parity, mean |diff| (<= 0.05)", parity.get("mean_abs_credibility_diff")),
+        ("credibility parity, mean abs difference (<= 0.05)", parity.get("mean_abs_credibility_diff")),
         ("batch tips/s on one core (>= 2000)", speed.get("batch_tips_per_second_one_core")),
         ("single tip p50 ms (<= 5)", speed.get("single_tip_p50_ms")),
         ("load seconds (<= 3)", speed.get("load_seconds")),
