@@ -47,11 +47,25 @@ def _people_regex(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:\d+|{counts})\s+(?:{people})(?!\w)", re.IGNORECASE)
 
 
+NEEDS_DIGIT = frozenset({"PHONE", "PLATE", "TIME", "DATE"})
+_DIGIT = re.compile(r"\d")
+_URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|gov|edu|ht|info|ly)\b", re.IGNORECASE)
+
+
+def _skip(label: str, text: str, has_digit: bool) -> bool:
+    if label in NEEDS_DIGIT:
+        return not has_digit
+    if label == "EMAIL":
+        return "@" not in text
+    return label == "URL" and _URL_HINT.search(text) is None
+
+
 def _regex_spans(doc: Doc, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
     spans = []
     text = doc.text
+    has_digit = _DIGIT.search(text) is not None
     for label, pattern in patterns:
-        if label == "EMAIL" and "@" not in text:
+        if _skip(label, text, has_digit):
             continue
         for match in pattern.finditer(text):
             if label == "PHONE" and sum(ch.isdigit() for ch in match.group()) < 7:
