@@ -133,14 +133,39 @@ def _check_bundle(bundle: Any, meta: dict[str, Any], path: Path) -> None:
 CATEGORY_TRUSTED_TYPES = [*TRUSTED_TYPES, "ml.categories.CategoryModel"]
 
 
-def save_category_model(model: Any, path: Path) -> None:
-    """Write a promoted category model (officers' labels) as a skops file."""
-    sio.dump(model, Path(path), compression=8)
+CATEGORY_FORMAT = "tipline-categories/1"
+CATEGORY_FILE = "categories.skops"
 
 
-def load_category_model(path: Path) -> Any:
-    """Load a category model written by save_category_model, refusing types outside the trusted list."""
-    unknown = sorted(set(sio.get_untrusted_types(file=Path(path))) - set(CATEGORY_TRUSTED_TYPES))
+def save_category_model(directory: Path, model: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """Write a promoted category model (officers' labels) and its metadata.json; refuse untrusted types."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / CATEGORY_FILE
+    sio.dump(model, path, compression=8)
+    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(CATEGORY_TRUSTED_TYPES))
+    if untrusted:
+        path.unlink()
+        raise ArtefactError(f"the category model holds types missing from the trusted list: {untrusted}")
+    meta = {**meta, "format": CATEGORY_FORMAT, "categories": list(model.categories), "model_sha256": sha256_of(path)}
+    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta
+
+
+def load_category_model(directory: Path) -> Any:
+    """Load a saved category model, checking its format, checksum, category set and types."""
+    directory = Path(directory)
+    try:
+        meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtefactError(f"{directory}: no readable {METADATA_FILE} ({exc})") from exc
+    path = directory / CATEGORY_FILE
+    if meta.get("format") != CATEGORY_FORMAT or not path.is_file() or sha256_of(path) != meta.get("model_sha256"):
+        raise ArtefactError(f"{directory}: not a category model, or the file does not match its metadata")
+    unknown = sorted(set(sio.get_untrusted_types(file=path)) - set(CATEGORY_TRUSTED_TYPES))
     if unknown:
         raise ArtefactError(f"{path} holds types outside the trusted list: {unknown}")
-    return sio.load(Path(path), trusted=CATEGORY_TRUSTED_TYPES)
+    model = sio.load(path, trusted=CATEGORY_TRUSTED_TYPES)
+    if list(getattr(model, "categories", [])) != meta["categories"]:
+        raise ArtefactError(f"{path}: the category set differs from {METADATA_FILE}")
+    return model

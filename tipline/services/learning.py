@@ -38,7 +38,7 @@ def load_active():
     version = active_version()
     if version is None:
         return None
-    from ml.category_store import load_category_model
+    from ml.artefacts import load_category_model
 
     return load_category_model(Path(version.path))
 
@@ -50,8 +50,8 @@ def _current_categoriser(model):
 
 def retrain(model) -> ModelVersion:
     """Train a candidate on confirmed labels, evaluate on held-out confirmed labels, record it, promote if not worse."""
+    from ml.artefacts import save_category_model
     from ml.categories import train_category_model
-    from ml.category_store import save_category_model
 
     texts, labels, langs = confirmed_labels()
     result = train_category_model(texts, labels, langs, _current_categoriser(model))

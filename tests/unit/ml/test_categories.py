@@ -59,8 +59,8 @@ def test_promoted_category_model_round_trips_through_skops(data_dir: Path, tmp_p
     texts, labels = _labelled(data_dir, 30)
     result = train_category_model(texts, labels, ["en"] * len(texts), None)
     assert result.model is not None
-    save_category_model(result.model, tmp_path / "categories.skops")
-    loaded = load_category_model(tmp_path / "categories.skops")
+    save_category_model(tmp_path / "categories", result.model, {"version": "test"})
+    loaded = load_category_model(tmp_path / "categories")
     assert loaded.predict(texts[:5]) == result.model.predict(texts[:5])
 
 
