@@ -32,6 +32,8 @@ class QueueFilterForm(FlaskForm):
     """Queue filters, read from the query string."""
 
     class Meta:
+        """A GET form: nothing changes, so no CSRF token."""
+
         csrf = False
 
     view = SelectField(_l("Queue"), choices=[], default="intake")

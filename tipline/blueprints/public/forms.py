@@ -51,6 +51,8 @@ class ResidentForm(FlaskForm):
     """A resident's form: also refuses a request whose bytes are not valid UTF-8, with a clear message."""
 
     class Meta:
+        """Form options."""
+
         def wrap_formdata(self, form, formdata):
             """Text fields read the posted form only: a file or a JSON body where text belongs counts as missing."""
             data = super().wrap_formdata(form, formdata)
