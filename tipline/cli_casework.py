@@ -198,3 +198,13 @@ def bench_scale(n: int, repeat: int, database_url: str | None) -> None:
 
 
 COMMANDS = (users, route, audit, sla, keys, retention, triage, bench)
+
+
+@bench.command("rss")
+@with_appcontext
+def bench_rss() -> None:
+    """Resident memory of a web worker with the triage model loaded (target ≤ 400 MB)."""
+    from tipline.bench import memory
+
+    _before, after = memory.run(click.echo)
+    click.echo(f"worker_rss_mb {after:.0f}")

@@ -17,6 +17,7 @@ BEAT_SCHEDULE = {
     "sweep-pending-triage": {"task": "tipline.sweep_triage", "schedule": 300.0},
     "sla-reminders": {"task": "tipline.sla_remind", "schedule": crontab(minute=0)},
     "retention": {"task": "tipline.retention", "schedule": crontab(hour=3, minute=30)},
+    "transparency-refresh": {"task": "tipline.refresh_transparency", "schedule": crontab(minute=15)},
 }
 
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
 
 from tipline.services.crypto import decrypt, encrypt
 
@@ -59,6 +57,9 @@ def _clean_image(data: bytes) -> CleanFile:
 
 def _clean_pdf(data: bytes) -> CleanFile:
     """Copy a PDF's pages into a new document without its info dictionary or XMP metadata."""
+    from pypdf import PdfReader, PdfWriter  # imported on first PDF: it weighs 14 MB in every worker
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -9,7 +9,6 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from tipline.channels.sms.base import Gateway, GatewayError, InboundInvalid, InboundSms, MediaRef, StatusReport
@@ -73,8 +72,10 @@ class TwilioGateway(Gateway):
             response.message(text)
         return str(response), "application/xml"
 
-    def _client(self) -> Client:
+    def _client(self):
         """A REST client pointed at the configured API base."""
+        from twilio.rest import Client  # the REST client is only needed by the worker that sends
+
         http = TwilioHttpClient(timeout=TIMEOUT_SECONDS, logger=_http_log)
         client = Client(self.account_sid, self.auth_token, http_client=http)
         client.api.base_url = self.api_base
