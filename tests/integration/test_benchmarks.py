@@ -35,3 +35,16 @@ def test_bench_scale_prints_the_queue_and_statistics_medians_and_growth():
     lines = _tipline("bench", "scale", "--tips", "12000", "--repeat", "3")
     assert any(re.match(r"\s+12,000 tips: load [\d.]+ s", line) for line in lines)
     assert re.fullmatch(r"queue_p50_ms [\d.]+ stats_p50_ms [\d.]+ growth [\d.]+", lines[-1])
+
+
+def test_bench_rss_prints_the_worker_memory_with_the_model(tmp_path):
+    import os
+
+    env = dict(os.environ, TIPLINE_INSTANCE=str(tmp_path))
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "tipline.cli", "bench", "rss"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert re.match(r"web worker RSS \d+ MB without the model, \d+ MB with it", lines[-2])
+    assert re.fullmatch(r"worker_rss_mb \d+", lines[-1])
