@@ -42,6 +42,8 @@ def test_bench_rss_prints_the_worker_memory_with_the_model(tmp_path):
 
     env = dict(os.environ, TIPLINE_INSTANCE=str(tmp_path))
     env.pop("DATABASE_URL", None)
+    migrate = [sys.executable, "-m", "tipline.cli", "db", "upgrade", "heads"]
+    subprocess.run(migrate, cwd=ROOT, env=env, capture_output=True, check=True, timeout=300)
     done = subprocess.run([sys.executable, "-m", "tipline.cli", "bench", "rss"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
