@@ -98,7 +98,7 @@ character 3-5-grams (2 x 2^20 buckets), the 80,000 columns with the highest docu
 the SMS and the disaster shares, so both corpora keep their vocabulary), sublinear tf-idf; idf and weights are
 stored as float32. Spam: balanced logistic regression (liblinear, C=100) with sigmoid calibration (5 folds);
 the flag threshold is chosen on out-of-fold train scores (best MCC with at most 0.2 % ham blocked). Topics: one
-logistic regression per label (C=4) trained on English messages and original-language texts as separate
+logistic regression per label (C=2) trained on English messages and original-language texts as separate
 examples; per-label thresholds are tuned on a 15 % validation split of the train ids, separately for English
 and for original-language text (the set is chosen by the detected language of each tip). Actionability:
 logistic regression on related and (request or direct_report). Language: py3langid restricted to the

@@ -59,7 +59,41 @@ class TipVectorizer(BaseEstimator, TransformerMixin):
         """Return the (n, 2 * n_features) count matrix."""
         clean = [normalise(t, self.max_chars) for t in texts]
         words, chars = _hashers(self.n_features, tuple(self.word_ngrams), tuple(self.char_ngrams))
-        return sparse.hstack([words.transform(clean), chars.transform(clean)], format="csr")
+        return sparse.hstack([words.transform(clean), _char_counts(chars, clean)], format="csr")
+
+
+_WORD_COLUMNS: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
+MAX_CACHED_WORDS = 50000
+
+
+def _char_counts(hasher: HashingVectorizer, texts: list[str]) -> sparse.csr_matrix:
+    """Return hasher.transform(texts) for a char_wb hasher, hashing each distinct word once.
+
+    Word-bounded character n-grams never cross whitespace, so a text's counts are the sum of its words' counts;
+    each word's hashed columns are cached (bounded) and reused across calls.
+    """
+    key = (hasher.n_features, *hasher.ngram_range)
+    cache = _WORD_COLUMNS.setdefault(key, {})
+    split = [text.split() for text in texts]
+    columns = {word: cache.get(word) for tokens in split for word in tokens}
+    new = [word for word, found in columns.items() if found is None]
+    if new:
+        if len(cache) + len(new) > MAX_CACHED_WORDS:
+            cache.clear()
+        hashed = hasher.transform(new)
+        for row, word in enumerate(new):
+            start, end = hashed.indptr[row], hashed.indptr[row + 1]
+            found = np.repeat(hashed.indices[start:end], hashed.data[start:end].astype(np.int64)).astype(np.int32)
+            columns[word] = cache[word] = found
+    parts = [columns[word] for tokens in split for word in tokens]
+    lengths = np.array([sum(len(columns[word]) for word in tokens) for tokens in split], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    out = sparse.csr_matrix(
+        (np.ones(len(indices)), indices, indptr), shape=(len(texts), hasher.n_features), dtype=np.float64
+    )
+    out.sum_duplicates()
+    return out
 
 
 class ColumnSelector(BaseEstimator, TransformerMixin):
