@@ -209,3 +209,13 @@ def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(app, c
         actions = [e.action for e in audit.entries(tip_id)]
     assert "tip.reveal" in actions
     assert "tip.view" in actions
+
+
+def test_a_tip_like_an_earlier_one_is_credited_for_corroboration(app, client):
+    submit_tip(client, text="A white van without plates unloads boxes behind the pump station every night at 2 am.")
+    submit_tip(client, text="Again the white van without plates unloads boxes behind the pump station at 2 am.")
+    with app.app_context():
+        first, second = db.session.scalars(select(Tip).order_by(Tip.id)).all()
+        factors = [{f["name"]: f["contribution"] for f in t.triage.factors} for t in (first, second)]
+    assert factors[0]["corroboration"] == 0
+    assert factors[1]["corroboration"] > 0.05

@@ -74,6 +74,23 @@ def sweep_pending(limit: int = 500) -> int:
     return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids)
 
 
+def _corroboration(tip: Tip, days: int = 30, limit: int = 200) -> float:
+    """Highest similarity of a tip to the other tips of the last days (the model's corroboration factor)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    since = tip.created_at - timedelta(days=days)
+    others = db.session.execute(
+        select(Tip.id, Tip.text)
+        .where(Tip.id != tip.id, Tip.created_at >= since, Tip.purged_at.is_(None))
+        .order_by(Tip.id.desc())
+        .limit(limit)
+    ).all()
+    found = similar(tip.text, [(row.id, row.text) for row in others], threshold=0.0)
+    return found[0][1] if found else 0.0
+
+
 def triage_tip(tip_id: int) -> str:
     """Score a tip and store the result with the model version; returns the tip's triage state."""
     tip = db.session.get(Tip, tip_id)
@@ -86,7 +103,12 @@ def triage_tip(tip_id: int) -> str:
         tip.triage_state = "unavailable"
         db.session.commit()
         return tip.triage_state
-    result = model.score([tip.text], attachments=[len(tip.attachments)])[0]
+    result = model.score(
+        [tip.text],
+        attachments=[len(tip.attachments)],
+        corroboration=[_corroboration(tip)],
+        answered_followups=[sum(1 for m in tip.messages if m.author_role == "sender")],
+    )[0]
     db.session.add(
         TriageRecord(
             tip_id=tip.id,
