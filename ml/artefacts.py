@@ -68,15 +68,21 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def _dump_trusted(obj: Any, path: Path, trusted: list[str]) -> None:
+    """Write obj with skops and refuse (deleting the file) if it holds a type outside the trusted list."""
+    sio.dump(obj, path, compression=8)
+    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
+    if untrusted:
+        path.unlink()
+        raise ArtefactError(f"{path.name} would hold types missing from the trusted list: {untrusted}")
+
+
 def save_artefact(directory: Path, bundle: dict[str, Any], meta: dict[str, Any], card: str) -> dict[str, Any]:
     """Write the skops bundle, metadata.json (with the file's sha256) and MODEL_CARD.md; return metadata."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
-    sio.dump(bundle, model_path, compression=8)
-    untrusted = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
-    if untrusted:
-        raise ArtefactError(f"the bundle holds types missing from TRUSTED_TYPES: {untrusted}")
+    _dump_trusted(bundle, model_path, TRUSTED_TYPES)
     meta = {
         **meta,
         "format": FORMAT,
@@ -142,11 +148,7 @@ def save_category_model(directory: Path, model: Any, meta: dict[str, Any]) -> di
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / CATEGORY_FILE
-    sio.dump(model, path, compression=8)
-    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(CATEGORY_TRUSTED_TYPES))
-    if untrusted:
-        path.unlink()
-        raise ArtefactError(f"the category model holds types missing from the trusted list: {untrusted}")
+    _dump_trusted(model, path, CATEGORY_TRUSTED_TYPES)
     meta = {**meta, "format": CATEGORY_FORMAT, "categories": list(model.categories), "model_sha256": sha256_of(path)}
     (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return meta

@@ -72,3 +72,15 @@ def _clean_tables(request):
 def client(app):
     """A test client (a resident's browser without JavaScript)."""
     return app.test_client()
+
+
+@pytest.fixture
+def gateway(app, monkeypatch):
+    """A local stand-in for the SMS gateway's REST API and media store, on 127.0.0.1."""
+    from tests.sms_helpers import start_gateway
+
+    state, server = start_gateway()
+    monkeypatch.setitem(app.config, "TWILIO_API_BASE", state.url)
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -78,3 +78,23 @@ def tip_by_text(app, fragment: str):
             if fragment in tip.text:
                 return tip.public_id
     raise AssertionError(f"no tip containing {fragment!r}")
+
+
+def open_event(app, organisers: tuple[str, ...] = ("liaison",), titles: dict | None = None) -> str:
+    """An outreach event that started two hours ago (so it takes feedback); returns its short code."""
+    from datetime import UTC, datetime, timedelta
+
+    from tipline.services import events
+
+    started = (datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0)
+    draft = events.EventDraft(
+        titles=titles or {"en": "Meet your police"},
+        descriptions={"en": "Questions and answers."},
+        starts_local=started,
+        timezone="UTC",
+        place="Community hall",
+        organisers=list(organisers),
+        languages=sorted(titles or {"en"}),
+    )
+    with app.app_context():
+        return events.create_event(draft).code

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,7 +39,7 @@ from tests.fuzz.strategies import (
     receipt_opens_its_tip,
     reset_limits,
 )
-from tests.helpers import csrf_token, submit_tip
+from tests.helpers import csrf_token, open_event, submit_tip
 
 GOOD_TEXT = "A white van without plates waits at the old bridge every night around 2 am."
 FIELD_VALUE = st.one_of(TEXT, NUMBERISH, st.lists(TEXT, min_size=2, max_size=3))
@@ -167,19 +166,8 @@ def test_follow_up_message_any_body(app, client, body):
     text=st.one_of(st.none(), FIELD_VALUE),
 )
 def test_feedback_form_any_values(app, client, ratings, text):
-    from tipline.services import events
 
-    with app.app_context():
-        draft = events.EventDraft(
-            titles={"en": "Meet your police"},
-            descriptions={"en": "Questions and answers."},
-            starts_local=(datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0),
-            timezone="UTC",
-            place="Community hall",
-            organisers=["liaison"],
-            languages=["en"],
-        )
-        code = events.create_event(draft).code
+    code = open_event(app)
     token = csrf_token(client, f"/f/{code}")
     data = {"csrf_token": token, **ratings} | ({"text": text} if text is not None else {})
     response = client.post(f"/f/{code}", data=data)

@@ -19,12 +19,11 @@ import logging
 import re
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import MetaData, select
 
 from tests.helpers import csrf_token, follow_up, login, make_officer, post_action, submit_tip, tip_by_text
-from tests.sms_helpers import post_sms, reply_text, start_gateway
+from tests.sms_helpers import post_sms, reply_text
 from tipline.extensions import db
 
 CLIENT_ADDRESS = "203.0.113.77"
@@ -86,16 +85,6 @@ def _leaks(haystack: str, receipt: str) -> list[str]:
     found = [s for s in _forbidden(receipt) + NUMBER_FORMS if s in haystack]
     found += [m for m in MARKERS.values() if m[:16] in haystack]
     return found
-
-
-@pytest.fixture
-def gateway(app, monkeypatch):
-    """The SMS gateway's REST API, stood in for on 127.0.0.1."""
-    state, server = start_gateway()
-    monkeypatch.setitem(app.config, "TWILIO_API_BASE", state.url)
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def _run_everything(app, client, gateway, photo: bytes) -> str:

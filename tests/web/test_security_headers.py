@@ -26,7 +26,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from tests.helpers import csrf_token, follow_up, login, make_officer, submit_tip, tip_by_text
+from tests.helpers import csrf_token, follow_up, login, make_officer, open_event, submit_tip, tip_by_text
 from tests.sms_helpers import sms_params
 from tipline import create_app, tasks
 from tipline.config import TestConfig
@@ -141,22 +141,9 @@ def _post_routes(app) -> list:
 @pytest.fixture
 def targets(app, client):
     """Real objects for every URL argument: a liaison tip with its receipt, an event with one feedback."""
-    from datetime import UTC, datetime, timedelta
-
-    from tipline.services import events
 
     receipt = submit_tip(client, text="A white van without plates parks behind the school every night.")
-    with app.app_context():
-        draft = events.EventDraft(
-            titles={"en": "Meet your police"},
-            descriptions={"en": "Questions and answers."},
-            starts_local=(datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0),
-            timezone="UTC",
-            place="Community hall",
-            organisers=["liaison"],
-            languages=["en"],
-        )
-        code = events.create_event(draft).code
+    code = open_event(app)
     token = csrf_token(client, f"/f/{code}")
     assert client.post(f"/f/{code}", data={"csrf_token": token, "overall": "4"}).status_code == 200
     with app.app_context():

@@ -11,11 +11,10 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 from PIL import Image
 from sqlalchemy import select, text, update
 
-from tests.sms_helpers import NUMBER, basic_auth, post_sms, post_status, reply_text, start_gateway
+from tests.sms_helpers import NUMBER, basic_auth, post_sms, post_status, reply_text
 from tipline import tasks
 from tipline.extensions import db
 from tipline.models import Attachment, Message, SmsContact, SmsInbound, SmsOutbound, Status, Tip
@@ -24,16 +23,6 @@ from tipline.services import messaging, sms, sms_texts, triage, uploads
 
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
 MORE = "It has a dent on the left door and a ladder on the roof."
-
-
-@pytest.fixture
-def gateway(app, monkeypatch):
-    """A local stand-in for the gateway's REST API and media store, on 127.0.0.1."""
-    state, server = start_gateway()
-    monkeypatch.setitem(app.config, "TWILIO_API_BASE", state.url)
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def _expected(app, key: str, lang: str, **params) -> str:

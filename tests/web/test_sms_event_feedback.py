@@ -6,30 +6,18 @@ a text that merely mentions an event (a normal tip). Each gets a clear reply in 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.helpers import open_event
 from tests.sms_helpers import post_sms, reply_text
 from tipline.extensions import db
 from tipline.models import Feedback, Tip
-from tipline.services import events
 
 
 @pytest.fixture
 def event_code(app):
-    with app.app_context():
-        draft = events.EventDraft(
-            titles={"en": "Meet your police", "es": "Conozca a su policía"},
-            descriptions={"en": "Questions and answers."},
-            starts_local=(datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0),
-            timezone="UTC",
-            place="Community hall",
-            organisers=["rvpd"],
-            languages=["en", "es"],
-        )
-        return events.create_event(draft).code
+    return open_event(app, organisers=("rvpd",), titles={"en": "Meet your police", "es": "Conozca a su policía"})
 
 
 def _count(app, model) -> int:
