@@ -129,6 +129,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     upgrade(revision="heads")
     from tipline.demo import seed
 
+    if not list(TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")):  # .mo files are built, never committed
+        compile_.callback()
     path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
     service.load(service.read(path))
     accounts = seed.seed_users()

@@ -58,6 +58,7 @@ def test_demo_serves_the_site_and_its_printed_officers_can_log_in(tmp_path):
             _wait(base, proc, log)
             output = log.read_text()
             assert f"Resident site:  {base}/" in output
+            assert "Enviar información" in httpx.get(base + "/?lang=es", timeout=10).text  # catalogs were built
             secret = re.search(r"liaison\.garcia\s+officer\s+password (\S+)\s+TOTP secret (\S+)", output)
             with httpx.Client(base_url=base, timeout=30) as client:
                 token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/officer/login").text)
