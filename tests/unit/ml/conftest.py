@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from ml.predict import Triage
 from ml.train import build_bundle
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DATA_DIR = (REPO_ROOT / ".." / "shared" / "datasets").resolve()
+DATA_DIR = Path(os.environ.get("TIPLINE_DATA_DIR") or REPO_ROOT / ".." / "shared" / "datasets").resolve()
 TINY_LABELS = ["request", "direct_report", "related"]
 
 
