@@ -60,10 +60,24 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        """The WSGI application (built in the worker)."""
+        """The WSGI application (built in the worker), warmed up before it takes its first request."""
         from tipline import create_app
 
-        return create_app()
+        app = create_app()
+        warm_up(app)
+        return app
+
+
+def warm_up(app) -> None:
+    """Pay the one-off costs (language model, templates, catalogs) at boot rather than in a resident's request."""
+    from tipline.services import triage
+
+    with app.app_context():
+        triage.detect_language("warm up the language identifier")
+    client = app.test_client()
+    for lang in app.config["LANGUAGES"]:
+        client.get(f"/tip?lang={lang}")
+        client.get(f"/follow-up?lang={lang}")
 
 
 def serve(host: str, port: int, workers: int, access_log: bool = True) -> None:

@@ -65,7 +65,7 @@ def test_officer_reply_reaches_the_sender_who_answers(app, client):
     assert "Blue, with a white stripe." in answer.get_data(as_text=True)
     with app.app_context():
         roles = [m.author_role for m in db.session.scalars(select(Message).order_by(Message.id))]
-    assert roles == ["system", "officer", "sender"]
+    assert roles == ["officer", "sender"]
 
 
 def test_a_receipt_opens_only_its_own_tip(client):

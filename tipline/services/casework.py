@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tipline.extensions import db
 from tipline.models import Agency, Assignment, Category, Message, Status, Tip, User
 from tipline.models.types import utcnow
-from tipline.services import audit, catalog, geo, messaging, queue, routing, signals
+from tipline.services import audit, geo, messaging, queue, routing, signals
 
 OUTCOME_STATUS = {
     "verified": "verified",
@@ -53,10 +53,8 @@ def place_new_tip(tip: Tip) -> None:
     else:
         _assign(tip, routing.agency_of_kind("liaison"), "liaison")
         tip.queue_state = "liaison"
-    status = catalog.statuses().get(tip.status_code)
-    text = status.replies.get(tip.ui_language) or status.replies.get("en") if status else None
-    if text:  # the automatic acknowledgement, in the sender's language
-        tip.messages.append(Message(author_role="system", language=tip.ui_language, body=text))
+    # The acknowledgement on arrival is the status's reply text, shown in the sender's language on the receipt
+    # and follow-up pages (and sent with the receipt by SMS): nothing more to store per tip.
 
 
 def after_triage(tip: Tip, score: float, suggested_category: str | None) -> None:
