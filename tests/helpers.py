@@ -98,3 +98,12 @@ def open_event(app, organisers: tuple[str, ...] = ("liaison",), titles: dict | N
     )
     with app.app_context():
         return events.create_event(draft).code
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

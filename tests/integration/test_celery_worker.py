@@ -22,6 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import free_port
 from tipline.config import TestConfig
 
 pytestmark = pytest.mark.slow
@@ -33,12 +34,6 @@ def _redis_up() -> bool:
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex(("127.0.0.1", 6379)) == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -95,7 +90,7 @@ def procs():
 
 
 def _serve(procs, env, tmp_path) -> str:
-    port = _free_port()
+    port = free_port()
     procs.start(
         [sys.executable, "-m", "tipline.cli", "serve", "--port", str(port), "--workers", "1"],
         env,

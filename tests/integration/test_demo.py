@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,10 @@ import httpx
 import pyotp
 import pytest
 
+from tests.helpers import free_port
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run_demo(env: dict, port: int, log: Path) -> subprocess.Popen:
@@ -51,7 +46,7 @@ def test_demo_serves_the_site_and_its_printed_officers_can_log_in(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")}
     env.update(TIPLINE_INSTANCE=str(tmp_path), PYTHONUNBUFFERED="1")
     for attempt in (1, 2):
-        port, log = _port(), tmp_path / f"demo-{attempt}.log"
+        port, log = free_port(), tmp_path / f"demo-{attempt}.log"
         proc = _run_demo(env, port, log)
         base = f"http://127.0.0.1:{port}"
         try:

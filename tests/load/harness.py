@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.helpers import free_port
 from tipline import ROOT
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -25,13 +25,6 @@ SMS_RECEIPT_RE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 USER_AGENT = "LoadProbeBrowser/9.9 (X11; Distinctive-UA-7f3a)"
 FORWARDED_FOR = "198.51.100.23"
 RETRYABLE = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout)
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -23,32 +23,29 @@ def _load_or_create(path: Path, make) -> str:
     return path.read_text().strip()
 
 
+# Keys created in the instance folder when the environment gives none (never in production).
+GENERATED_KEYS = {
+    "SECRET_KEY": "secret_key",
+    "DATA_ENCRYPTION_KEYS": "data_keys",
+    "RECEIPT_INDEX_KEY": "receipt_index_key",
+    "SMS_NUMBER_KEY": "sms_number_key",
+}
+
+
 def init_app(app: Flask) -> None:
     """Resolve the secret key and data keys, creating demo keys in the instance folder when allowed."""
     instance = Path(app.instance_path)
     require = app.config["REQUIRE_KEYS"]
-    required = ("SECRET_KEY", "DATA_ENCRYPTION_KEYS", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY")
-    missing = [k for k in required if not app.config.get(k)]
+    missing = [k for k in GENERATED_KEYS if not app.config.get(k)]
     if require and missing:
         raise KeyConfigError(
             "Refusing to start: set " + ", ".join(missing) + " in the environment "
             "(see README, 'Configuration'). Generate a data key with: "
             'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _load_or_create(instance / "secret_key", lambda: Fernet.generate_key().decode())
-    if not app.config.get("DATA_ENCRYPTION_KEYS"):
-        app.config["DATA_ENCRYPTION_KEYS"] = _load_or_create(
-            instance / "data_keys", lambda: Fernet.generate_key().decode()
-        )
-    if not app.config.get("RECEIPT_INDEX_KEY"):
-        app.config["RECEIPT_INDEX_KEY"] = _load_or_create(
-            instance / "receipt_index_key", lambda: Fernet.generate_key().decode()
-        )
-    if not app.config.get("SMS_NUMBER_KEY"):
-        app.config["SMS_NUMBER_KEY"] = _load_or_create(
-            instance / "sms_number_key", lambda: Fernet.generate_key().decode()
-        )
+    for name, filename in GENERATED_KEYS.items():  # demo and development only: production refused above
+        if not app.config.get(name):
+            app.config[name] = _load_or_create(instance / filename, lambda: Fernet.generate_key().decode())
     try:
         keys = [Fernet(k.strip()) for k in app.config["DATA_ENCRYPTION_KEYS"].split(",") if k.strip()]
     except (ValueError, TypeError) as exc:

@@ -74,20 +74,22 @@ def sweep_pending(limit: int = 500) -> int:
     return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids)
 
 
-def _corroboration(tip: Tip, days: int = 30, limit: int = 200) -> float:
-    """Highest similarity of a tip to the other tips of the last days (the model's corroboration factor)."""
+def similar_tips(tip: Tip, *conditions, threshold: float = 0.35, days: int = 30, limit: int = 200):
+    """Other recent tips (matching extra SQL conditions) whose text resembles this one: [(tip, score)], best first."""
     from datetime import timedelta
 
     from sqlalchemy import select
 
     since = tip.created_at - timedelta(days=days)
-    others = db.session.execute(
-        select(Tip.id, Tip.text)
-        .where(Tip.id != tip.id, Tip.created_at >= since, Tip.purged_at.is_(None))
-        .order_by(Tip.id.desc())
-        .limit(limit)
-    ).all()
-    found = similar(tip.text, [(row.id, row.text) for row in others], threshold=0.0)
+    query = select(Tip).where(Tip.id != tip.id, Tip.created_at >= since, Tip.purged_at.is_(None), *conditions)
+    rows = db.session.scalars(query.order_by(Tip.id.desc()).limit(limit)).all()
+    by_id = {t.id: t for t in rows}
+    return [(by_id[i], score) for i, score in similar(tip.text, [(t.id, t.text) for t in rows], threshold)]
+
+
+def _corroboration(tip: Tip) -> float:
+    """Highest similarity of a tip to the other tips of the last 30 days (the model's corroboration factor)."""
+    found = similar_tips(tip, threshold=0.0)
     return found[0][1] if found else 0.0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -109,15 +109,7 @@ def _reasons(tip: Tip) -> list[dict]:
 
 def _similar(tip: Tip, user: User) -> list[tuple[Tip, float]]:
     """Recent tips the officer's agency holds that resemble this one (corroboration or duplicates)."""
-    since = tip.created_at - timedelta(days=30)
-    rows = db.session.scalars(
-        select(Tip)
-        .where(queue.visible_to(user), Tip.id != tip.id, Tip.created_at >= since)
-        .order_by(Tip.id.desc())
-        .limit(200)
-    ).all()
-    by_id = {t.id: t for t in rows}
-    return [(by_id[i], s) for i, s in triage.similar(tip.text, [(t.id, t.text) for t in rows])[:5]]
+    return triage.similar_tips(tip, queue.visible_to(user))[:5]
 
 
 def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) -> dict:
