@@ -47,6 +47,7 @@ def _people_regex(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:\d+|{counts})\s+(?:{people})(?!\w)", re.IGNORECASE)
 
 
+TEXT_KEY = "tipline_text"
 NEEDS_DIGIT = frozenset({"PHONE", "PLATE", "TIME", "DATE"})
 _DIGIT = re.compile(r"\d")
 _URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|gov|edu|ht|info|ly)\b", re.IGNORECASE)
@@ -62,7 +63,7 @@ def _skip(label: str, text: str, has_digit: bool) -> bool:
 
 def _regex_spans(doc: Doc, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
     spans = []
-    text = doc.text
+    text = doc.user_data.get(TEXT_KEY) or doc.text  # rebuilding doc.text walks every token: slow
     has_digit = _DIGIT.search(text) is not None
     for label, pattern in patterns:
         if _skip(label, text, has_digit):
@@ -129,6 +130,15 @@ def warm_up(languages: tuple[str, ...], lemmas: bool = False) -> threading.Threa
     return thread
 
 
+def make_docs(nlp: Language, texts: list[str]) -> list[Doc]:
+    """Tokenise texts and keep each text on its doc, so rule components need not rebuild it from the tokens."""
+    docs = []
+    for text, doc in zip(texts, nlp.tokenizer.pipe(texts), strict=True):
+        doc.user_data[TEXT_KEY] = text
+        docs.append(doc)
+    return docs
+
+
 def _nlp_lang(lang: str) -> str:
     return lang if lang in DATE_WORDS else "en"
 
@@ -161,7 +171,8 @@ class TextAnalyser:
             nlp_lang = _nlp_lang(lang)
             idx = [i for i, code in enumerate(langs) if code == lang]
             batch = [(texts[i] or "")[:MAX_ANALYSED_CHARS] for i in idx]
-            for i, doc in zip(idx, get_nlp(nlp_lang, self.lemmatise).pipe(batch), strict=True):
+            nlp = get_nlp(nlp_lang, self.lemmatise)
+            for i, doc in zip(idx, nlp.pipe(make_docs(nlp, batch)), strict=True):
                 places = self._places(doc, nlp_lang)
                 if places:
                     doc.ents = filter_spans(list(doc.ents) + places)
@@ -188,7 +199,8 @@ def mask_personal_data(text: str, lang: str = "en") -> str:
     """Replace phone numbers, e-mail addresses, plates and URLs in text by [phone], [email], [plate], [url]."""
     if not text:
         return ""
-    doc = get_nlp(lang)(text)
+    nlp = get_nlp(lang)
+    doc = nlp(make_docs(nlp, [text])[0])
     masked = text
     for ent in sorted(doc.ents, key=lambda e: e.start_char, reverse=True):
         if ent.label_ in PERSONAL_LABELS:

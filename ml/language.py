@@ -12,6 +12,7 @@ from ml import DEFAULT_LANGUAGES
 UNDETERMINED = "und"
 MIN_LETTERS = 4
 MIN_CONFIDENCE = 0.6
+SAMPLE_CHARS = 600  # identification walks every byte in Python; the opening of a tip is enough
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -60,10 +61,11 @@ def creole_ratio(text: str) -> float:
 def detect_language(text: str, languages: tuple[str, ...] | list[str] = DEFAULT_LANGUAGES) -> str:
     """Return the language code of text among languages, or 'und' when too short or uncertain."""
     languages = tuple(languages)
-    if not text or len(_LETTER.findall(text[:2000])) < MIN_LETTERS:
+    sample = (text or "")[:SAMPLE_CHARS]
+    letters = len(_LETTER.findall(sample))
+    if letters < MIN_LETTERS:
         return UNDETERMINED
-    sample = text[:2000]
-    if "ar" in languages and len(_ARABIC.findall(sample)) * 2 > len(_LETTER.findall(sample)):
+    if "ar" in languages and len(_ARABIC.findall(sample)) * 2 > letters:
         return "ar"
     latin = tuple(lang for lang in languages if lang != "ar")
     if "ht" in latin and creole_ratio(sample) >= 0.2:
