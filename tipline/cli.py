@@ -91,7 +91,7 @@ def deployment() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def deployment_load(path: Path) -> None:
-    """Validate and load a deployment file (idempotent)."""
+    """Validate a deployment file and make the database match it (idempotent; ended rules stop routing)."""
     from tipline.services import deployment as service
 
     try:

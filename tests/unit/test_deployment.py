@@ -93,3 +93,32 @@ def test_deployment_load_command_reports_errors_clearly(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["deployment", "load", str(bad)])
     assert result.exit_code != 0
     assert "missing 'agencies'" in result.output
+
+
+def test_entries_removed_from_the_file_stop_applying(app, client, demo):
+    """An ended MOU stops routing, a dropped area stops matching, a dropped category leaves the tip form."""
+    from tipline.services import routing
+
+    smaller = copy.deepcopy(demo)
+    smaller["mou_rules"] = [r for r in smaller["mou_rules"] if r["code"] != "border-smuggling"]
+    smaller["areas"] = [a for a in smaller["areas"] if a["code"] != "hwy-10"]
+    smaller["mou_rules"] = [r for r in smaller["mou_rules"] if r.get("area") != "hwy-10"]
+    smaller["categories"] = [c for c in smaller["categories"] if c["code"] != "drugs"]
+    try:
+        with app.app_context():
+            before = routing.decide(lat=31.65, lon=-106.45, category="smuggling")
+            assert (before.lead, before.rule) == ("fedliaison", "border-smuggling")
+            counts = deployment.load(smaller)
+            assert counts["removed mou_rules"] == 2 and counts["removed areas"] == 1
+            assert counts["retired categories"] == 1
+            after = routing.decide(lat=31.65, lon=-106.45, category="smuggling")
+            assert after.rule is None and "jurisdiction_question" in after.flags
+            assert "hwy-10" not in routing.decide(lat=31.77, lon=-106.30).areas
+        form = client.get("/tip").get_data(as_text=True)
+        assert 'value="drugs"' not in form and 'value="smuggling"' in form
+    finally:
+        with app.app_context():
+            deployment.load(copy.deepcopy(demo))
+    with app.app_context():
+        assert routing.decide(lat=31.65, lon=-106.45, category="smuggling").rule == "border-smuggling"
+    assert 'value="drugs"' in client.get("/tip").get_data(as_text=True)

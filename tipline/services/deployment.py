@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from sqlalchemy import delete, update
 
 from tipline.extensions import db
 from tipline.models import Agency, Area, Category, MouRule, Place, Status
@@ -130,7 +131,11 @@ def _rules_collide(a: dict, b: dict) -> bool:
 
 
 def load(data: dict) -> dict[str, int]:
-    """Upsert the deployment into the database (running it twice changes nothing); returns counts."""
+    """Make the database say what the file says (running it twice changes nothing); returns counts.
+
+    Agreements, areas and gazetteer places missing from the file are deleted, so an ended MOU stops routing;
+    categories missing from it are retired (tips keep them, new tips cannot choose them).
+    """
     for pos, cat in enumerate(data["categories"]):
         db.session.merge(
             Category(
@@ -156,11 +161,27 @@ def load(data: dict) -> dict[str, int]:
         )
     db.session.flush()
     _load_geography(data)
+    removed = _remove_missing(data)
     db.session.commit()
     geo.invalidate()
     catalog.invalidate()
     sections = ("categories", "statuses", "agencies", "areas", "gazetteer", "mou_rules")
-    return {k: len(data.get(k, [])) for k in sections}
+    return {k: len(data.get(k, [])) for k in sections} | removed
+
+
+def _remove_missing(data: dict) -> dict[str, int]:
+    """Delete rules, areas and places, and retire categories, that the file no longer lists; returns counts."""
+    removed = {}
+    for model, section in ((MouRule, "mou_rules"), (Area, "areas"), (Place, "gazetteer")):
+        keep = [item["code"] for item in data.get(section, [])]
+        result = db.session.execute(delete(model).where(model.code.not_in(keep)))
+        removed[f"removed {section}"] = result.rowcount
+    keep = [cat["code"] for cat in data["categories"]]
+    result = db.session.execute(
+        update(Category).where(Category.code.not_in(keep), Category.active.is_(True)).values(active=False)
+    )
+    removed["retired categories"] = result.rowcount
+    return {k: v for k, v in removed.items() if v}
 
 
 def _status(pos: int, st: dict) -> Status:
