@@ -33,6 +33,8 @@ TRUSTED_TYPES: list[str] = [
     "ml.pipeline.ColumnSelector",
     "ml.pipeline.MultiLabelLogistic",
     "ml.pipeline.TipVectorizer",
+    "ml.spam.SpamLogistic",
+    "ml.spam.SpamVectorizer",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
@@ -40,14 +42,9 @@ TRUSTED_TYPES: list[str] = [
     "numpy.int64",
     "numpy.ndarray",
     "scipy.sparse._csr.csr_matrix",
-    "sklearn.calibration.CalibratedClassifierCV",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._label.LabelBinarizer",
     "sklearn.utils._bunch.Bunch",
 ]
 LIBRARIES = ("scikit-learn", "spacy", "spacy-lookups-data", "py3langid", "skops", "numpy", "scipy")

@@ -51,8 +51,8 @@ def benchmark_spam(predictions: Path, data_dir: Path | None, limit: int | None) 
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     train, test = _sms_sample(train, limit), _sms_sample(test, limit)
-    featurizer, model, threshold, _ = train_spam(train)
-    metrics, scores = evaluate_spam({"featurizer": featurizer, "spam": model, "spam_threshold": threshold}, test)
+    model, threshold, _ = train_spam(train)
+    metrics, scores = evaluate_spam({"spam": model, "spam_threshold": threshold}, test)
     with open(predictions, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "spam", "score"])

@@ -28,8 +28,8 @@ def spam_metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
 
 
 def spam_scores(bundle: dict[str, Any], texts: list[str]) -> np.ndarray:
-    """Return spam probabilities of texts under a bundle holding featurizer and spam head."""
-    return bundle["spam"].predict_proba(bundle["featurizer"].transform(texts))[:, 1]
+    """Return spam probabilities of texts under a bundle holding the spam model (texts in)."""
+    return bundle["spam"].predict_proba(texts)[:, 1]
 
 
 def evaluate_spam(bundle: dict[str, Any], test: SmsData) -> tuple[dict[str, float], np.ndarray]:

@@ -10,10 +10,8 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 _DIGIT = re.compile(r"\d")
@@ -188,13 +186,6 @@ def make_featurizer(k: int = 80000) -> Pipeline:
     )
 
 
-def make_spam_model(seed: int = 0) -> CalibratedClassifierCV:
-    """Return the spam model: a balanced logistic regression with sigmoid calibration (5 folds)."""
-    linear = LogisticRegression(C=100, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
-    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    return CalibratedClassifierCV(linear, method="sigmoid", cv=folds, ensemble=False)
-
-
 def make_multilabel_model(c: float = 4.0, jobs: int | None = None) -> MultiLabelLogistic:
     """Return the multi-label model: one logistic regression per label."""
     return MultiLabelLogistic(C=c, n_jobs=jobs)
@@ -205,22 +196,13 @@ def make_binary_model(c: float = 4.0) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=1000, solver="liblinear", dual=True)
 
 
-def shrink(featurizer: Pipeline, *models: object) -> None:
-    """Store idf weights and linear coefficients as float32 to halve the artefact size."""
-    tfidf = featurizer.named_steps["tfidf"]
-    tfidf.idf_ = tfidf.idf_.astype(np.float32)
+def shrink(*models: object) -> None:
+    """Store idf weights and linear coefficients (of models or their pipeline steps) as float32: half the size."""
     for model in models:
-        if isinstance(model, MultiLabelLogistic):
-            model.weights_ = model.weights_.astype(np.float32)
-            model.intercept_ = model.intercept_.astype(np.float32)
-        for est in _linear_models(model):
-            est.coef_ = est.coef_.astype(np.float32)
-            est.intercept_ = np.asarray(est.intercept_, dtype=np.float32)
-
-
-def _linear_models(model: object) -> list[LogisticRegression]:
-    if isinstance(model, LogisticRegression):
-        return [model]
-    if isinstance(model, CalibratedClassifierCV):
-        return [c.estimator for c in model.calibrated_classifiers_ if isinstance(c.estimator, LogisticRegression)]
-    return []
+        for step in model.named_steps.values() if isinstance(model, Pipeline) else [model]:
+            if isinstance(step, TfidfTransformer):
+                step.idf_ = step.idf_.astype(np.float32)
+            for name in ("weights_", "coef_", "intercept_"):
+                value = vars(step).get(name)  # stored attributes only (MultiLabelLogistic.coef_ is a view)
+                if isinstance(value, np.ndarray):
+                    setattr(step, name, value.astype(np.float32))

@@ -116,7 +116,7 @@ class Triage:
     def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
         X = self.bundle["featurizer"].transform(texts)
         return {
-            "spam": self.bundle["spam"].predict_proba(X)[:, 1],
+            "spam": self.bundle["spam"].predict_proba(texts)[:, 1],
             "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],
             "topics": self.bundle["topics"].predict_proba(X),
         }
