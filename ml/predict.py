@@ -16,6 +16,7 @@ from ml.categories import CategoryModel, KeywordCategoriser
 from ml.credibility import Factor, compose, credibility
 from ml.features import SPECIFIC_LABELS, TextAnalyser, entity_dicts, specificity, warm_up
 from ml.language import detect_language
+from ml.xling import LEXICON_KEY, model_texts
 
 DISTRESS_LABELS = ("search_and_rescue", "medical_help", "missing_people", "death", "security")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
@@ -108,13 +109,15 @@ class Triage:
         """Use a promoted category model instead of the keyword patterns (None: back to keywords)."""
         self.category_model = model
 
-    def probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def probabilities(self, texts: list[str], langs: list[str] | None = None) -> dict[str, np.ndarray]:
         """Return spam, actionability and topic probabilities for texts (no rules applied)."""
+        langs = [detect_language(t, self.languages) for t in texts] if langs is None else langs
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return self._probabilities(texts)
+            return self._probabilities(texts, langs)
 
-    def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
-        X = self.bundle["featurizer"].transform(texts)
+    def _probabilities(self, texts: list[str], langs: list[str]) -> dict[str, np.ndarray]:
+        # tips not detected as English get the lexicon's English words appended (ml.xling)
+        X = self.bundle["featurizer"].transform(model_texts(self.bundle.get(LEXICON_KEY), texts, langs))
         return {
             "spam": self.bundle["spam"].predict_proba(texts)[:, 1],
             "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],
@@ -147,7 +150,7 @@ class Triage:
             strict=True,
         )
         langs = [detect_language(t, self.languages) for t in texts]
-        probs = self.probabilities(texts)
+        probs = self.probabilities(texts, langs)
         probs["thresholds"] = topic_thresholds(self.bundle, langs)
         docs = self.analyser.docs(texts, langs)
         categories = self._categories(texts, langs)

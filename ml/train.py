@@ -11,12 +11,15 @@ import numpy as np
 from sklearn.metrics import matthews_corrcoef
 
 from ml.data import ACTIONABILITY_LABELS, DisasterData, SmsData
+from ml.language import detect_language
 from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, shrink
 from ml.spam import make_spam_model, spam_groups
+from ml.xling import LEXICON_KEY, learn_lexicon, model_texts, parallel_pairs
 
 MAX_BLOCKED_HAM = 0.001  # at most 1 of the ~1,436 train hams out of fold (grouped CV: 0.002 let more through)
 TOPIC_C = 2.0  # chosen on validation splits of the train ids (C 0.25-16 compared; 1 and 2 tie, 4 is worse)
 VALIDATION_SHARE = 0.15
+ORIGINAL_WEIGHT = 0.5  # weight of an original-text example (pseudo-translated); chosen on validation splits
 THRESHOLD_GRID = np.round(np.arange(0.02, 0.91, 0.02), 2)
 Progress = Callable[[str], None]
 
@@ -66,8 +69,13 @@ def train_spam(data: SmsData, seed: int = 0) -> tuple[Any, float, dict[str, floa
     return model, threshold, {"oof_mcc": round(oof_mcc, 4), "threshold": round(threshold, 4)}
 
 
-def topic_examples(data: DisasterData, text: str = "both") -> tuple[list[str], np.ndarray]:
-    """Return training texts and label rows: each message, plus its original text as a separate example."""
+def topic_examples(
+    data: DisasterData, text: str = "both", lexicon: dict[str, str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Return training texts and label rows: each message, plus its original text as a separate example.
+
+    With a lexicon, every text not detected as English is pseudo-translated exactly as at inference.
+    """
     texts, rows = [], []
     originals = set(data.with_original())
     for i, message in enumerate(data.messages):
@@ -77,7 +85,20 @@ def topic_examples(data: DisasterData, text: str = "both") -> tuple[list[str], n
         if text in ("both", "original") and i in originals:
             texts.append(data.originals[i])
             rows.append(data.labels[i])
+    if lexicon:
+        texts = model_texts(lexicon, texts, [detect_language(t) for t in texts])
     return texts, np.asarray(rows, dtype=np.int8).reshape(len(rows), len(data.label_names))
+
+
+def example_weights(data: DisasterData, original_weight: float = ORIGINAL_WEIGHT) -> np.ndarray:
+    """Return the sample weight of each topic_examples(data) example: 1 per message, original_weight per original."""
+    originals = set(data.with_original())
+    weights: list[float] = []
+    for i in range(len(data.ids)):
+        weights.append(1.0)
+        if i in originals:
+            weights.append(original_weight)
+    return np.asarray(weights)
 
 
 def validation_split(data: DisasterData, share: float = VALIDATION_SHARE, seed: int = 0) -> tuple[list, list]:
@@ -112,20 +133,29 @@ def actionable(rows: np.ndarray, names: list[str]) -> np.ndarray:
 def train_topics(
     data: DisasterData, featurizer: Any = None, progress: Progress = _quiet, jobs: int | None = None
 ) -> dict[str, Any]:
-    """Fit topic and actionability models; tune per-label thresholds (English, original) on a validation split."""
+    """Fit topic and actionability models; tune per-label thresholds (English, original) on a validation split.
+
+    Non-English texts are pseudo-translated with a word lexicon learned from the parallel pairs (ml.xling); the
+    probe that tunes the thresholds uses a lexicon learned from the fit rows only.
+    """
     featurizer = featurizer or fit_featurizer(None, data)
     fit_rows, val_rows = validation_split(data)
     progress("topics: tuning thresholds on the validation split")
-    texts, Y = topic_examples(data.subset(fit_rows))
-    probe = make_multilabel_model(TOPIC_C, jobs=jobs).fit(featurizer.transform(texts), Y)
+    fit_data = data.subset(fit_rows)
+    probe_lexicon = learn_lexicon(*parallel_pairs(fit_data))
+    texts, Y = topic_examples(fit_data, lexicon=probe_lexicon)
+    probe = make_multilabel_model(TOPIC_C, jobs=jobs).fit(
+        featurizer.transform(texts), Y, sample_weight=example_weights(fit_data)
+    )
     thresholds = {}
     for kind in ("message", "original"):
-        val_texts, val_Y = topic_examples(data.subset(val_rows), kind)
+        val_texts, val_Y = topic_examples(data.subset(val_rows), kind, probe_lexicon)
         thresholds[kind] = tune_thresholds(val_Y, probe.predict_proba(featurizer.transform(val_texts)))
     progress("topics: fitting on the whole train split")
-    texts, Y = topic_examples(data)
+    lexicon = learn_lexicon(*parallel_pairs(data))
+    texts, Y = topic_examples(data, lexicon=lexicon)
     X = featurizer.transform(texts)
-    topics = make_multilabel_model(TOPIC_C, jobs=jobs).fit(X, Y)
+    topics = make_multilabel_model(TOPIC_C, jobs=jobs).fit(X, Y, sample_weight=example_weights(data))
     progress("actionability: fitting")
     action = make_binary_model().fit(X, actionable(Y, data.label_names))
     return {
@@ -135,6 +165,7 @@ def train_topics(
         "topic_thresholds_original": thresholds["original"].astype(np.float32),
         "topic_labels": list(data.label_names),
         "actionability": action,
+        LEXICON_KEY: lexicon,
     }
 
 
