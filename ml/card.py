@@ -93,17 +93,26 @@ def render_card(meta: dict[str, Any]) -> str:
 
 
 MODELS = """\
-One skops bundle. A shared featurizer: lower-case, digits mapped to 0, hashed word 1-2-grams and word-bounded
-character 3-5-grams (2 x 2^20 buckets), the 80,000 columns with the highest document frequency (the better of
-the SMS and the disaster shares, so both corpora keep their vocabulary), sublinear tf-idf; idf and weights are
-stored as float32. Spam: balanced logistic regression (liblinear, C=100) with sigmoid calibration (5 folds);
-the flag threshold is chosen on out-of-fold train scores (best MCC with at most 0.2 % ham blocked). Topics: one
-logistic regression per label (C=2) trained on English messages and original-language texts as separate
-examples; per-label thresholds are tuned on a 15 % validation split of the train ids, separately for English
-and for original-language text (the set is chosen by the detected language of each tip). Actionability:
-logistic regression on related and (request or direct_report). Language: py3langid restricted to the
-deployment languages, Arabic script rule, a Haitian Creole function-word rule; 'und' below 4 letters or 0.6
-confidence."""
+One skops bundle. Spam has its own featurizer: lower-case text in which each run of digits becomes one symbol
+for its length (long numbers keep their first two digits, spaced phone numbers are joined first), hashed
+word-bounded character 1-5-grams (2^18 buckets) plus cue tokens (currency signs, URLs, ALL-CAPS words, '!',
+'&', length and digit-share buckets), sublinear tf-idf and a balanced logistic regression (liblinear, C=100)
+whose sigmoid is fitted on grouped 5-fold out-of-fold margins (duplicate texts share a fold); the flag threshold
+is the best out-of-fold MCC with at most 0.1 % of the train hams blocked. Topics and actionability share a
+featurizer: lower-case, digits mapped to 0, hashed word 1-2-grams and word-bounded character 3-5-grams
+(2 x 2^20 buckets), the 80,000 columns with the highest document frequency (the better of the SMS and the
+disaster shares), sublinear tf-idf. A tip not detected as English first gets the English words of its known
+words appended: a lexicon (up to 3 English words per Creole/French word, t(e|f) >= 0.1, seen in >= 2 pairs)
+learned by IBM Model 1 (8 EM iterations) from the train split's parallel (original, English) pairs. Topics: per
+label, the summed margins of a linear SVM (C=0.1) and an NB-SVM (a linear SVM, C=0.1, on features scaled by the
+label's log-count ratio), folded into one weight matrix, trained on English messages and their
+pseudo-translated originals as separate examples; a per-label sigmoid fitted on grouped 5-fold
+out-of-fold margins (each fold learns its own lexicon) is folded into the same weights, and per-label thresholds
+are tuned on those out-of-fold probabilities, separately for English and for original-language text (chosen by
+the detected language of each tip). Actionability: logistic regression (C=4) on related and (request or
+direct_report). Weights and idf are stored as float32. Language: py3langid restricted to the deployment
+languages on the first 600 characters, Arabic script rule, a Haitian Creole function-word rule; 'und' below 4
+letters or 0.6 confidence."""
 
 
 def _data_section(meta: dict[str, Any]) -> str:

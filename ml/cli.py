@@ -49,7 +49,7 @@ def train(data_dir: Path | None, out: Path) -> None:
     """Train the default model on the train splits and write the artefact to OUT."""
     from ml.workflow import attach_speed, measure_in_subprocess, train_default_model
 
-    bar = _steps(9, "train")
+    bar = _steps(13, "train")
 
     def progress(message: str) -> None:
         """Advance the progress bar by one training step."""

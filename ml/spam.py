@@ -24,6 +24,7 @@ from ml.pipeline import MAX_TEXT_CHARS, _char_counts
 SPAM_HASH_FEATURES = 2**18
 CUE_HASH_FEATURES = 2**10
 _DIGIT_RUN = re.compile(r"\d+")
+_ONE_DIGIT = re.compile(r"\d")
 _SPACED_NUMBER = re.compile(r"\b\d{3,5}(?: \d{2,4}){2,3}\b")  # "0844 861 85 85" -> one run
 _URL = re.compile(r"https?://|www\.|\.(?:com|co\.uk|net|org|tv)\b", re.IGNORECASE)
 _CAPS_WORD = re.compile(r"\b[A-Z]{2,}\b")
@@ -53,7 +54,7 @@ def spam_cues(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     tokens += ["_caps"] * min(caps, 5)
     tokens.append(f"_capsr{min(4, int(5 * caps / max(1, len(text.split()))))}")
     tokens.append(f"_len{min(len(text) // 25, 8)}")
-    digits = sum(ch.isdigit() for ch in text)
+    digits = len(_ONE_DIGIT.findall(text))
     tokens.append(f"_dig{min(4, int(10 * digits / max(1, len(text))))}")
     return " ".join(tokens)
 

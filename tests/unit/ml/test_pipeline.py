@@ -14,3 +14,27 @@ def test_char_counts_match_the_hashing_vectorizer() -> None:
         for _ in range(2):  # cold, then from the word cache
             assert (_char_counts(hasher, clean) != expected).nnz == 0
         assert (_char_counts(hasher, clean[1:2]) != expected[1:2]).nnz == 0
+
+
+def test_nbsvm_svm_head_is_one_matrix_and_calibration_keeps_the_ranking(data_dir) -> None:
+    """The summed SVM + NB-SVM margins score like the two models added; Platt scaling only rescales them."""
+    import numpy as np
+
+    from ml.data import load_disaster
+    from ml.pipeline import MultiLabelLogistic, make_featurizer
+    from ml.train import platt
+
+    train = load_disaster(data_dir).split()[0].subset(list(range(800)))
+    names = ["request", "water", "food"]
+    Y = np.asarray(train.labels)[:, [train.label_names.index(n) for n in names]]
+    X = make_featurizer(k=5000).fit(train.messages).transform(train.messages)
+    model = MultiLabelLogistic(C=2.0, head="nbsvm+svm").fit(X, Y)
+    margins = model.decision_function(X)
+    assert model.weights_.shape == (X.shape[1], 3)
+    assert all(np.mean(margins[Y[:, j] == 1, j]) > np.mean(margins[Y[:, j] == 0, j]) for j in range(3))
+    scale, shift = platt(margins, Y)
+    probs = model.calibrate(scale, shift).predict_proba(X)
+    assert np.all((probs >= 0) & (probs <= 1)) and np.all(scale > 0)
+    order = np.argsort(margins, axis=0, kind="stable")
+    assert np.all(np.diff(np.take_along_axis(probs, order, axis=0), axis=0) >= 0)  # same ranking per label
+    assert np.allclose(probs.mean(axis=0), Y.mean(axis=0), atol=0.05)  # calibrated: mean score ≈ label rate
