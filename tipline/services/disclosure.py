@@ -4,8 +4,9 @@ Pure functions, no Flask, no database. A publication is a set of named counts an
 "total = sum(parts)" that readers know hold (row and column totals, the same total in several tables).
 A count from 1 to k-1 is shown as "<k" (primary suppression). Then, as long as a reader could still work
 out a withheld count exactly from the published ones — by linear algebra on the equations, using that a
-"<k" cell lies between 0 and k-1 and an "x" cell is at least k — the smallest published count next to it is
-withheld too (complementary suppression: shown "x", or "<k" when it is a zero, which keeps the mark honest).
+"<k" cell lies between 0 and k-1 — the smallest published count next to it is withheld too (complementary
+suppression, shown "x" whatever its value, zero included: an "x" tells a reader only that it is not 1 to k-1,
+so the marks themselves never pin a total). A withheld zero may still be worked out as zero: it reveals nobody.
 The attack used to decide is `bounds`, the same a test uses to try to break it.
 """
 
@@ -30,7 +31,7 @@ def primary_mark(k: int) -> str:
 
 def shown(value: int, state: str, k: int) -> str:
     """The public form of a count in a given state."""
-    if state == PRIMARY or (state == SECONDARY and value < k):
+    if state == PRIMARY:
         return primary_mark(k)
     if state == SECONDARY:
         return SECONDARY_MARK
@@ -38,8 +39,8 @@ def shown(value: int, state: str, k: int) -> str:
 
 
 def _attacker_bounds(state: str, k: int) -> tuple[float, float | None]:
-    """What a reader knows about a withheld count from its mark alone."""
-    return (0, k - 1) if state == PRIMARY else (k, None)
+    """What a reader knows about a withheld count from its mark alone ("x" is 0 or at least k)."""
+    return (0, k - 1) if state == PRIMARY else (0, None)
 
 
 def bounds(
@@ -48,7 +49,11 @@ def bounds(
     equations: Sequence[Equation],
     k: int,
 ) -> dict[Hashable, tuple[float, float]]:
-    """The tightest range a reader can infer for each withheld count (linear programming on the equations)."""
+    """The tightest range a reader can infer for each withheld count (linear programming on the equations).
+
+    An "x" is 0 or at least k: whenever its range excludes 0 it starts at k, and whenever it stays below k it is
+    0; the ranges are recomputed until nothing tightens.
+    """
     hidden = sorted((v for v, s in states.items() if s != PUBLISHED), key=repr)
     index = {v: i for i, v in enumerate(hidden)}
     rows, rhs = [], []
@@ -63,10 +68,18 @@ def bounds(
             rows.append(row)
             rhs.append(-known)
     limits = [_attacker_bounds(states[v], k) for v in hidden]
-    result = {}
-    for var in hidden:
-        result[var] = _range(index[var], rows, rhs, limits)
-    return result
+    while True:
+        result = {var: _range(index[var], rows, rhs, limits) for var in hidden}
+        tighter = list(limits)
+        for var, (lo, hi) in result.items():
+            if states[var] == SECONDARY and limits[index[var]] != (0, 0):
+                if hi < k - 1e-6:
+                    tighter[index[var]] = (0, 0)
+                elif lo > 1e-6 and limits[index[var]][0] < k:
+                    tighter[index[var]] = (k, limits[index[var]][1])
+        if tighter == limits:
+            return result
+        limits = tighter
 
 
 def _range(i: int, rows: list, rhs: list, limits: list) -> tuple[float, float]:
@@ -112,8 +125,7 @@ def protect(values: Mapping[Hashable, int], equations: Sequence[Equation], k: in
     states = {v: PRIMARY if 0 < n < k else PUBLISHED for v, n in values.items()}
     while True:
         published = {v: n for v, n in values.items() if states[v] == PUBLISHED}
-        seen = {v: PRIMARY if s == SECONDARY and values[v] < k else s for v, s in states.items()}
-        exposed = _exposed(bounds(published, seen, equations, k))
+        exposed = [v for v in _exposed(bounds(published, states, equations, k)) if values[v] > 0]
         if not exposed:
             return states
         extra = {_complement(v, values, states, equations) for v in exposed} - {None}
