@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ml.pipeline import N_HASH_FEATURES, _char_counts, _hashers, normalise
+from ml.spam import SPAM_HASH_FEATURES, _spam_hashers, spam_view
 
 
 def test_char_counts_match_the_hashing_vectorizer() -> None:
@@ -14,6 +15,9 @@ def test_char_counts_match_the_hashing_vectorizer() -> None:
         for _ in range(2):  # cold, then from the word cache
             assert (_char_counts(hasher, clean) != expected).nnz == 0
         assert (_char_counts(hasher, clean[1:2]) != expected[1:2]).nnz == 0
+    spam = _spam_hashers(SPAM_HASH_FEATURES, (1, 5))[0]  # narrower and wider: shares the word cache modulo 2^18
+    view = [spam_view(text) for text in texts]
+    assert (_char_counts(spam, view) != spam.transform(view)).nnz == 0
 
 
 def test_nbsvm_svm_head_is_one_matrix_and_calibration_keeps_the_ranking(data_dir) -> None:
