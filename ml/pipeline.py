@@ -61,75 +61,36 @@ class TipVectorizer(BaseEstimator, TransformerMixin):
         return sparse.hstack([words.transform(clean), _char_counts(chars, clean)], format="csr")
 
 
-BASE_FEATURES = 2**20  # every character n-gram is hashed once at this width; narrower hashers take it modulo
-MAX_NGRAM = 5
+_WORD_COLUMNS: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
 MAX_CACHED_WORDS = 50000
-_BASE_COLUMNS: dict[str, tuple[np.ndarray, tuple[int, ...]]] = {}
-_WORD_COLUMNS: dict[tuple[int, int, int], dict[str, np.ndarray]] = {}
-
-
-@lru_cache(maxsize=MAX_NGRAM)
-def _ngram_hasher(n: int) -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(n, n),
-        n_features=BASE_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-    )
-
-
-def _base_columns(words: list[str]) -> list[tuple[np.ndarray, tuple[int, ...]]]:
-    """Return per distinct word its hashed n-gram columns for n = 1..MAX_NGRAM and where each n starts (cached).
-
-    The shared featurizer (3-5-grams) and the spam featurizer (1-5-grams of a view that differs only in digits)
-    see mostly the same words, so each word is cut into n-grams and hashed once for both.
-    """
-    found = {word: _BASE_COLUMNS.get(word) for word in words}
-    new = [word for word, columns in found.items() if columns is None]
-    if new:
-        if len(_BASE_COLUMNS) + len(new) > MAX_CACHED_WORDS:
-            _BASE_COLUMNS.clear()
-        per_n = [_ngram_hasher(n).transform(new) for n in range(1, MAX_NGRAM + 1)]
-        for row, word in enumerate(new):
-            parts = [
-                np.repeat(
-                    m.indices[m.indptr[row] : m.indptr[row + 1]],
-                    m.data[m.indptr[row] : m.indptr[row + 1]].astype(np.int64),
-                )
-                for m in per_n
-            ]
-            starts = tuple(np.cumsum([0] + [len(part) for part in parts]).tolist())
-            found[word] = _BASE_COLUMNS[word] = (np.concatenate(parts).astype(np.int32), starts)
-    return [found[word] for word in words]
 
 
 def _char_counts(hasher: HashingVectorizer, texts: list[str]) -> sparse.csr_matrix:
     """Return hasher.transform(texts) for a char_wb hasher, hashing each distinct word once.
 
     Word-bounded character n-grams never cross whitespace, so a text's counts are the sum of its words' counts;
-    each word's hashed columns are cached (bounded) and reused across calls and across hashers.
+    each word's hashed columns are cached (bounded) and reused across calls.
     """
-    low, high = hasher.ngram_range
-    width = hasher.n_features
-    if hasher.analyzer != "char_wb" or hasher.alternate_sign or high > MAX_NGRAM or BASE_FEATURES % width:
-        return hasher.transform(texts)
-    cache = _WORD_COLUMNS.setdefault((width, low, high), {})
+    key = (hasher.n_features, *hasher.ngram_range)
+    cache = _WORD_COLUMNS.setdefault(key, {})
     split = [text.split() for text in texts]
     columns = {word: cache.get(word) for tokens in split for word in tokens}
     new = [word for word, found in columns.items() if found is None]
     if new:
         if len(cache) + len(new) > MAX_CACHED_WORDS:
             cache.clear()
-        for word, (base, starts) in zip(new, _base_columns(new), strict=True):
-            top = max(low, min(high, len(word) + 2))  # like scikit-learn: a padded word shorter than n counts once
-            columns[word] = cache[word] = base[starts[low - 1] : starts[top]] % np.int32(width)
+        hashed = hasher.transform(new)
+        for row, word in enumerate(new):
+            start, end = hashed.indptr[row], hashed.indptr[row + 1]
+            found = np.repeat(hashed.indices[start:end], hashed.data[start:end].astype(np.int64)).astype(np.int32)
+            columns[word] = cache[word] = found
     parts = [columns[word] for tokens in split for word in tokens]
     lengths = np.array([sum(len(columns[word]) for word in tokens) for tokens in split], dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    out = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(texts), width), dtype=np.float64)
+    out = sparse.csr_matrix(
+        (np.ones(len(indices)), indices, indptr), shape=(len(texts), hasher.n_features), dtype=np.float64
+    )
     out.sum_duplicates()
     return out
 
