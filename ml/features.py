@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import spacy
 from sklearn.feature_extraction.text import HashingVectorizer
+from spacy.attrs import LANG, LOWER, NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -108,6 +109,9 @@ def _build_nlp(lang: str, lemmas: bool) -> Language:
         nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError):
         nlp = spacy.blank(SPACY_FALLBACK)
+    # Every new word becomes a lexeme whose ~20 lexical attributes are computed up front; the rule components
+    # read only the text, LOWER (PhraseMatcher), NORM and LANG (lemma tables): skip the rest (a third of the time).
+    nlp.vocab.lex_attr_getters = {k: f for k, f in nlp.vocab.lex_attr_getters.items() if k in (LANG, LOWER, NORM)}
     if lemmas and lang in LEMMA_LANGUAGES:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
