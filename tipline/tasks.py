@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         task_acks_late=True,  # a task killed mid-way is delivered again
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=10000,  # a fresh child now and then: spaCy's vocabulary grows with every new word
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         broker_transport_options={
