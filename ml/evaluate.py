@@ -12,7 +12,7 @@ from ml.data import DisasterData, SmsData
 from ml.language import detect_language
 from ml.predict import topic_thresholds
 from ml.train import actionable
-from ml.xling import LEXICON_KEY, model_texts
+from ml.xling import LEXICON_KEY, featurize
 
 
 def spam_metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
@@ -39,16 +39,10 @@ def evaluate_spam(bundle: dict[str, Any], test: SmsData) -> tuple[dict[str, floa
     return spam_metrics(np.asarray(test.labels), scores >= bundle["spam_threshold"]), scores
 
 
-def features(bundle: dict[str, Any], texts: list[str], langs: list[str] | None = None) -> Any:
-    """Return the bundle's feature matrix of texts, non-English ones pseudo-translated (ml.xling)."""
-    langs = [detect_language(t) for t in texts] if langs is None else langs
-    return bundle["featurizer"].transform(model_texts(bundle.get(LEXICON_KEY), texts, langs))
-
-
 def topic_predictions(bundle: dict[str, Any], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Return (probabilities, 0/1 predictions with per-label thresholds for each text's language) for texts."""
     langs = [detect_language(t) for t in texts]
-    probs = bundle["topics"].predict_proba(features(bundle, texts, langs))
+    probs = bundle["topics"].predict_proba(featurize(bundle["featurizer"], bundle.get(LEXICON_KEY), texts, langs))
     thresholds = topic_thresholds(bundle, langs)
     return probs, (probs >= thresholds).astype(int)
 
@@ -111,7 +105,8 @@ def evaluate_actionability(bundle: dict[str, Any], test: DisasterData) -> dict[s
     out = {}
     for kind in ("message", "original"):
         rows, texts = topic_texts(test, kind)
-        probs = bundle["actionability"].predict_proba(features(bundle, texts))[:, 1]
+        features = featurize(bundle["featurizer"], bundle.get(LEXICON_KEY), texts)
+        probs = bundle["actionability"].predict_proba(features)[:, 1]
         out[f"auc_{kind}"] = round(float(roc_auc_score(truth[rows], probs)), 4)
         out[f"f1_{kind}"] = round(float(f1_score(truth[rows], probs >= 0.5)), 4)
     return out

@@ -157,6 +157,16 @@ def _fit_label(
     return svm.coef_.ravel() + nb.coef_.ravel() * ratio, float(svm.intercept_[0] + nb.intercept_[0])
 
 
+def platt(margins: np.ndarray, labels: np.ndarray, c: float = 1e4) -> tuple[np.ndarray, np.ndarray]:
+    """Return per-label (scale, shift) of sigmoids fitted to out-of-fold margins (Platt scaling)."""
+    scale, shift = np.ones(labels.shape[1]), np.zeros(labels.shape[1])
+    for j in range(labels.shape[1]):
+        if labels[:, j].min() != labels[:, j].max():
+            fit = LogisticRegression(C=c, max_iter=1000).fit(margins[:, [j]], labels[:, j])
+            scale[j], shift[j] = fit.coef_[0, 0], fit.intercept_[0]
+    return scale, shift
+
+
 class MultiLabelLogistic(BaseEstimator, ClassifierMixin):
     """One linear model per label, stored as one weight matrix so scoring is a single product.
 

@@ -16,7 +16,7 @@ from ml.categories import CategoryModel, KeywordCategoriser
 from ml.credibility import Factor, compose, credibility
 from ml.features import SPECIFIC_LABELS, TextAnalyser, entity_dicts, specificity, warm_up
 from ml.language import detect_language
-from ml.xling import LEXICON_KEY, model_texts
+from ml.xling import LEXICON_KEY, featurize
 
 DISTRESS_LABELS = ("search_and_rescue", "medical_help", "missing_people", "death", "security")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
@@ -117,7 +117,7 @@ class Triage:
 
     def _probabilities(self, texts: list[str], langs: list[str]) -> dict[str, np.ndarray]:
         # tips not detected as English get the lexicon's English words appended (ml.xling)
-        X = self.bundle["featurizer"].transform(model_texts(self.bundle.get(LEXICON_KEY), texts, langs))
+        X = featurize(self.bundle["featurizer"], self.bundle.get(LEXICON_KEY), texts, langs)
         return {
             "spam": self.bundle["spam"].predict_proba(texts)[:, 1],
             "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
-from ml.pipeline import MAX_TEXT_CHARS, _char_counts
+from ml.pipeline import MAX_TEXT_CHARS, _char_counts, platt
 
 SPAM_HASH_FEATURES = 2**18
 CUE_HASH_FEATURES = 2**10
@@ -125,8 +125,8 @@ class SpamLogistic(BaseEstimator, ClassifierMixin):
         linear = self._linear().fit(X, y)
         self.coef_ = linear.coef_.astype(np.float64)
         self.intercept_ = np.asarray(linear.intercept_, dtype=np.float64)
-        platt = LogisticRegression(C=1e6, max_iter=1000).fit(oof.reshape(-1, 1), y)
-        self.sigmoid_ = np.array([platt.coef_[0, 0], platt.intercept_[0]], dtype=np.float64)
+        scale, shift = platt(oof.reshape(-1, 1), y.reshape(-1, 1), c=1e6)
+        self.sigmoid_ = np.array([scale[0], shift[0]], dtype=np.float64)
         self.classes_ = np.array([0, 1])
         self.oof_proba_ = expit(self.sigmoid_[0] * oof + self.sigmoid_[1])
         return self

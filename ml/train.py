@@ -9,14 +9,13 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, matthews_corrcoef
 
 from ml.data import ACTIONABILITY_LABELS, DisasterData, SmsData
 from ml.language import detect_language
-from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, shrink
+from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, platt, shrink
 from ml.spam import make_spam_model, spam_groups
-from ml.xling import LEXICON_KEY, learn_lexicon, model_texts, parallel_pairs
+from ml.xling import LEXICON_KEY, featurize, learn_lexicon, model_texts, parallel_pairs
 
 MAX_BLOCKED_HAM = 0.001  # at most 1 of the ~1,436 train hams out of fold (grouped CV: 0.002 let more through)
 TOPIC_C = 2.0  # chosen on validation splits of the train ids (C 0.25-16 compared; 1 and 2 tie, 4 is worse)
@@ -119,12 +118,12 @@ def id_folds(n_rows: int, folds: int = THRESHOLD_FOLDS, seed: int = 0) -> np.nda
     return np.random.default_rng(seed).permutation(n_rows) % folds
 
 
-def _fit_topics(data: DisasterData, featurizer: Any, jobs: int | None) -> tuple[Any, dict[str, str]]:
-    """Learn the lexicon from data's parallel pairs, then fit the topic heads on its examples."""
+def _fit_topics(data: DisasterData, featurizer: Any, jobs: int | None) -> tuple[Any, dict[str, str], Any, np.ndarray]:
+    """Learn the lexicon from data's parallel pairs, fit the topic heads on its examples; return them with X, Y."""
     lexicon = learn_lexicon(*parallel_pairs(data))
     texts, Y = topic_examples(data, lexicon=lexicon)
-    model = make_multilabel_model(TOPIC_C, jobs=jobs, head=TOPIC_HEAD)
-    return model.fit(featurizer.transform(texts), Y), lexicon
+    X = featurizer.transform(texts)
+    return make_multilabel_model(TOPIC_C, jobs=jobs, head=TOPIC_HEAD).fit(X, Y), lexicon, X, Y
 
 
 def out_of_fold_margins(
@@ -140,28 +139,15 @@ def out_of_fold_margins(
     original = np.zeros((len(originals), len(data.label_names)))
     for k in range(THRESHOLD_FOLDS):
         progress(f"topics: out-of-fold scores, fold {k + 1} of {THRESHOLD_FOLDS}")
-        model, lexicon = _fit_topics(data.subset([i for i in range(len(data.ids)) if fold[i] != k]), featurizer, jobs)
+        fit_rows = [i for i in range(len(data.ids)) if fold[i] != k]
+        model, lexicon, _, _ = _fit_topics(data.subset(fit_rows), featurizer, jobs)
         held = np.flatnonzero(fold == k)
         texts = [data.messages[i] for i in held]
-        message[held] = model.decision_function(featurizer.transform(model_texts(lexicon, texts, _langs(texts))))
+        message[held] = model.decision_function(featurize(featurizer, lexicon, texts))
         held_o = [n for n, i in enumerate(originals) if fold[i] == k]
         texts = [data.originals[originals[n]] for n in held_o]
-        original[held_o] = model.decision_function(featurizer.transform(model_texts(lexicon, texts, _langs(texts))))
+        original[held_o] = model.decision_function(featurize(featurizer, lexicon, texts))
     return fold, message, original
-
-
-def _langs(texts: list[str]) -> list[str]:
-    return [detect_language(t) for t in texts]
-
-
-def platt(margins: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return per-label (scale, shift) of sigmoids fitted to out-of-fold margins (Platt scaling)."""
-    scale, shift = np.ones(labels.shape[1]), np.zeros(labels.shape[1])
-    for j in range(labels.shape[1]):
-        if labels[:, j].min() != labels[:, j].max():
-            fit = LogisticRegression(C=1e4, max_iter=1000).fit(margins[:, [j]], labels[:, j])
-            scale[j], shift[j] = fit.coef_[0, 0], fit.intercept_[0]
-    return scale, shift
 
 
 def cross_fold_macro_f1(labels: np.ndarray, probs: np.ndarray, fold: np.ndarray) -> float:
@@ -188,11 +174,10 @@ def train_topics(
     scale, shift = platt(np.vstack([message, original]), np.vstack([labels, labels[rows]]))
     message, original = expit(message * scale + shift), expit(original * scale + shift)
     progress("topics: fitting on the whole train split")
-    topics, lexicon = _fit_topics(data, featurizer, jobs)
+    topics, lexicon, X, Y = _fit_topics(data, featurizer, jobs)
     topics.calibrate(scale, shift)
-    texts, Y = topic_examples(data, lexicon=lexicon)
     progress("actionability: fitting")
-    action = make_binary_model().fit(featurizer.transform(texts), actionable(Y, data.label_names))
+    action = make_binary_model().fit(X, actionable(Y, data.label_names))
     notes = {
         "cross_fold_macro_f1_message": round(cross_fold_macro_f1(labels, message, fold), 4),
         "cross_fold_macro_f1_original": round(cross_fold_macro_f1(labels[rows], original, fold[rows]), 4),

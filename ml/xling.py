@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ml.language import detect_language
+
 _TOKEN = re.compile(r"(?u)\b\w+\b")
 _DIGIT = re.compile(r"\d")
 _REPEAT = re.compile(r"(\w)\1{2,}")
@@ -113,8 +115,13 @@ def model_texts(lexicon: dict[str, str] | None, texts: list[str], langs: list[st
     return [t if lang == "en" else pseudo_translate(t, lexicon) for t, lang in zip(texts, langs, strict=True)]
 
 
-def parallel_pairs(data: Any, rows: list[int] | None = None) -> tuple[list[str], list[str]]:
-    """Return (originals, English messages) of the given DisasterData rows that have an original text."""
-    keep = set(range(len(data.ids)) if rows is None else rows)
-    positions = [i for i in data.with_original() if i in keep]
+def featurize(featurizer: Any, lexicon: dict[str, str] | None, texts: list[str], langs: list[str] | None = None) -> Any:
+    """Return the featurizer's matrix of texts, those not detected as English pseudo-translated first."""
+    langs = [detect_language(t) for t in texts] if langs is None else langs
+    return featurizer.transform(model_texts(lexicon, texts, langs))
+
+
+def parallel_pairs(data: Any) -> tuple[list[str], list[str]]:
+    """Return (originals, English messages) of the DisasterData rows that have an original text."""
+    positions = data.with_original()
     return [data.originals[i] for i in positions], [data.messages[i] for i in positions]

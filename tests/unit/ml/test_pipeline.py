@@ -25,8 +25,7 @@ def test_nbsvm_svm_head_is_one_matrix_and_calibration_keeps_the_ranking(data_dir
     import numpy as np
 
     from ml.data import load_disaster
-    from ml.pipeline import MultiLabelLogistic, make_featurizer
-    from ml.train import platt
+    from ml.pipeline import MultiLabelLogistic, make_featurizer, platt
 
     train = load_disaster(data_dir).split()[0].subset(list(range(800)))
     names = ["request", "water", "food"]
