@@ -16,10 +16,19 @@ class Base(DeclarativeBase):
 
 
 def _client_address() -> str:
-    """Client address for rate limiting: kept in memory by the limiter, never stored or logged."""
+    """Rate-limit key of the client: a keyed hash of its address and today's date, never the address itself.
+
+    The limiter's storage (memory, or Redis with several workers) so holds no IP address, and a key cannot be
+    linked to the same visitor on another day; counters start afresh at midnight UTC.
+    """
+    import datetime as dt
+
     from flask import request
 
-    return request.remote_addr or "unknown"
+    from tipline.services.crypto import keyed_hash
+
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    return keyed_hash("SECRET_KEY", f"{day} {request.remote_addr or 'unknown'}")[:32]
 
 
 db = SQLAlchemy(model_class=Base)

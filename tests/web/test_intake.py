@@ -185,3 +185,16 @@ def test_every_field_has_a_label_and_errors_are_linked_to_their_field(client):
     failed = client.post("/tip", data={"text": "short", "csrf_token": token}).get_data(as_text=True)
     assert 'aria-describedby="text-hint text-error" aria-invalid="true"' in failed
     assert 'id="text-error" role="alert"' in failed
+
+
+def test_rate_limiter_keeps_no_ip_address(app, client):
+    from tipline.extensions import limiter
+
+    address = "203.0.113.77"
+    for i in range(3):
+        token = csrf_token(client, "/follow-up")
+        data = {"receipt": f"0000 0000 0000 {i:04d}", "csrf_token": token}
+        assert client.post("/follow-up", data=data, environ_base={"REMOTE_ADDR": address}).status_code == 404
+    keys = list(limiter.storage.storage) + list(limiter.storage.expirations)
+    assert keys, "the limiter counted the requests"
+    assert not any(address in key for key in keys)
