@@ -138,7 +138,7 @@ def monthly_totals() -> list[tuple[str, str]]:
     query = select(StatMonthly.period, StatMonthly.shown).where(
         StatMonthly.dimension == "total", StatMonthly.period <= last
     )
-    return list(db.session.execute(query.order_by(StatMonthly.period)).tuples())
+    return [(period, shown) for period, shown in db.session.execute(query.order_by(StatMonthly.period))]
 
 
 def table_rows(table: str) -> list[dict]:
