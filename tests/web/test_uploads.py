@@ -56,6 +56,43 @@ def _pdf_with_metadata() -> bytes:
     return out.getvalue()
 
 
+def _pdf_with_hidden_personal_data() -> bytes:
+    """A PDF whose page XMP, annotation author and embedded photo's EXIF name the resident."""
+    from pypdf.annotations import Text
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    xmp = DecodedStreamObject()
+    xmp.set_data(b"<x:xmpmeta>PageXMP Jane Resident</x:xmpmeta>")
+    page[NameObject("/Metadata")] = writer._add_object(xmp)
+    page[NameObject("/PieceInfo")] = DictionaryObject({NameObject("/App"): TextStringObject("PieceInfoSecret")})
+    note = Text(text="see the truck", rect=(10, 10, 50, 50))
+    note[NameObject("/T")] = TextStringObject("AnnotAuthorJane")
+    writer.add_annotation(0, note)
+    photo = DecodedStreamObject()
+    photo._data = _jpeg_with_gps()
+    photo.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(64),
+            NameObject("/Height"): NumberObject(48),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/DCTDecode"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(photo)})}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    assert all(s in data for s in (b"PageXMP", b"PieceInfoSecret", b"AnnotAuthorJane", b"PhoneMaker"))
+    return data
+
+
 def _stored(app) -> list[tuple[str, bytes]]:
     with app.app_context():
         rows = db.session.scalars(select(Attachment)).all()
@@ -86,6 +123,17 @@ def test_pdf_author_and_producer_are_stripped(app, client):
     assert ctype == "application/pdf"
     assert b"Jane Resident" not in stored and b"SecretScanner" not in stored
     assert len(PdfReader(io.BytesIO(stored)).pages) == 1
+
+
+def test_pdf_page_xmp_annotation_author_and_embedded_photo_exif_are_stripped(app, client):
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_pdf_with_hidden_personal_data()), "scan.pdf")])
+    [(ctype, stored)] = _stored(app)
+    assert ctype == "application/pdf"
+    for secret in (b"PageXMP", b"Jane Resident", b"PieceInfoSecret", b"AnnotAuthorJane", b"PhoneMaker", b"Exif"):
+        assert secret not in stored
+    page = PdfReader(io.BytesIO(stored)).pages[0]
+    assert page["/Annots"][0].get_object()["/Contents"] == "see the truck"  # the note itself stays
+    assert page.images[0].image.size == (64, 48)  # the photo still shows
 
 
 def test_attachment_store_holds_ciphertext_only(app, client):

@@ -55,8 +55,45 @@ def _clean_image(data: bytes) -> CleanFile:
     return CleanFile(out.getvalue(), IMAGE_FORMATS[fmt])
 
 
+# JPEG segments that carry EXIF/GPS and XMP (APP1), IPTC (APP13), comments (COM) or vendor data; APP0 (JFIF),
+# APP2 (ICC colour profile) and APP14 (Adobe colour transform) are needed to show the picture as it is.
+_JPEG_PRIVATE = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
+_PAGE_PRIVATE = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb")
+_ANNOTATION_PRIVATE = ("/T", "/M", "/CreationDate", "/NM")
+
+
+def strip_jpeg_segments(data: bytes) -> bytes:
+    """Return a JPEG stream without its metadata segments (no re-encoding: the pixels are untouched)."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    kept, i = [data[:2]], 2
+    while i + 4 <= len(data) and data[i] == 0xFF and data[i + 1] != 0xDA:  # up to the start of scan
+        end = i + 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+        if data[i + 1] not in _JPEG_PRIVATE:
+            kept.append(data[i:end])
+        i = end
+    return b"".join(kept) + data[i:]
+
+
+def _scrub_resources(resources, seen: set[int]) -> None:
+    """Drop XMP from every image and form in a resource dictionary and strip photos' EXIF, recursively."""
+    xobjects = (resources or {}).get("/XObject") or {}
+    for ref in xobjects.values():
+        obj = ref.get_object()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        obj.pop("/Metadata", None)
+        obj.pop("/PieceInfo", None)
+        if obj.get("/Subtype") == "/Form":
+            _scrub_resources(obj.get("/Resources"), seen)
+        elif obj.get("/Filter") == "/DCTDecode":  # the raw stream is the JPEG file (pypdf cannot re-encode it)
+            obj._data = strip_jpeg_segments(obj._data)  # noqa: SLF001
+
+
 def _clean_pdf(data: bytes) -> CleanFile:
-    """Copy a PDF's pages into a new document without its info dictionary or XMP metadata."""
+    """Copy a PDF's pages into a new document without document or page metadata, annotation authors and dates,
+    page actions, thumbnails, or the EXIF/XMP of embedded photos."""
     from pypdf import PdfReader, PdfWriter  # imported on first PDF: it weighs 14 MB in every worker
     from pypdf.errors import PyPdfError
 
@@ -65,12 +102,20 @@ def _clean_pdf(data: bytes) -> CleanFile:
         if reader.is_encrypted:
             raise UploadRejected("encrypted")
         writer = PdfWriter()
-        for page in reader.pages:
+        seen: set[int] = set()
+        for page in reader.pages:  # scrubbed before copying: what add_page clones is written out
+            for key in _PAGE_PRIVATE:
+                page.pop(key, None)
+            for ref in page.get("/Annots") or []:
+                annotation = ref.get_object()
+                for key in _ANNOTATION_PRIVATE:
+                    annotation.pop(key, None)
+            _scrub_resources(page.get("/Resources"), seen)
             writer.add_page(page)
         writer.metadata = None
         out = io.BytesIO()
         writer.write(out)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise UploadRejected("type") from exc
     return CleanFile(out.getvalue(), "application/pdf")
 
