@@ -66,17 +66,18 @@ def _load_config(app: Flask, config) -> None:
 
 def _register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
-    from tipline import i18n
+    from tipline import i18n, security
     from tipline.extensions import csrf, db, limiter, migrate
     from tipline.services import crypto
 
     crypto.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    security.keep_form_bodies(app)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
-    from tipline import auth, security, tasks
+    from tipline import auth, tasks
 
     auth.init_app(app)
     security.init_app(app)

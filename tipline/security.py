@@ -49,6 +49,17 @@ def _refuse_nul() -> None:
         abort(400)
 
 
+def _cache_form_body() -> None:
+    """Keep a url-encoded body's bytes before anything parses the form (see forms._undecodable_request)."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        request.get_data(cache=True)
+
+
+def keep_form_bodies(app: Flask) -> None:
+    """Register _cache_form_body; call before CSRFProtect, whose check reads the form first."""
+    app.before_request(_cache_form_body)
+
+
 def init_app(app: Flask) -> None:
     """Apply the headers; HTTPS-only behaviour follows PUBLIC_BASE_URL."""
     app.wsgi_app = _ascii_query(app.wsgi_app)

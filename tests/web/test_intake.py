@@ -150,6 +150,18 @@ def test_invalid_utf8_gets_a_clear_message_not_a_500(app, client):
     assert _tip_count(app) == 0
 
 
+def test_percent_signs_and_encoded_links_in_text_are_kept(app, client):
+    text = "Se ofrece 100%ce de descuento: https://ar.wikipedia.org/wiki/%D8%AC%D8%B3%D8%B1 junto al puente"
+    receipt = submit_tip(client, text=text, lang="es")
+    page = follow_up(client, receipt, lang="es").get_data(as_text=True)
+    assert text in page
+    hidden = re.search(r'name="receipt" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/follow-up?lang=es")
+    answer = client.post("/follow-up/message?lang=es", data={"receipt": hidden, "body": text, "csrf_token": token})
+    assert answer.status_code == 200
+    assert answer.get_data(as_text=True).count(text) == 2
+
+
 def test_latitude_without_longitude_is_refused(client):
     token = csrf_token(client, "/tip")
     response = client.post("/tip", data={"text": LONG_ENOUGH, "lat": "31.75", "csrf_token": token})

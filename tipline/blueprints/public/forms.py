@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from urllib.parse import parse_qsl
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -35,16 +35,20 @@ def _readable(form, field) -> None:
 
 
 UNREADABLE = _l("Some characters could not be read. Please type the text again.")
-_BAD_ESCAPE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
 
 def _undecodable_request() -> bool:
-    """True when the posted form was not valid UTF-8 (werkzeug drops or re-quotes such bytes)."""
+    """True when the posted form's bytes are not valid UTF-8 (werkzeug would re-quote or drop them silently).
+
+    Judged on the raw body (kept by tipline.security), so a typed "100%ce" or a percent-encoded link is fine.
+    """
     if request.mimetype != "application/x-www-form-urlencoded":
         return False
-    if not request.form and (request.content_length or 0) > 0:
+    try:
+        parse_qsl(request.get_data(cache=True).decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
         return True
-    return any(_BAD_ESCAPE.search(v) for v in request.form.values())
+    return False
 
 
 class ResidentForm(FlaskForm):
