@@ -135,7 +135,7 @@ def test_feedback_for_a_closed_event_is_refused(app, client):
     assert client.get(f"/f/{code}").status_code == 410
 
 
-@pytest.mark.parametrize("value", [0, 6, "7", "abc", -1])
+@pytest.mark.parametrize("value", [0, 6, "7", "abc", -1, "²", "٣", "9" * 5000])
 def test_out_of_range_ratings_are_refused(app, value):
     with app.app_context():
         code = _event().code
@@ -143,11 +143,12 @@ def test_out_of_range_ratings_are_refused(app, value):
             events.submit_feedback(code, {"overall": value}, None, "web")
 
 
-def test_out_of_range_rating_on_the_web_form_shows_a_message(app, client):
+@pytest.mark.parametrize("value", ["9", "²", "9" * 5000])
+def test_out_of_range_rating_on_the_web_form_shows_a_message(app, client, value):
     with app.app_context():
         code = _event().code
     token = csrf_token(client, f"/f/{code}")
-    response = client.post(f"/f/{code}", data={"csrf_token": token, "overall": "9"})
+    response = client.post(f"/f/{code}", data={"csrf_token": token, "overall": value})
     assert response.status_code == 400
     assert "from 1 to 5" in response.get_data(as_text=True)
 

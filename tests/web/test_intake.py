@@ -49,6 +49,14 @@ def test_receipt_typed_without_spaces_or_with_dashes_opens_the_tip(client):
         assert follow_up(client, typed).status_code == 200
 
 
+def test_receipt_typed_in_arabic_indic_digits_opens_the_tip(client):
+    receipt = submit_tip(client, lang="ar", text=LONG_ENOUGH)
+    arabic = receipt.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = follow_up(client, arabic, lang="ar")
+    assert response.status_code == 200
+    assert LONG_ENOUGH in response.get_data(as_text=True)
+
+
 def test_officer_reply_reaches_the_sender_who_answers(app, client):
     receipt = submit_tip(client, text=LONG_ENOUGH)
     with app.app_context():

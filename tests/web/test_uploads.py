@@ -136,6 +136,18 @@ def test_pdf_page_xmp_annotation_author_and_embedded_photo_exif_are_stripped(app
     assert page.images[0].image.size == (64, 48)  # the photo still shows
 
 
+def test_multi_picture_jpeg_from_a_phone_camera_is_accepted_as_a_plain_jpeg(app, client):
+    main, preview = Image.new("RGB", (64, 48), (10, 120, 10)), Image.new("RGB", (32, 24), (10, 10, 120))
+    out = io.BytesIO()
+    main.save(out, format="MPO", save_all=True, append_images=[preview])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(out.getvalue()), "IMG_0002.JPG")])
+    [(ctype, stored)] = _stored(app)
+    assert ctype == "image/jpeg"
+    img = Image.open(io.BytesIO(stored))
+    assert (img.format, img.size, getattr(img, "n_frames", 1)) == ("JPEG", (64, 48), 1)
+
+
 def test_attachment_store_holds_ciphertext_only(app, client):
     submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_png_with_text()), "shot.png")])
     files = list(uploads_dir(app).iterdir())

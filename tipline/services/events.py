@@ -96,15 +96,18 @@ def accepts_feedback(event: Event, now: datetime | None = None) -> bool:
     return not event.closed and (event.feedback_until is None or (now or utcnow()) <= event.feedback_until)
 
 
+RATINGS = {"1", "2", "3", "4", "5"}
+
+
 def _clean_ratings(ratings: dict) -> dict[str, int]:
     """Keep answered questions; refuse anything outside 1–5 or an unknown question."""
     clean = {}
     for question, value in (ratings or {}).items():
         if value in (None, ""):
             continue
-        if question not in QUESTIONS or not str(value).strip().isdigit() or not 1 <= int(value) <= 5:
+        if question not in QUESTIONS or str(value).strip() not in RATINGS:
             raise FeedbackError("rating")
-        clean[question] = int(value)
+        clean[question] = int(str(value).strip())
     return clean
 
 

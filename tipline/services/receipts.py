@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -43,11 +44,11 @@ def format_code(code: str) -> str:
 
 
 def normalise(raw: str) -> str | None:
-    """Digits of a typed code (spaces and dashes allowed), or None if it is not 16 digits."""
+    """ASCII digits of a typed code (spaces, dashes and any script's digits allowed), or None if not 16 digits."""
     digits = _NON_DIGITS.sub("", raw or "")
-    if len(digits) != CODE_DIGITS or not digits.isascii() or not digits.isdigit():
+    if len(digits) != CODE_DIGITS or not digits.isdecimal():
         return None
-    return digits
+    return "".join(str(unicodedata.decimal(d)) for d in digits)  # Arabic-Indic and other digits read as 0-9
 
 
 def issue(tip: Tip) -> str:

@@ -17,6 +17,7 @@ from tipline.services.crypto import decrypt, encrypt
 logging.getLogger("PIL").setLevel(logging.INFO)
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+SAVED_AS = {"MPO": "JPEG"}  # many phones' cameras write multi-picture JPEGs: the main picture is kept
 MAX_PIXELS = 40_000_000
 
 
@@ -37,7 +38,7 @@ def _clean_image(data: bytes) -> CleanFile:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
+            fmt = SAVED_AS.get(img.format, img.format)
             if fmt not in IMAGE_FORMATS:
                 raise UploadRejected("type")
             img.load()
