@@ -84,14 +84,14 @@ def triage_tip(self, tip_id: int) -> str:
 
 
 @celery.task(name="tipline.forward_tip", bind=True, max_retries=6)
-def forward_tip(self, tip_id: int, agency: str) -> None:
+def forward_tip(self, tip_id: int, agency: str, from_agency: str = "liaison") -> None:
     """Deliver a tip to an agency's system, retrying with exponential back-off; every attempt is recorded."""
     from flask import current_app
 
     from tipline.services import forwarding
 
     try:
-        forwarding.deliver(tip_id, agency, attempt=self.request.retries + 1)
+        forwarding.deliver(tip_id, agency, attempt=self.request.retries + 1, from_agency=from_agency)
     except forwarding.ForwardFailed as exc:
         delay = current_app.config["FORWARD_RETRY_BASE_SECONDS"] * 2**self.request.retries
         raise self.retry(exc=exc, countdown=delay) from exc

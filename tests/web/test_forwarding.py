@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from tests.helpers import login, make_officer, post_action, submit_tip, tip_by_text
 from tipline.extensions import db
-from tipline.models import Agency, ForwardAttempt
+from tipline.models import Agency, AuditEntry, ForwardAttempt, Tip
 from tipline.services import forwarding
 
 SECRET = "shared-secret-with-the-federal-unit"
@@ -81,3 +81,21 @@ def test_the_schema_is_published(client):
     schema = client.get("/officer/forwarding-schema.json").get_json()
     assert schema["title"] == "Tip forwarded by the community tip line"
     assert "tip_id" in schema["required"]
+
+
+def test_a_retry_after_the_tip_became_a_complaint_sends_nothing(app, client, receiver):
+    receiver.statuses = [500] * 10  # the receiver is down when the tip is shared
+    submit_tip(client, text="Boxes unloaded from a boat under the old bridge at 2 am, three men, a white van.")
+    tip_id = tip_by_text(app, "Boxes unloaded")
+    login(client, make_officer(app, "desk.fwd2", "officer", "liaison"))
+    post_action(client, tip_id, "share", agency="fedliaison", reason="Federal smuggling case", forward="y")
+    sent = len(receiver.received)
+    assert sent >= 1 and all(p["from_agency"] == "liaison" for p, _, _ in receiver.received)
+    assert post_action(client, tip_id, "category", category="misconduct").status_code == 302
+    receiver.statuses = []
+    with app.app_context():
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        forwarding.deliver(tip.id, "fedliaison", attempt=9)  # the worker's pending retry
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.tip_public_id == tip_id)).all()
+    assert len(receiver.received) == sent
+    assert "tip.forward_withdrawn" in actions

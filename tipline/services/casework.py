@@ -204,7 +204,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
     if forward and target.forward_url:
         from tipline.services import forwarding
 
-        forwarding.enqueue(tip.id, agency)
+        forwarding.enqueue(tip.id, agency, user.agency_code)
     return True
 
 

@@ -63,17 +63,31 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def enqueue(tip_id: int, agency: str) -> bool:
+def enqueue(tip_id: int, agency: str, from_agency: str) -> bool:
     """Schedule delivery by the worker (inline when no broker)."""
     from tipline import tasks
 
-    return tasks.dispatch(tasks.forward_tip, tip_id, agency)
+    return tasks.dispatch(tasks.forward_tip, tip_id, agency, from_agency)
 
 
-def deliver(tip_id: int, agency_code: str, attempt: int, timeout: float = 10.0) -> None:
-    """POST the tip once, record the attempt, raise ForwardFailed on failure."""
+def may_receive(tip: Tip, agency: Agency) -> bool:
+    """True while the agency still holds the tip, and a complaint (oversight) goes to the oversight body only."""
+    holds = any(a.agency_code == agency.code and a.active for a in tip.assignments)
+    return holds and (tip.queue_state != "oversight" or agency.kind == "oversight")
+
+
+def deliver(tip_id: int, agency_code: str, attempt: int, from_agency: str = "liaison", timeout: float = 10.0) -> None:
+    """POST the tip once, record the attempt, raise ForwardFailed on failure.
+
+    A retry checks again who may hold the tip: if it became a complaint or the agency lost access meanwhile,
+    nothing is sent and the withdrawal is audited.
+    """
     tip, agency = db.session.get(Tip, tip_id), db.session.get(Agency, agency_code)
-    body = json.dumps(payload(tip, "liaison"), sort_keys=True).encode()
+    if not may_receive(tip, agency):
+        audit.record("system", "tip.forward_withdrawn", tip.public_id, agency=agency_code, attempt=attempt)
+        db.session.commit()
+        return
+    body = json.dumps(payload(tip, from_agency), sort_keys=True).encode()
     secret = os.environ.get(agency.forward_secret_env or "", "")
     request = urllib.request.Request(  # noqa: S310 - the URL comes from the deployment configuration
         agency.forward_url,
