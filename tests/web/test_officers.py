@@ -198,11 +198,19 @@ def test_recategorising_as_complaint_removes_every_other_agency(app, client, lia
 def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(app, client, liaison):
     submit_tip(client, text="Call me at 555-201-7788 about the van with plate ABC-1234 at the old bridge.")
     tip_id = tip_by_text(app, "555-201-7788")
+    with app.app_context():
+        from tipline.services import intake
+
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        intake.add_sender_message(tip, "Or write to jane.doe@example.com, my other number is 555-330-1212.", "en")
+        db.session.commit()
     login(client, liaison)
     page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
     assert "555-201-7788" not in page
+    assert "jane.doe@example.com" not in page and "555-330-1212" not in page  # the conversation is masked too
     revealed = post_action(client, tip_id, "reveal").get_data(as_text=True)
     assert "555-201-7788" in revealed
+    assert "jane.doe@example.com" in revealed and "555-330-1212" in revealed
     with app.app_context():
         from tipline.services import audit
 

@@ -122,6 +122,10 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "text": tip.text if revealed else triage.mask(tip.text, tip.language),
         "place": tip.place if revealed else (triage.mask(tip.place, tip.language) if tip.place else None),
         "revealed": revealed,
+        "messages": [
+            (m, m.body if revealed or m.author_role != "sender" else triage.mask(m.body, tip.language))
+            for m in tip.messages
+        ],
         "reasons": _reasons(tip),
         "similar": _similar(tip, user),
         "overdue": queue.is_overdue(tip),
