@@ -195,6 +195,22 @@ def test_recategorising_as_complaint_removes_every_other_agency(app, client, lia
     assert client.get(f"/officer/tips/{tip_id}").status_code == 404
 
 
+def test_an_accused_agencys_admin_cannot_read_the_complaints_casework_in_the_audit_log(app, client):
+    submit_tip(client, text="A Rio Verde police officer took cash from my neighbour at the checkpoint.", category="misconduct")
+    tip_id = tip_by_text(app, "took cash")
+    reviewer = app.test_client()
+    login(reviewer, make_officer(app, "ov.rev", "oversight", "oversight"))
+    post_action(reviewer, tip_id, "verify", outcome="verified", note="Officer identified as badge 442 on bodycam")
+    admin = app.test_client()
+    login(admin, make_officer(app, "rvpd.admin", "admin", "rvpd"))
+    assert admin.get(f"/officer/tips/{tip_id}").status_code == 404
+    for url in (f"/officer/audit?tip={tip_id}", "/officer/audit", "/officer/audit.csv"):
+        page = admin.get(url).get_data(as_text=True)
+        assert "badge 442" not in page and tip_id not in page, url
+    assert "badge 442" in reviewer.get(f"/officer/audit?tip={tip_id}").get_data(as_text=True)
+    assert "badge 442" in reviewer.get("/officer/audit.csv").get_data(as_text=True)
+
+
 def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(app, client, liaison):
     submit_tip(client, text="Call me at 555-201-7788 about the van with plate ABC-1234 at the old bridge.")
     tip_id = tip_by_text(app, "555-201-7788")

@@ -6,10 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 
 from tipline.extensions import db
-from tipline.models import AuditEntry
+from tipline.models import AuditEntry, Tip
 from tipline.models.types import utcnow
 
 GENESIS = "0" * 64
@@ -82,21 +82,33 @@ def verify(batch: int = 5000) -> Verification:
         db.session.expunge_all()
 
 
-def entries(tip_public_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
-    """Newest entries first, optionally for one tip."""
+def entries(tip_public_id: str | None = None, limit: int = 500, scope=None) -> list[AuditEntry]:
+    """Newest entries first, optionally for one tip and within a scope (an SQL condition, see scope_for)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if scope is not None:
+        query = query.where(scope)
     if tip_public_id:
         query = query.where(AuditEntry.tip_public_id == tip_public_id)
     return list(db.session.scalars(query))
 
 
-def export_rows():
-    """Every entry in chain order, as dicts (for the oversight CSV export)."""
+def scope_for(user, visible_tips):
+    """None (everything) for the oversight body; for an agency's admin, entries without a tip and those of the
+    tips its agency holds (visible_tips: the queue's SQL condition), so a complaint's casework stays hidden."""
+    if user.role == "oversight":
+        return None
+    held = select(Tip.public_id).where(visible_tips)
+    return or_(AuditEntry.tip_public_id.is_(None), AuditEntry.tip_public_id.in_(held))
+
+
+def export_rows(scope=None):
+    """Every entry in chain order within a scope, as dicts (the CSV export)."""
     after = 0
     while True:
-        rows = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(2000)
-        ).all()
+        query = select(AuditEntry).where(AuditEntry.id > after)
+        if scope is not None:
+            query = query.where(scope)
+        rows = db.session.scalars(query.order_by(AuditEntry.id).limit(2000)).all()
         if not rows:
             return
         for e in rows:

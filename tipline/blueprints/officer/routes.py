@@ -182,12 +182,18 @@ def attachment(public_id: str, attachment_id: int):
     return Response(content, mimetype=ctype, headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
 
 
+def _audit_scope():
+    """The part of the audit log the current user may read (all of it for the oversight body)."""
+    return audit.scope_for(current_user, queue.visible_to(current_user))
+
+
 @bp.get("/audit")
 @roles_required("oversight", "admin")
 def audit_log():
     """The audit log, newest first, with the chain's verification."""
     tip = request.args.get("tip") or None
-    return render_template("officer/audit.html", entries=audit.entries(tip), check=audit.verify(), tip=tip)
+    entries = audit.entries(tip, scope=_audit_scope())
+    return render_template("officer/audit.html", entries=entries, check=audit.verify(), tip=tip)
 
 
 @bp.get("/audit.csv")
@@ -197,7 +203,7 @@ def audit_export():
     audit.record(current_user.username, "audit.export")
     db.session.commit()
     return Response(
-        "".join(officer_views.csv_lines(audit.export_rows())),
+        "".join(officer_views.csv_lines(audit.export_rows(_audit_scope()))),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit_log.csv"},
     )
