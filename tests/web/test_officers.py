@@ -196,7 +196,8 @@ def test_recategorising_as_complaint_removes_every_other_agency(app, client, lia
 
 
 def test_an_accused_agencys_admin_cannot_read_the_complaints_casework_in_the_audit_log(app, client):
-    submit_tip(client, text="A Rio Verde police officer took cash from my neighbour at the checkpoint.", category="misconduct")
+    text = "A Rio Verde police officer took cash from my neighbour at the checkpoint."
+    submit_tip(client, text=text, category="misconduct")
     tip_id = tip_by_text(app, "took cash")
     reviewer = app.test_client()
     login(reviewer, make_officer(app, "ov.rev", "oversight", "oversight"))
