@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import STATUS_RE, follow_up, login, make_officer, post_action, submit_tip, tip_by_text
+from tests.helpers import STATUS_RE, follow_up, login, make_officer, post_action, submit_tip, tip_by_text, totp_code
 from tipline.extensions import db
 from tipline.models import Assignment, Tip
 
@@ -49,6 +49,16 @@ def test_recovery_code_works_once(client, liaison):
         },
     )
     assert login(client, liaison, code=code).status_code == 401
+
+
+def test_an_authenticator_code_logs_in_once(app, liaison):
+    import pyotp
+
+    code = pyotp.TOTP(liaison["secret"]).now()
+    first, second = app.test_client(), app.test_client()
+    assert login(first, liaison, code=code).status_code == 302
+    assert login(second, liaison, code=code).status_code == 401  # a code seen over a shoulder or replayed
+    assert second.get("/officer/queue").status_code == 302
 
 
 def test_brute_force_locks_the_account_even_for_the_right_password(client, liaison):
@@ -149,14 +159,12 @@ def test_expired_session_keeps_the_reply_being_typed(app, client, liaison):
     kept = re.search(r'name="resume_fields" type="hidden" value="([^"]*)"', response.get_data(as_text=True)).group(1)
     import html
 
-    import pyotp
-
     relog = client.post(
         "/officer/login",
         data={
             "username": liaison["username"],
             "password": liaison["password"],
-            "code": pyotp.TOTP(liaison["secret"]).now(),
+            "code": totp_code(liaison),
             "resume_url": f"/officer/tips/{tip_id}/reply",
             "resume_fields": html.unescape(kept),
             "csrf_token": re.search(

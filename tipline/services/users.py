@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -114,10 +116,17 @@ def reset_second_factor(username: str) -> Credentials:
 
 
 def _check_second_factor(user: User, code: str) -> bool:
-    """A current TOTP code, or an unused recovery code (used up on success)."""
+    """A current TOTP code not used before (one step of clock drift allowed), or an unused recovery code
+    (used up on success)."""
     code = (code or "").replace(" ", "")
     if code.isdigit() and len(code) == 6:
-        return pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
+        totp = pyotp.TOTP(user.totp_secret)
+        now = int(time.time()) // totp.interval
+        for step in (now - 1, now, now + 1):
+            if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
+                user.totp_last_step = step
+                return True
+        return False
     for rc in user.recovery_codes:
         if rc.used_at is None:
             try:
