@@ -75,8 +75,8 @@ def _rank_attack(published: dict, states: dict, equations: list) -> list:
 def _brute_force_attack(published: dict, states: dict, equations: list, k: int, ceiling: int) -> dict:
     """Enumerate every whole-number filling of the withheld counts consistent with what is published."""
     hidden = [v for v, s in states.items() if s != disclosure.PUBLISHED]
-    # what the marks truly say: "<k" is 1 to k-1 (0 allowed, to be generous), "x" is 0 or at least k
-    ranges = [range(k) if states[v] == disclosure.PRIMARY else [0, *range(k, max(k, ceiling) + 1)] for v in hidden]
+    # what the marks say: "<k" is 1 to k-1 (a zero is published as 0), "x" is any count
+    ranges = [range(1, k) if states[v] == disclosure.PRIMARY else range(ceiling + 1) for v in hidden]
     if not hidden or np.prod([len(r) for r in ranges], dtype=float) > 30000:
         return {}
     seen: dict = {v: set() for v in hidden}
@@ -158,3 +158,20 @@ def test_cases_hypothesis_once_broke_stay_protected():
     _assert_no_leak(*_table([[1, 24, 4], [5, 6, 3]]), 5)
     shown = disclosure.protect_shown(*_table([[0, 0, 0, 0], [0, 0, 1, 3]]), 3)
     assert "1" not in shown.values() and "2" not in shown.values()
+
+
+def test_a_small_mark_never_pins_its_neighbour_through_the_total():
+    """ "<5" means 1 to 4 (a reader knows it is not 0): total 6 = web 5 + sms 1 leaves both open."""
+    values = {"total": 6, "web": 5, "sms": 1}
+    equations = [("total", ["web", "sms"])]
+    _assert_no_leak(values, equations, 5)
+    published, states = _reader_view(values, equations, 5)
+    assert disclosure.bounds(published, states, equations, 5) == {"web": (2, 5), "sms": (1, 4)}
+
+
+def test_an_equation_the_data_breaks_does_not_switch_protection_off():
+    """Tips counted in an area the deployment no longer lists: the channel breakdown is still protected."""
+    values = {"total": 15, "web": 12, "sms": 3, "north": 0}
+    equations = [("total", ["web", "sms"]), ("total", ["north"])]
+    shown = disclosure.protect_shown(values, equations, 5)
+    assert shown["sms"] == "<5" and shown["web"] == "x"

@@ -118,20 +118,28 @@ def event_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
     events = db.session.scalars(select(Event).where(Event.starts_at >= start, Event.starts_at < end)).all()
     counts[("events", "held")] = len(events)
     counts[("feedback", "all")] = 0
+    k = int(current_app.config["TRANSPARENCY_MIN_COUNT"])
     for event in events:
-        counts[("event_feedback", event.code)] = 0
-        for fb in db.session.scalars(select(Feedback).where(Feedback.event_id == event.id)):
-            counts[("feedback", "all")] += 1
-            counts[("event_feedback", event.code)] += 1
+        answers: dict[str, list[float]] = defaultdict(list)
+        feedback = db.session.scalars(select(Feedback).where(Feedback.event_id == event.id)).all()
+        counts[("feedback", "all")] += len(feedback)
+        counts[("event_feedback", event.code)] = len(feedback)
+        for fb in feedback:
             for question, value in (fb.ratings or {}).items():
-                ratings[("feedback_avg", question)].append(value)
-                ratings[("event_avg", f"{event.code}:{question}")].append(value)
+                answers[question].append(value)
+        for question, values in answers.items():
+            ratings[("event_avg", f"{event.code}:{question}")] = values
+            if len(values) >= k:  # the month's average leaves out events whose own average is withheld,
+                ratings[("feedback_avg", question)] += values  # or it and theirs would give those ratings away
     return counts, ratings
 
 
 def equations(counts: Counter, keys: dict[str, list[str]]) -> list[tuple[tuple, list[tuple]]]:
-    """The totals a reader knows: every breakdown adds up to the month's total, and so on."""
+    """The totals a reader knows: every breakdown adds up to the month's total, routed tips are those with a lead
+    agency, and so on (disclosure.protect uses those that hold)."""
     eqs = [(("total", "all"), [(dim, key) for key in keys[dim]]) for dim in PARTITIONS]
+    eqs.append((("handling", "routed"), [("agency", key) for key in keys["agency"] if key != "none"]))
+    eqs.append((("agency", "none"), [("handling", "liaison"), ("handling", "oversight")]))
     eqs.append((("complaints", "all"), [("complaint_outcome", key) for key in VERIFICATION]))
     events = [v for v in counts if v[0] == "event_feedback"]
     eqs.append((("feedback", "all"), events))
@@ -144,6 +152,8 @@ def month_figures(period: str) -> tuple[dict, list, dict]:
     counts, durations = tip_figures(period)
     event_counts, ratings = event_figures(period)
     counts.update(event_counts)
+    for dim in PARTITIONS:  # keys no longer configured (an area taken out of the deployment) still count
+        keys[dim] += sorted({key for d, key in counts if d == dim} - set(keys[dim]))
     for dim in PARTITIONS:
         for key in keys[dim]:
             counts[(dim, key)] += 0

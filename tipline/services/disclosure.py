@@ -2,11 +2,12 @@
 
 Pure functions, no Flask, no database. A publication is a set of named counts and a list of equations
 "total = sum(parts)" that readers know hold (row and column totals, the same total in several tables).
-A count from 1 to k-1 is shown as "<k" (primary suppression). Then, as long as a reader could still work
-out a withheld count exactly from the published ones — by linear algebra on the equations, using that a
-"<k" cell lies between 0 and k-1 — the smallest published count next to it is withheld too (complementary
-suppression, shown "x" whatever its value, zero included: an "x" tells a reader only that it is not 1 to k-1,
-so the marks themselves never pin a total). A withheld zero may still be worked out as zero: it reveals nobody.
+A count from 1 to k-1 is shown as "<k" (primary suppression; a zero is published as 0). Then, as long as a
+reader could still work out a withheld count exactly from the published ones — by linear programming on the
+equations, using that a "<k" lies between 1 and k-1 and an "x" is any count — the smallest published count
+next to it is withheld too, shown "x" (complementary suppression). When no published count is left to
+withhold, a "<k" next to it becomes "x" as well, which widens what a reader knows of it to "any count".
+A withheld zero may still be worked out as zero: it reveals nobody.
 The attack used to decide is `bounds`, the same a test uses to try to break it.
 """
 
@@ -39,8 +40,8 @@ def shown(value: int, state: str, k: int) -> str:
 
 
 def _attacker_bounds(state: str, k: int) -> tuple[float, float | None]:
-    """What a reader knows about a withheld count from its mark alone ("x" is 0 or at least k)."""
-    return (0, k - 1) if state == PRIMARY else (0, None)
+    """What a reader knows about a withheld count from its mark alone ("<k" is 1 to k-1, "x" any count)."""
+    return (1, k - 1) if state == PRIMARY else (0, None)
 
 
 def bounds(
@@ -49,11 +50,7 @@ def bounds(
     equations: Sequence[Equation],
     k: int,
 ) -> dict[Hashable, tuple[float, float]]:
-    """The tightest range a reader can infer for each withheld count (linear programming on the equations).
-
-    An "x" is 0 or at least k: whenever its range excludes 0 it starts at k, and whenever it stays below k it is
-    0; the ranges are recomputed until nothing tightens.
-    """
+    """The tightest range a reader can infer for each withheld count (linear programming on the equations)."""
     hidden = sorted((v for v, s in states.items() if s != PUBLISHED), key=repr)
     index = {v: i for i, v in enumerate(hidden)}
     rows, rhs = [], []
@@ -68,18 +65,7 @@ def bounds(
             rows.append(row)
             rhs.append(-known)
     limits = [_attacker_bounds(states[v], k) for v in hidden]
-    while True:
-        result = {var: _range(index[var], rows, rhs, limits) for var in hidden}
-        tighter = list(limits)
-        for var, (lo, hi) in result.items():
-            if states[var] == SECONDARY and limits[index[var]] != (0, 0):
-                if hi < k - 1e-6:
-                    tighter[index[var]] = (0, 0)
-                elif lo > 1e-6 and limits[index[var]][0] < k:
-                    tighter[index[var]] = (k, limits[index[var]][1])
-        if tighter == limits:
-            return result
-        limits = tighter
+    return {var: _range(index[var], rows, rhs, limits) for var in hidden}
 
 
 def _range(i: int, rows: list, rhs: list, limits: list) -> tuple[float, float]:
@@ -110,18 +96,30 @@ def _exposed(found: dict[Hashable, tuple[float, float]]) -> list[Hashable]:
 def _complement(
     var: Hashable, values: Mapping[Hashable, int], states: dict, equations: Sequence[Equation]
 ) -> Hashable | None:
-    """The published count to withhold next to an exposed one: smallest positive part first, totals last."""
+    """The count to withhold (or blur) next to an exposed one: the smallest published part first, totals last;
+    with none left, a "<k" in the same equations (it becomes "x")."""
     totals = {t for t, _ in equations}
     near = [eq for eq in equations if var == eq[0] or var in eq[1]]
-    for pool in (near, [eq for eq in equations if any(states[x] != PUBLISHED for x in (eq[0], *eq[1]))]):
-        candidates = {x for total, parts in pool for x in (total, *parts) if states[x] == PUBLISHED}
+    touched = [eq for eq in equations if any(states[x] != PUBLISHED for x in (eq[0], *eq[1]))]
+    for pool, state in ((near, PUBLISHED), (touched, PUBLISHED), (near, PRIMARY), (touched, PRIMARY)):
+        candidates = {x for total, parts in pool for x in (total, *parts) if states[x] == state}
         if candidates:
             return min(candidates, key=lambda x: (x in totals, values[x] == 0, values[x], repr(x)))
     return None
 
 
+def holding(values: Mapping[Hashable, int], equations: Sequence[Equation]) -> list[Equation]:
+    """The equations the true counts satisfy (a relation that fails in the data cannot help a reader)."""
+    return [(total, parts) for total, parts in equations if values[total] == sum(values[p] for p in parts)]
+
+
 def protect(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:
-    """The state of every count (published, primary or secondary) so that no withheld count can be recovered."""
+    """The state of every count (published, primary or secondary) so that no withheld count can be recovered.
+
+    Only the equations that hold are used; an equation that does not hold would make the attack infeasible and
+    wrongly declare every count safe.
+    """
+    equations = holding(values, equations)
     states = {v: PRIMARY if 0 < n < k else PUBLISHED for v, n in values.items()}
     while True:
         published = {v: n for v, n in values.items() if states[v] == PUBLISHED}
@@ -131,7 +129,7 @@ def protect(values: Mapping[Hashable, int], equations: Sequence[Equation], k: in
         extra = {_complement(v, values, states, equations) for v in exposed} - {None}
         if not extra:
             return states
-        states[min(extra, key=lambda x: (values[x], repr(x)))] = SECONDARY
+        states[min(extra, key=lambda x: (states[x] == PRIMARY, values[x], repr(x)))] = SECONDARY
 
 
 def protect_shown(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:

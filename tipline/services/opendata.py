@@ -5,8 +5,8 @@ from __future__ import annotations
 from tipline.services import transparency
 
 SUPPRESSION = (
-    "Counts from 1 to {k_minus} are published as '<{k}' (a complementary zero may also be shown as '<{k}'); "
-    "counts withheld so that no total or difference reveals a small count are shown as 'x'. Medians and averages "
+    "Counts from 1 to {k_minus} are published as '<{k}' (a zero is published as 0); counts withheld so that no "
+    "total or difference reveals a small count are shown as 'x' (any count). Medians and averages "
     "are published only when based on at least {k} items. Only complete months older than {delay} days are "
     "published. No free text, no exact timestamps, no location finer than an area."
 )

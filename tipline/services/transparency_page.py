@@ -35,7 +35,7 @@ def _names(lang: str) -> dict[str, dict[str, str]]:
 def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
     """The visitor's label of a key."""
     base = dim.split("_")[0] if dim.startswith("complaint") else dim
-    base = {"first": "agency", "closure": "agency", "complaint": "verification"}.get(base, base)
+    base = {"first_response": "agency", "closure": "agency", "complaint": "verification"}.get(base, base)
     if key in names.get(base, {}):
         return names[base][key]
     return labels.get(key, key)
