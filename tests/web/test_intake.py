@@ -34,6 +34,8 @@ def test_receipt_page_is_never_cached(client):
     token = csrf_token(client, "/tip")
     response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token})
     assert response.headers["Cache-Control"] == "no-store"
+    assert 'href="?lang=' not in response.get_data(as_text=True)  # switching language would lose the code
+    assert 'href="?lang=es"' in client.get("/tip").get_data(as_text=True)
 
 
 def test_follow_up_shows_status_and_the_tip_in_the_senders_language(client):
