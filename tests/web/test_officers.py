@@ -220,6 +220,15 @@ def test_an_accused_agencys_admin_cannot_read_the_complaints_casework_in_the_aud
     assert "badge 442" in reviewer.get("/officer/audit.csv").get_data(as_text=True)
 
 
+def test_the_time_the_resident_gave_is_shown_to_the_officer(app, client, liaison):
+    submit_tip(client, text="Two trucks swap boxes at the truck stop on exit 12.", when="2026-11-20T05:30")
+    tip_id = tip_by_text(app, "Two trucks swap boxes")
+    login(client, liaison)
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    when = re.search(r'<dd id="occurred-at">([^<]+)</dd>', page).group(1)
+    assert "Nov 20, 2026" in when and "5:30" in when
+
+
 def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(app, client, liaison):
     submit_tip(client, text="Call me at 555-201-7788 about the van with plate ABC-1234 at the old bridge.")
     tip_id = tip_by_text(app, "555-201-7788")

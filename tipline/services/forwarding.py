@@ -23,6 +23,7 @@ SCHEMA = {
     "properties": {
         "tip_id": {"type": "string", "description": "Public id of the tip"},
         "received_at": {"type": "string", "format": "date-time"},
+        "occurred_at": {"type": ["string", "null"], "format": "date-time", "description": "When, as the sender said"},
         "language": {"type": "string", "description": "ISO 639-1 code or 'und'"},
         "text": {"type": "string"},
         "place": {"type": ["string", "null"]},
@@ -46,6 +47,7 @@ def payload(tip: Tip, from_agency: str) -> dict:
     return {
         "tip_id": tip.public_id,
         "received_at": tip.created_at.isoformat(),
+        "occurred_at": tip.occurred_at.isoformat() if tip.occurred_at else None,
         "language": tip.language,
         "text": tip.text,
         "place": tip.place,

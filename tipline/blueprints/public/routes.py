@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, make_response, render_template
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 
 from tipline.blueprints.public import bp
@@ -40,6 +44,12 @@ def home():
     return render_template("public/home.html")
 
 
+def _local(moment: datetime | None) -> datetime | None:
+    """A wall-clock time typed by a resident, in the deployment's time zone."""
+    zone = ZoneInfo(str(get_timezone()))  # the zone dates are shown in (Babel may hand back a pytz zone)
+    return moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment
+
+
 @bp.route("/tip", methods=["GET", "POST"])
 def tip():
     """Submit an anonymous tip; on success show the receipt code once."""
@@ -54,7 +64,7 @@ def tip():
             place=form.place.data,
             lat=form.lat.data,
             lon=form.lon.data,
-            occurred_at=form.when.data,
+            occurred_at=_local(form.when.data),
             files=files,
         )
         try:
