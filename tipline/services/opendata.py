@@ -38,8 +38,18 @@ def _schema(table: str, k: int) -> dict:
     }
 
 
-def datapackage(base: str, licence: str) -> dict:
-    """The data package descriptor."""
+LICENCES = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "PDDL-1.0": "https://opendatacommons.org/licenses/pddl/1-0/",
+    "ODC-By-1.0": "https://opendatacommons.org/licenses/by/1-0/",
+    "OGL-UK-3.0": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+}
+
+
+def datapackage(licence: str) -> dict:
+    """The data package descriptor; resource paths are relative to it, as Frictionless requires."""
     from flask import current_app
 
     k, delay = transparency.min_count(), current_app.config["TRANSPARENCY_DELAY_DAYS"]
@@ -49,12 +59,14 @@ def datapackage(base: str, licence: str) -> dict:
         "name": "tipline-transparency",
         "title": "Community tip line: public figures",
         "description": rule,
-        "licenses": [{"name": licence, "path": "https://creativecommons.org/licenses/by/4.0/", "title": licence}],
+        "licenses": [
+            {"name": licence, "title": licence} | ({"path": LICENCES[licence]} if licence in LICENCES else {})
+        ],
         "x_suppression": {"min_count": k, "delay_days": delay, "rule": rule},
         "resources": [
             {
                 "name": table.replace("_", "-"),
-                "path": f"{base}{table}.csv",
+                "path": f"{table}.csv",
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",

@@ -54,8 +54,7 @@ def data_json():
 @bp.get("/datapackage.json")
 def datapackage():
     """The Frictionless Data Package describing the CSV files."""
-    base = url_for("transparency.index", _external=False)
-    return jsonify(opendata.datapackage(base, current_app.config["TRANSPARENCY_LICENSE"]))
+    return jsonify(opendata.datapackage(current_app.config["TRANSPARENCY_LICENSE"]))
 
 
 @bp.get("/<table>.csv")
