@@ -62,6 +62,7 @@ def test_transparency_page_in_every_language(client, month, lang, word):
     assert "<svg" in page and "<title" in page and "<desc" in page and "<table" in page
     assert 'style="' not in page and "<script" not in page
     assert (' dir="rtl"' in page) == (lang == "ar")
+    assert page.count("<svg") == page.count('direction="ltr"')  # anchors placed by the chart, not the page's dir
 
 
 def test_small_counts_are_withheld_with_a_complementary_cell(client, month):
