@@ -18,8 +18,9 @@ def _number(shown: str) -> int | None:
 def _open(ident: str, title: str, desc: str, height: int) -> str:
     """The opening of an accessible SVG figure."""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" direction="ltr" '
-        f'aria-labelledby="{ident}-title {ident}-desc" font-family="system-ui, sans-serif" font-size="14">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'direction="ltr" aria-labelledby="{ident}-title {ident}-desc" '
+        'font-family="system-ui, sans-serif" font-size="14">'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
     )
 
