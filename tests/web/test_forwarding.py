@@ -77,6 +77,17 @@ def test_forwarding_retries_until_the_receiver_accepts(app, client, receiver):
     assert "fedliaison #3: 200 ok" in page
 
 
+def test_without_the_signing_secret_nothing_is_sent_and_the_officer_sees_why(app, client, receiver, monkeypatch):
+    monkeypatch.delenv("FEDLIAISON_FORWARD_SECRET")
+    submit_tip(client, text="Boxes unloaded from a boat under the old bridge at 2 am, three men, a white van.")
+    tip_id = tip_by_text(app, "Boxes unloaded")
+    login(client, make_officer(app, "desk.nokey", "officer", "liaison"))
+    post_action(client, tip_id, "share", agency="fedliaison", reason="Federal smuggling case", forward="y")
+    assert receiver.received == []
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "not sent: set FEDLIAISON_FORWARD_SECRET" in page
+
+
 def test_the_schema_is_published(client):
     schema = client.get("/officer/forwarding-schema.json").get_json()
     assert schema["title"] == "Tip forwarded by the community tip line"

@@ -89,8 +89,13 @@ def deliver(tip_id: int, agency_code: str, attempt: int, from_agency: str = "lia
         audit.record("system", "tip.forward_withdrawn", tip.public_id, agency=agency_code, attempt=attempt)
         db.session.commit()
         return
-    body = json.dumps(payload(tip, from_agency), sort_keys=True).encode()
     secret = os.environ.get(agency.forward_secret_env or "", "")
+    if not secret:  # an unsigned tip could be forged or altered on the way: never send one
+        error = f"not sent: set {agency.forward_secret_env or 'the agency forward_secret_env'} to sign it"
+        db.session.add(ForwardAttempt(tip_id=tip_id, agency_code=agency_code, attempt=attempt, error=error[:200]))
+        db.session.commit()
+        return
+    body = json.dumps(payload(tip, from_agency), sort_keys=True).encode()
     request = urllib.request.Request(  # noqa: S310 - the URL comes from the deployment configuration
         agency.forward_url,
         data=body,
