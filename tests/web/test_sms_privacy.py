@@ -56,3 +56,38 @@ def test_no_log_line_holds_a_number_or_a_text(app, client, caplog, monkeypatch):
     logged = caplog.text
     assert NUMBER[1:] not in logged and NUMBER[-7:] not in logged
     assert TIP not in logged and "Which bridge" not in logged
+
+
+def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_number_goes(
+    app, client, gateway, monkeypatch
+):
+    from tests.helpers import login, make_officer, post_action
+    from tipline import tasks
+    from tipline.models import SmsContact, SmsOutbound
+    from tipline.services import sms_delivery
+
+    post_sms(client, app, TIP)
+    with app.app_context():
+        tip_id = db.session.scalar(select(Tip.public_id))
+    officer = app.test_client()
+    login(officer, make_officer(app, "desk.sms.close", "officer", "liaison"))
+    queued = []  # the worker is busy: the reply waits in the queue (as with a broker) while the officer closes
+    monkeypatch.setattr(tasks, "dispatch", lambda task, *args: queued.append((task, args)) or True)
+    post_action(officer, tip_id, "reply", body="Officers checked the bridge, thank you. We are closing this.")
+    post_action(officer, tip_id, "close")
+    with app.app_context():
+        outbound = db.session.scalar(select(SmsOutbound))
+        assert db.session.scalar(select(SmsContact.number)) is not None  # still owed a reply
+        assert queued and sms_delivery.send_outbound(outbound.id) not in ("suppressed", "failed")  # the worker
+        assert db.session.scalar(select(SmsContact.number)) is None  # nothing owed any more
+    assert any("closing this" in sent.get("Body", "") for sent in gateway.sent)
+
+
+def test_a_help_text_from_a_new_number_leaves_no_number_stored(app, client):
+    from tests.sms_helpers import OTHER_NUMBER, reply_text
+    from tipline.models import SmsContact
+
+    assert reply_text(post_sms(client, app, "HELP", sender=OTHER_NUMBER))
+    with app.app_context():
+        contact = db.session.scalar(select(SmsContact))
+        assert contact.number is None and contact.number_hash

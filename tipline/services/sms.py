@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tipline.channels.sms import InboundSms, MediaRef
 from tipline.extensions import db
-from tipline.models import SmsContact, SmsInbound, Status, Tip
+from tipline.models import SmsContact, SmsInbound, SmsOutbound, Status, Tip
 from tipline.models.types import utcnow
 from tipline.services import intake, receipts, signals, sms_texts, triage
 from tipline.services.crypto import keyed_hash
@@ -154,8 +154,14 @@ def _record(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | 
 
 
 def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> str | None:
-    """Store the outcome and the reply to replay, in the same commit as everything else."""
+    """Store the outcome and the reply to replay, in the same commit as everything else.
+
+    The reply goes back in the webhook's answer: a text that leaves no conversation open (HELP, START, EVENT
+    feedback from a new number) leaves no number stored either.
+    """
     _record(inbound, contact, action, reply)
+    db.session.flush()
+    release_number(contact)
     db.session.commit()
     return reply
 
@@ -261,17 +267,37 @@ def purge_stored_replies() -> int:
     return result.rowcount or 0
 
 
-def _forget_number_on_close(tip: Tip) -> None:
-    """When a tip closes (or is purged), erase the numbers that no other open tip still needs."""
-    others_open = (
+def _needed(closing_tip_id: int | None = None):
+    """SQL: the contact still has an open tip (other than one closing now) or a reply waiting to be sent."""
+    open_tip = (
         select(SmsInbound.id)
         .join(Tip, Tip.id == SmsInbound.tip_id)
         .join(Status, Status.code == Tip.status_code)
-        .where(SmsInbound.contact_id == SmsContact.id, Tip.id != tip.id, Status.is_closed.is_(False))
+        .where(SmsInbound.contact_id == SmsContact.id, Tip.id != (closing_tip_id or -1), Status.is_closed.is_(False))
         .exists()
     )
+    owed = (
+        select(SmsOutbound.id)
+        .where(
+            SmsOutbound.contact_id == SmsContact.id,
+            SmsOutbound.provider_sid.is_(None),
+            SmsOutbound.status.in_(("pending", "error")),
+        )
+        .exists()
+    )
+    return open_tip | owed
+
+
+def release_number(contact: SmsContact) -> None:
+    """Erase the contact's number once no open tip and no unsent reply needs it (the keyed hash stays)."""
+    if contact.number is not None and not db.session.scalar(select(_needed()).where(SmsContact.id == contact.id)):
+        contact.number = None
+
+
+def _forget_number_on_close(tip: Tip) -> None:
+    """When a tip closes (or is purged), erase the numbers that no other open tip or unsent reply still needs."""
     held = select(SmsInbound.contact_id).where(SmsInbound.tip_id == tip.id)
-    for contact in db.session.scalars(select(SmsContact).where(SmsContact.id.in_(held), ~others_open)):
+    for contact in db.session.scalars(select(SmsContact).where(SmsContact.id.in_(held), ~_needed(tip.id))):
         contact.number = None
 
 

@@ -73,11 +73,20 @@ def send_outbound(outbound_id: int) -> str:
         sid, status = gateway().send(outbound.contact.number, outbound.body, callback)
     except GatewayError:
         outbound.status = "failed" if outbound.attempts >= MAX_SEND_ATTEMPTS else "error"
-        db.session.commit()
+        _release(outbound)
         raise
     outbound.provider_sid, outbound.status = sid, status[:16]
-    db.session.commit()
+    _release(outbound)
     return outbound.status
+
+
+def _release(outbound: SmsOutbound) -> None:
+    """Commit the attempt; a number kept only for this reply (its tip closed meanwhile) is erased once it is out."""
+    from tipline.services.sms import release_number
+
+    db.session.flush()
+    release_number(outbound.contact)
+    db.session.commit()
 
 
 def record_status(report: StatusReport) -> bool:
