@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.helpers import csrf_token
 from tipline.extensions import db
 from tipline.models import Event, Feedback, Tip, User
-from tipline.services import events
+from tipline.services import audit, events
 
 
 def _user(role: str = "officer", agency: str = "rvpd", name: str = "officer1") -> User:
@@ -72,6 +72,8 @@ def test_officer_creates_an_event_and_residents_see_it_in_the_list(app, client):
         event = db.session.scalar(select(Event))
         assert event.starts_at == datetime(2030, 5, 5, 0, 30, tzinfo=UTC)
         assert len(event.code) == 4 and event.code.isdigit()
+        created = [e for e in audit.entries() if e.action == "event.create"]
+        assert [(e.details["event"], e.actor != "system") for e in created] == [(event.code, True)]
     page = client.get("/events?lang=ar").get_data(as_text=True)
     assert "قهوة مع ضابط" in page, page[page.find("<main") :][:1500]
 
@@ -177,3 +179,4 @@ def test_tip_hidden_in_feedback_becomes_a_tip_through_intake(app, client):
         tip = db.session.get(Tip, feedback.converted_tip_id)
         assert tip.text.startswith("There is a stash house")
         assert tip.channel == "web"
+        assert "feedback.convert" in [e.action for e in audit.entries(tip.public_id)]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from tipline.extensions import db
 from tipline.models import Event, Feedback
 from tipline.models.types import utcnow
-from tipline.services import intake, triage
+from tipline.services import audit, intake, triage
 from tipline.services.aggregates import QUESTIONS
 
 FEEDBACK_DAYS = 30
@@ -53,8 +53,8 @@ def _new_code() -> str:
             return code
 
 
-def create_event(draft: EventDraft, created_by_id: int | None = None) -> Event:
-    """Store a new event with a fresh short code; commit once."""
+def create_event(draft: EventDraft, created_by_id: int | None = None, actor: str = "system") -> Event:
+    """Store a new event with a fresh short code and its audit entry; commit once."""
     starts_at = draft.starts_local.replace(tzinfo=ZoneInfo(draft.timezone))
     event = Event(
         code=_new_code(),
@@ -69,6 +69,7 @@ def create_event(draft: EventDraft, created_by_id: int | None = None) -> Event:
         created_by_id=created_by_id,
     )
     db.session.add(event)
+    audit.record(actor, "event.create", event=event.code, starts_at=starts_at.isoformat(), organisers=event.organisers)
     db.session.commit()
     return event
 
@@ -163,8 +164,8 @@ def summary(event: Event) -> dict:
     return {"count": len(items), "questions": per_question, "texts": texts}
 
 
-def convert_to_tip(feedback_id: int) -> Feedback:
-    """Turn a tip hidden in feedback into a tip through intake, and mark the feedback converted."""
+def convert_to_tip(feedback_id: int, actor: str = "system") -> Feedback:
+    """Turn a tip hidden in feedback into a tip through intake, mark the feedback converted, audit it."""
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is None or not feedback.text:
         raise FeedbackError("unknown")
@@ -173,5 +174,6 @@ def convert_to_tip(feedback_id: int) -> Feedback:
         sub = intake.Submission(text=feedback.text, ui_language=language, channel=feedback.channel)
         tip, _receipt = intake.submit_tip(sub)  # the sender is anonymous: nobody to give a receipt to
         feedback.converted_tip_id = tip.id
+        audit.record(actor, "feedback.convert", tip.public_id, feedback=feedback.id, event_id=feedback.event_id)
         db.session.commit()
     return feedback

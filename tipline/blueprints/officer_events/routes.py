@@ -53,7 +53,7 @@ def new():
             organisers=form.organisers.data,
             languages=form.languages.data or [],
         )
-        event = events.create_event(draft, created_by_id=current_user.id)
+        event = events.create_event(draft, created_by_id=current_user.id, actor=current_user.username)
         return redirect(url_for("officer_events.summary", code=event.code))
     return render_template("officer_events/new.html", form=form), 400 if form.errors else 200
 
@@ -75,5 +75,5 @@ def convert(code: str, feedback_id: int):
     event = _managed(code)
     if not ConvertForm().validate_on_submit() or not any(f.id == feedback_id for f in event.feedback):
         abort(400)
-    events.convert_to_tip(feedback_id)
+    events.convert_to_tip(feedback_id, actor=current_user.username)
     return redirect(url_for("officer_events.summary", code=code))
