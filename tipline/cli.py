@@ -25,10 +25,10 @@ def translate() -> None:
     """Extract, update and compile the message catalogs."""
 
 
-@translate.command()
-def extract() -> None:
-    """Extract translatable strings into translations/messages.pot."""
+def _extract(output: Path) -> None:
+    """Extract the translatable strings of the code and templates into a .pot file."""
     _pybabel(
+        "-q",
         "extract",
         "-F",
         str(TRANSLATIONS / "babel.cfg"),
@@ -41,9 +41,15 @@ def extract() -> None:
         "--no-location",
         "--sort-output",
         "-o",
-        str(TRANSLATIONS / "messages.pot"),
+        str(output),
         str(ROOT),
     )
+
+
+@translate.command()
+def extract() -> None:
+    """Extract translatable strings into translations/messages.pot."""
+    _extract(TRANSLATIONS / "messages.pot")
 
 
 @translate.command()
@@ -61,14 +67,22 @@ def compile_() -> None:
 
 @translate.command()
 def check() -> None:
-    """Fail when any catalog has an untranslated or fuzzy message."""
+    """Fail when a string of the code is missing from a catalog, or a catalog has an untranslated or fuzzy one."""
+    import tempfile
+
     from babel.messages.pofile import read_po
 
+    with tempfile.TemporaryDirectory() as tmp:
+        _extract(Path(tmp) / "current.pot")
+        with (Path(tmp) / "current.pot").open("rb") as fh:
+            current = {msg.id for msg in read_po(fh) if msg.id}
     problems = []
     for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
         with po.open("rb") as fh:
             catalog = read_po(fh)
         lang = po.parent.parent.name
+        known = {msg.id for msg in catalog if msg.id}
+        problems += [f"{lang}: missing (run tipline translate update): {str(m)[:70]!r}" for m in current - known]
         for msg in catalog:
             if not msg.id:
                 continue

@@ -39,7 +39,7 @@ class Config:
     LANGUAGES = ("en", "es", "fr", "ar", "ht")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIPLINE_TIMEZONE", "UTC")
-    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 31 * 1024 * 1024)  # 3 attachments of 10 MB and the text
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
     MAX_ATTACHMENTS = 3
     # argon2id at OWASP's minimum: m=19 MiB, t=2, p=1.

@@ -149,4 +149,4 @@ def test_migrations_match_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0007_model_versions"
+    assert version == "0008_totp_last_step"

@@ -8,6 +8,7 @@ already accepted.
 
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import select
@@ -144,9 +145,9 @@ def test_missing_csrf_token_keeps_what_was_typed(app, client):
     assert _tip_count(app) == 0
 
 
-def test_body_over_12_mb_gets_a_friendly_413(client):
+def test_body_over_31_mb_gets_a_friendly_413(client):
     token = csrf_token(client, "/tip")
-    response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token, "pad": "x" * (13 * 1024 * 1024)})
+    response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token, "pad": "x" * (32 * 1024 * 1024)})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
 
@@ -220,3 +221,43 @@ def test_rate_limiter_keeps_no_ip_address(app, client):
     keys = list(limiter.storage.storage) + list(limiter.storage.expirations)
     assert keys, "the limiter counted the requests"
     assert not any(address in key for key in keys)
+
+
+def test_coordinates_with_a_decimal_comma_are_read_and_a_wrong_one_gets_one_clear_message(app, client):
+    submit_tip(client, text=LONG_ENOUGH, lat="31,70", lon="-106,45", lang="fr")
+    with app.app_context():
+        assert (db.session.scalar(select(Tip.lat)), db.session.scalar(select(Tip.lon))) == (31.70, -106.45)
+    token = csrf_token(client, "/tip?lang=es")
+    response = client.post(
+        "/tip?lang=es", data={"text": LONG_ENOUGH, "lat": "norte", "lon": "-106.4", "csrf_token": token}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Escriba un número" in page and "Not a valid" not in page
+    assert "latitud y la longitud" not in page  # no second, contradictory message about the pair
+
+
+def test_a_message_to_a_closed_tip_is_not_taken_and_the_sender_is_told(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    with app.app_context():
+        tip = db.session.scalar(select(Tip))
+        tip.status_code = "closed"
+        db.session.commit()
+    page = follow_up(client, receipt).get_data(as_text=True)
+    hidden = re.search(r'name="receipt" type="hidden" value="([^"]+)"', page)
+    token = csrf_token(client, "/follow-up")
+    data = {"receipt": hidden.group(1) if hidden else receipt, "body": "One more detail.", "csrf_token": token}
+    response = client.post("/follow-up/message", data=data)
+    assert response.status_code == 409
+    assert "This tip is closed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []
+
+
+def test_a_form_sent_back_with_files_asks_for_them_again_and_keeps_the_text(client):
+    token = csrf_token(client, "/tip?lang=ht")
+    photo = io.BytesIO(b"\xff\xd8 not really a photo")
+    data = {"text": "short", "csrf_token": token, "attachments": [(photo, "a.jpg")]}
+    page = client.post("/tip?lang=ht", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "chwazi foto oswa dokiman ou yo ankò" in page
+    assert ">short<" in page or 'value="short"' in page or "short</textarea>" in page

@@ -112,6 +112,8 @@ def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reas
     if routing.agency_of_kind("oversight") in [lead, *supporting]:
         raise ActionError("oversight_by_category")
     proposal = (tip.routing or {}).get("proposal", {})
+    if "jurisdiction_question" in proposal.get("flags", []) and user.role not in ("supervisor", "admin"):
+        raise ActionError("supervisor")
     overridden = lead != proposal.get("lead") or supporting != sorted(proposal.get("supporting", []))
     if overridden and not reason.strip():
         raise ActionError("reason")

@@ -100,7 +100,10 @@ def _reasons(tip: Tip) -> list[dict]:
     for factor in triage.reasons(tip.triage):
         try:
             template = factor["template"]  # an English template from ml/, translated through the catalog
-            sentence = gettext(template) % factor.get("params", {})
+            params = dict(factor.get("params", {}))
+            if "kinds" in params:  # the detail kinds (ml.credibility.KIND_NAMES), each translated
+                params["kinds"] = ", ".join(gettext(kind) for kind in str(params["kinds"]).split(", "))
+            sentence = gettext(template) % params
         except (KeyError, TypeError, ValueError):
             sentence = factor.get("template", "")
         out.append({"name": factor["name"], "contribution": factor.get("contribution", 0.0), "text": sentence})

@@ -19,6 +19,7 @@ ACTION_ERRORS = {
     "agency": _l("Choose a valid agency."),
     "oversight_by_category": _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere."),
     "reason": _l("Give a reason."),
+    "supervisor": _l("No jurisdiction and no agreement covers this tip: a supervisor decides where it goes."),
     "assignee": _l("Choose an officer of your agency."),
     "category": _l("Choose a category."),
     "template": _l("Choose a standard reply."),

@@ -75,6 +75,42 @@ class ResidentForm(FlaskForm):
         return ok
 
 
+class LocalFloatField(FloatField):
+    """A decimal number typed with a point or a comma (18,547), with a message in the visitor's language."""
+
+    def process_formdata(self, valuelist):
+        """Parse the typed number; a clear translated message when it is not one."""
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = float(valuelist[0].strip().replace(",", "."))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(NOT_A_NUMBER) from exc
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time from the browser's picker, with a message in the visitor's language."""
+
+    def process_formdata(self, valuelist):
+        """Parse the picker's value; a clear translated message when it is not a date and time."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(NOT_A_DATE) from exc
+
+
+def _typed(field) -> bool:
+    """True when the visitor typed something in the field (valid or not: its own message covers that)."""
+    return bool(field.raw_data and str(field.raw_data[0]).strip())
+
+
+NOT_A_NUMBER = _l("Enter a number, such as 31.75.")
+NOT_A_DATE = _l("Enter a date and time, such as 2026-11-20 05:30.")
+TOO_LONG = _l("Please write at most %(max)d characters.")
+
+
 class TipForm(ResidentForm):
     """The anonymous tip form."""
 
@@ -92,26 +128,28 @@ class TipForm(ResidentForm):
         ],
     )
     category = SelectField(_l("Kind of tip (optional)"), choices=[], validate_choice=True, default="")
-    place = StringField(_l("Where? (optional)"), filters=[_strip], validators=[Optional(), Length(max=300), _readable])
-    lat = FloatField(
+    place = StringField(
+        _l("Where? (optional)"), filters=[_strip], validators=[Optional(), Length(max=300, message=TOO_LONG), _readable]
+    )
+    lat = LocalFloatField(
         _l("Latitude (optional)"),
         validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))],
     )
-    lon = FloatField(
+    lon = LocalFloatField(
         _l("Longitude (optional)"),
         validators=[Optional(), NumberRange(-180, 180, _l("Longitude must be between -180 and 180."))],
     )
-    when = DateTimeLocalField(_l("When? (optional)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    when = LocalDateTimeField(_l("When? (optional)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     attachments = MultipleFileField(_l("Photos or documents (optional)"))
 
     def validate_lat(self, field) -> None:
         """Latitude needs a longitude."""
-        if self.lon.data is None:
+        if not _typed(self.lon):
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
 
     def validate_lon(self, field) -> None:
         """Longitude needs a latitude."""
-        if self.lat.data is None:
+        if not _typed(self.lat):
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
 
     def validate_attachments(self, field) -> None:

@@ -74,7 +74,8 @@ def tip():
         else:
             page = render_template("public/receipt.html", code=receipts.format_code(code))
             return _no_store(make_response(page))
-    return render_template("public/tip.html", form=form), _form_status(form)
+    files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
+    return render_template("public/tip.html", form=form, files_dropped=files_dropped), _form_status(form)
 
 
 def _followup_failed(response) -> bool:
@@ -118,6 +119,8 @@ def follow_up_message():
         lookup.receipt.errors = [RECEIPT_ERRORS[exc.args[0]]]
         return render_template("public/follow_up.html", form=lookup), 404
     sent = False
+    if tip.status.is_closed:  # nobody reads a closed tip's conversation: say so rather than "sent"
+        return render_template("public/conversation.html", tip=tip, form=form, sent=False), 409
     if form.validate_on_submit():
         intake.add_sender_message(tip, form.body.data, current_language())
         sent = True

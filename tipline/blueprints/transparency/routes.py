@@ -42,7 +42,10 @@ def month(period: str):
     page = transparency_page.figures(period, lang, specs, labels, rtl=lang in RTL)
     periods = transparency.published_periods()
     k = transparency.min_count()
-    return render_template("transparency/month.html", page=page, periods=periods, k=k, tables=transparency.TABLES)
+    licence = current_app.config["TRANSPARENCY_LICENSE"]
+    return render_template(
+        "transparency/month.html", page=page, periods=periods, k=k, tables=transparency.TABLES, licence=licence
+    )
 
 
 @bp.get("/data.json")
