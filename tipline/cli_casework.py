@@ -85,18 +85,41 @@ def audit() -> None:
     """The tamper-evident audit log."""
 
 
+def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
+    """Parse N:HASH anchors (the output of `tipline audit head`)."""
+    try:
+        return {int(n): digest for n, digest in (value.split(":", 1) for value in values)}
+    except ValueError as exc:
+        raise click.BadParameter("use N:HASH, as `tipline audit head` prints it") from exc
+
+
 @audit.command("verify")
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, help="N:HASH written down by `audit head`.")
 @with_appcontext
-def audit_verify() -> None:
+def audit_verify(anchors: dict[int, str]) -> None:
     """Print `ok N`, or name the first broken entry and exit 1."""
     from tipline.services import audit as service
 
-    result = service.verify()
+    result = service.verify(anchors=anchors)
     if result.ok:
         click.echo(f"ok {result.count}")
         return
-    click.echo(f"broken at entry {result.broken_id}: {result.reason} ({result.count} entries verified before it)")
+    where = f"entry {result.broken_id}" if result.broken_id else "the end"
+    click.echo(f"broken at {where}: {result.reason} ({result.count} entries verified before it)")
     raise SystemExit(1)
+
+
+@audit.command("head")
+@with_appcontext
+def audit_head() -> None:
+    """Print N:HASH of the last entry: keep it outside the database (the oversight body's records) and pass it to
+    `audit verify --anchor` later to detect entries removed from the end or a re-hashed chain."""
+    from tipline.services import audit as service
+
+    result = service.verify()
+    if not result.ok:
+        raise click.ClickException(f"the chain is broken at entry {result.broken_id}: {result.reason}")
+    click.echo(f"{result.count}:{result.head}")
 
 
 @click.group()

@@ -74,3 +74,28 @@ def test_forged_entry_with_a_made_up_hash_is_detected(app, chain):
         1,
         f"broken at entry {forged_id}: content changed after it was written (5 entries verified before it)",
     )
+
+
+def test_a_written_down_head_detects_entries_removed_from_the_end(app, chain):
+    head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
+    assert head.startswith("5:")
+    assert app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head]).output.strip() == "ok 5"
+    with app.app_context():
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id >= chain[3]))
+        db.session.commit()
+    assert _verify(app) == (0, "ok 3")  # the links alone cannot tell
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head])
+    assert result.exit_code == 1 and "entries removed" in result.output
+
+
+def test_a_written_down_head_detects_a_rewritten_and_rehashed_chain(app, chain):
+    head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
+    with app.app_context():
+        db.session.execute(delete(AuditEntry))
+        db.session.commit()
+        for i in range(5):  # the same number of entries, recomputed hashes, one detail changed
+            audit.record("officer.a", "tip.view", f"T{i}", note="entry 2 was never here" if i == 2 else f"entry {i}")
+        db.session.commit()
+    assert _verify(app)[0] == 0
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head])
+    assert result.exit_code == 1 and "differs from the written-down head" in result.output

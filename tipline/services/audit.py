@@ -56,30 +56,42 @@ def record(actor: str, action: str, tip_public_id: str | None = None, **details)
 
 @dataclass
 class Verification:
-    """Result of checking the chain: ok, entries checked, the first broken entry's id."""
+    """Result of checking the chain: ok, entries checked, the first broken entry's id, the last hash (head)."""
 
     ok: bool
     count: int
     broken_id: int | None = None
     reason: str = ""
+    head: str = GENESIS
 
 
-def verify(batch: int = 5000) -> Verification:
-    """Walk the chain in id order, recomputing every hash."""
+def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verification:
+    """Walk the chain in id order, recomputing every hash.
+
+    anchors maps an entry's position (1 = the first entry) to the hash it had when a head was written down
+    outside the database (`tipline audit head`): entries removed from the end, or a chain rewritten and
+    re-hashed by someone with write access to the database, no longer match it.
+    """
+    anchors = dict(anchors or {})
     prev, count, after = GENESIS, 0, 0
     while True:
         rows = db.session.scalars(
             select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
         ).all()
         if not rows:
-            return Verification(True, count)
+            break
         for entry in rows:
             if entry.prev_hash != prev:
                 return Verification(False, count, entry.id, "previous-hash link broken (entry removed or reordered)")
             if _content_hash(entry) != entry.hash:
                 return Verification(False, count, entry.id, "content changed after it was written")
             prev, count, after = entry.hash, count + 1, entry.id
+            if count in anchors and anchors.pop(count) != entry.hash:
+                return Verification(False, count - 1, entry.id, f"entry {count} differs from the written-down head")
         db.session.expunge_all()
+    if anchors:
+        return Verification(False, count, None, f"entries removed: a written-down head had {max(anchors)} entries")
+    return Verification(True, count, head=prev)
 
 
 def entries(tip_public_id: str | None = None, limit: int = 500, scope=None) -> list[AuditEntry]:
