@@ -174,6 +174,24 @@ def test_expired_session_keeps_the_reply_being_typed(app, client, liaison):
     )
     assert relog.status_code == 200
     assert typed in relog.get_data(as_text=True)
+    resume = re.search(
+        r'<form method="post" action="(/officer/tips/[^"]+)">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+        relog.get_data(as_text=True),
+    )
+    sent = client.post(resume.group(1), data={"csrf_token": resume.group(2), "body": typed})
+    assert sent.status_code == 302  # "Send again" works with the new session's token
+    with app.app_context():
+        from tipline.models import Message
+
+        assert typed in [m.body for m in db.session.scalars(select(Message))]
+
+
+def test_a_form_posted_from_another_site_is_not_offered_again_after_login(app, liaison):
+    browser = app.test_client()  # the officer's browser on an attacker's page: no session cookie is sent
+    forged = {"title_en": "Free ID check, bring your papers", "place": "Lot behind 5th St"}
+    response = browser.post("/officer/events/new", data=forged, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 401
+    assert "Free ID check" not in response.get_data(as_text=True)
 
 
 def test_complaint_goes_to_oversight_only_and_never_to_other_agencies(app, client, liaison):

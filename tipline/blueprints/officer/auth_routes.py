@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -27,10 +28,16 @@ def _unauthorized():
     """Ask for a login; a form posted after the session expired is kept and offered again after login."""
     form = LoginForm(formdata=None)
     if request.method == "POST" and request.path.startswith("/officer/"):
-        kept = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        kept = {k: v for k, v in request.form.items() if k != "csrf_token"} if _from_this_site() else {}
         form.resume_url.data, form.resume_fields.data = request.path, json.dumps(kept, ensure_ascii=False)
         return render_template("officer/login.html", form=form, expired=True), 401
     return redirect(url_for("officer.login"))
+
+
+def _from_this_site() -> bool:
+    """False for a form another site posted (browsers name the origin): its fields must not be offered to send."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    return not origin or urlsplit(origin).netloc == request.host
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,6 +52,7 @@ def login():
             form.code.errors = [LOGIN_ERRORS[exc.args[0]]]
             return render_template("officer/login.html", form=form), 401
         session.clear()  # a fresh session (and CSRF token) on every login
+        g.pop("csrf_token", None)  # the token cached for this request belonged to the cleared session
         login_user(user)
         if form.resume_url.data and form.resume_url.data.startswith("/officer/"):
             fields = json.loads(form.resume_fields.data or "{}")
