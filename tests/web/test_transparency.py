@@ -17,8 +17,8 @@ OLD = datetime.now(UTC).replace(day=1, hour=12) - timedelta(days=100)
 PERIOD = aggregates.period_of(OLD)
 
 
-def _tips(app, spec: list[tuple[str, str, float | None]]) -> None:
-    """Store tips of an old month directly (channel, category, lat) and rebuild the aggregates."""
+def _tips(app, spec: list[tuple[str, str | None, float | None]], area: str | None = None) -> None:
+    """Store tips of an old month directly (channel, category, lat; all in one area) and rebuild the aggregates."""
     with app.app_context():
         for i, (channel, category, lat) in enumerate(spec):
             db.session.add(
@@ -33,6 +33,7 @@ def _tips(app, spec: list[tuple[str, str, float | None]]) -> None:
                     created_at=OLD,
                     lat=lat,
                     lon=-106.45 if lat else None,
+                    area_code=area,
                 )
             )
         db.session.commit()
@@ -120,22 +121,7 @@ def test_the_page_reads_the_aggregates_and_never_scans_the_tips(app, client, mon
 
 
 def test_tips_in_an_area_the_deployment_no_longer_lists_keep_small_counts_withheld(app, client):
-    with app.app_context():
-        for i, channel in enumerate(["web"] * 12 + ["sms"] * 3):
-            db.session.add(
-                Tip(
-                    public_id=f"R{i:08d}",
-                    channel=channel,
-                    language="en",
-                    ui_language="en",
-                    text="x" * 20,
-                    status_code="received",
-                    created_at=OLD,
-                    area_code="retired-area",
-                )
-            )
-        db.session.commit()
-        transparency.refresh([PERIOD])
+    _tips(app, [("web", None, None)] * 12 + [("sms", None, None)] * 3, area="retired-area")
     rows = list(csv.DictReader(io.StringIO(client.get("/transparency/tips_by_channel.csv").get_data(as_text=True))))
     channel = {r["key"]: r["count"] for r in rows if r["period"] == PERIOD}
     assert channel["sms"] == "<5" and channel["web"] == "x"
