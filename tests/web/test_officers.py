@@ -95,6 +95,24 @@ def test_verified_tip_is_routed_by_the_agreement_and_appears_in_each_agencys_que
     assert other.get(f"/officer/tips/{tip_id}").status_code == 404
 
 
+def test_a_jurisdiction_question_is_settled_by_a_supervisor(app, client, liaison):
+    submit_tip(client, text=SMUGGLING, category="smuggling", lat="31.65", lon="-106.40")
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "verify", outcome="verified")
+    with app.app_context():  # two agencies' areas overlap and no agreement names a lead
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        proposal = {"lead": None, "supporting": [], "flags": ["jurisdiction_question"], "candidates": ["rvpd", "rvso"]}
+        tip.routing = {"proposal": proposal}
+        db.session.commit()
+    refused = post_action(client, tip_id, "route", lead="rvpd", reason="Closer to the city")
+    assert refused.status_code == 400
+    assert "a supervisor decides where it goes" in refused.get_data(as_text=True)
+    supervisor = app.test_client()
+    login(supervisor, make_officer(app, "desk.super", "supervisor", "liaison"))
+    assert post_action(supervisor, tip_id, "route", lead="rvpd", reason="Closer to the city").status_code == 302
+
+
 def test_overriding_the_proposal_needs_a_reason(app, client, liaison):
     submit_tip(client, text=SMUGGLING, category="smuggling", lat="31.65", lon="-106.40")
     tip_id = tip_by_text(app, "unload boxes")
