@@ -149,4 +149,23 @@ def test_migrations_match_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0008_totp_last_step"
+    assert version == "0009_encrypted_coordinates"
+
+
+def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, client):
+    from flask_migrate import downgrade, upgrade
+
+    submit_tip(client, text="A boat lands at the sandbar below the pump station.", lat="31.7012", lon="-106.4478")
+    with app.app_context():
+        raw = db.session.execute(text("SELECT lat, lon FROM tips")).one()
+        assert isinstance(raw.lat, bytes | memoryview) and b"31.70" not in bytes(raw.lat)
+        db.session.remove()  # end the reading transaction: PostgreSQL's ALTER TABLE waits for it
+        downgrade(revision="0008_totp_last_step")  # back to plain numbers, as before this release
+        db.session.remove()
+        assert tuple(db.session.execute(text("SELECT lat, lon FROM tips")).one()) == (31.7012, -106.4478)
+        db.session.remove()
+        upgrade(revision="heads")  # the release's migration encrypts the rows already stored
+        db.session.remove()
+        assert b"31.70" not in bytes(db.session.execute(text("SELECT lat FROM tips")).scalar_one())
+        tip = db.session.scalar(select(Tip))
+        assert (tip.lat, tip.lon) == (31.7012, -106.4478)

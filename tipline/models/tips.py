@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
-from tipline.models.types import EncryptedText, UTCDateTime, utcnow
+from tipline.models.types import EncryptedFloat, EncryptedText, UTCDateTime, utcnow
 
 
 class Tip(db.Model):
@@ -23,8 +23,8 @@ class Tip(db.Model):
     ui_language: Mapped[str] = mapped_column(String(8))  # language the sender used the site in
     text: Mapped[str] = mapped_column(EncryptedText)
     place: Mapped[str | None] = mapped_column(EncryptedText)
-    lat: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(EncryptedFloat)  # where the resident was: encrypted like the text
+    lon: Mapped[float | None] = mapped_column(EncryptedFloat)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     status_code: Mapped[str] = mapped_column(ForeignKey("statuses.code"))

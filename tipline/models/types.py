@@ -52,3 +52,17 @@ class EncryptedText(TypeDecorator):
         from tipline.services.crypto import decrypt
 
         return decrypt(bytes(value)).decode("utf-8")
+
+
+class EncryptedFloat(EncryptedText):
+    """A number (a tip's exact coordinates) encrypted like EncryptedText; never compared or indexed in SQL."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Encrypt the number's exact text."""
+        return None if value is None else super().process_bind_param(repr(float(value)), dialect)
+
+    def process_result_value(self, value, dialect):
+        """Decrypt back to a float."""
+        return None if value is None else float(super().process_result_value(value, dialect))
