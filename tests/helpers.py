@@ -47,16 +47,19 @@ def make_officer(app, username: str, role: str = "officer", agency: str = "liais
 
 
 def totp_code(officer: dict) -> str:
-    """A valid authenticator code this officer has not used yet (a code logs in once; one step of drift is allowed,
-    so up to three logins of one officer fit in 30 seconds)."""
+    """A valid authenticator code this officer has not used yet (a code logs in once): the current step, or the
+    next one (one step of drift is allowed), waiting for a new 30-second window when both are used."""
     import time
 
     import pyotp
 
-    now = int(time.time()) // 30
-    step = max(now - 1, officer.get("last_step", now - 2) + 1)
-    officer["last_step"] = step
-    return pyotp.TOTP(officer["secret"]).generate_otp(step)
+    while True:
+        now = int(time.time()) // 30
+        step = max(now, officer.get("last_step", now - 1) + 1)
+        if step <= now + 1:
+            officer["last_step"] = step
+            return pyotp.TOTP(officer["secret"]).generate_otp(step)
+        time.sleep(30 - time.time() % 30 + 0.05)
 
 
 def login(client, officer: dict, code: str | None = None):

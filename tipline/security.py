@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 
 from tipline.extensions import talisman
 
@@ -50,9 +50,14 @@ def _refuse_nul() -> None:
 
 
 def _cache_form_body() -> None:
-    """Keep a url-encoded body's bytes before anything parses the form (see forms._undecodable_request)."""
-    if request.mimetype == "application/x-www-form-urlencoded":
-        request.get_data(cache=True)
+    """Keep a url-encoded body's bytes before anything parses the form (see forms._undecodable_request).
+
+    Only bodies the form parser would read anyway (up to its memory limit); larger ones are refused by it.
+    """
+    size, limit = request.content_length, request.max_form_memory_size
+    small = size is not None and (limit is None or size <= limit)
+    if request.mimetype == "application/x-www-form-urlencoded" and small:
+        g.form_body = request.get_data(cache=True)
 
 
 def keep_form_bodies(app: Flask) -> None:

@@ -51,6 +51,10 @@ def test_recovery_code_works_once(client, liaison):
     assert login(client, liaison, code=code).status_code == 401
 
 
+def test_a_code_typed_in_other_digits_is_refused_not_a_crash(client, liaison):
+    assert login(client, liaison, code="١٢٣٤٥٦").status_code == 401
+
+
 def test_an_authenticator_code_logs_in_once(app, liaison):
     import pyotp
 
@@ -207,9 +211,13 @@ def test_expired_session_keeps_the_reply_being_typed(app, client, liaison):
 def test_a_form_posted_from_another_site_is_not_offered_again_after_login(app, liaison):
     browser = app.test_client()  # the officer's browser on an attacker's page: no session cookie is sent
     forged = {"title_en": "Free ID check, bring your papers", "place": "Lot behind 5th St"}
-    response = browser.post("/officer/events/new", data=forged, headers={"Origin": "https://evil.example"})
-    assert response.status_code == 401
-    assert "Free ID check" not in response.get_data(as_text=True)
+    for headers in ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, {"Origin": "https://evil.example"}):
+        response = browser.post("/officer/events/new", data=forged, headers=headers)
+        assert response.status_code == 401
+        assert "Free ID check" not in response.get_data(as_text=True)
+    # our own page (no-referrer policy: the browser sends Origin null) keeps what was typed
+    own = browser.post("/officer/events/new", data=forged, headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"})
+    assert "Free ID check" in own.get_data(as_text=True)
 
 
 def test_complaint_goes_to_oversight_only_and_never_to_other_agencies(app, client, liaison):

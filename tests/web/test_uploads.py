@@ -56,10 +56,17 @@ def _pdf_with_metadata() -> bytes:
     return out.getvalue()
 
 
-def _pdf_with_hidden_personal_data() -> bytes:
+def _pdf_with_hidden_personal_data(filter_as_array: bool = False) -> bytes:
     """A PDF whose page XMP, annotation author and embedded photo's EXIF name the resident."""
     from pypdf.annotations import Text
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     writer = PdfWriter()
     page = writer.add_blank_page(width=200, height=200)
@@ -70,7 +77,7 @@ def _pdf_with_hidden_personal_data() -> bytes:
     note = Text(text="see the truck", rect=(10, 10, 50, 50))
     note[NameObject("/T")] = TextStringObject("AnnotAuthorJane")
     writer.add_annotation(0, note)
-    photo = DecodedStreamObject()
+    photo, dct = DecodedStreamObject(), NameObject("/DCTDecode")
     photo._data = _jpeg_with_gps()
     photo.update(
         {
@@ -80,7 +87,7 @@ def _pdf_with_hidden_personal_data() -> bytes:
             NameObject("/Height"): NumberObject(48),
             NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
             NameObject("/BitsPerComponent"): NumberObject(8),
-            NameObject("/Filter"): NameObject("/DCTDecode"),
+            NameObject("/Filter"): ArrayObject([dct]) if filter_as_array else dct,
         }
     )
     page[NameObject("/Resources")] = DictionaryObject(
@@ -125,8 +132,10 @@ def test_pdf_author_and_producer_are_stripped(app, client):
     assert len(PdfReader(io.BytesIO(stored)).pages) == 1
 
 
-def test_pdf_page_xmp_annotation_author_and_embedded_photo_exif_are_stripped(app, client):
-    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(_pdf_with_hidden_personal_data()), "scan.pdf")])
+@pytest.mark.parametrize("filter_as_array", [False, True], ids=["filter-name", "filter-array"])
+def test_pdf_page_xmp_annotation_author_and_embedded_photo_exif_are_stripped(app, client, filter_as_array):
+    pdf = _pdf_with_hidden_personal_data(filter_as_array)
+    submit_tip(client, text=TEXT, attachments=[(io.BytesIO(pdf), "scan.pdf")])
     [(ctype, stored)] = _stored(app)
     assert ctype == "application/pdf"
     for secret in (b"PageXMP", b"Jane Resident", b"PieceInfoSecret", b"AnnotAuthorJane", b"PhoneMaker", b"Exif"):

@@ -242,15 +242,8 @@ def _refused_media(media: list[MediaRef]) -> bool:
 
 
 def forget_numbers_for_closed() -> int:
-    """Erase the stored numbers of contacts with no open SMS tip left; returns how many were erased."""
-    open_tip = (
-        select(SmsInbound.id)
-        .join(Tip, Tip.id == SmsInbound.tip_id)
-        .join(Status, Status.code == Tip.status_code)
-        .where(SmsInbound.contact_id == SmsContact.id, Status.is_closed.is_(False))
-        .exists()
-    )
-    ids = db.session.scalars(select(SmsContact.id).where(SmsContact.number.is_not(None), ~open_tip)).all()
+    """Erase the stored numbers no open SMS tip and no waiting reply needs; returns how many were erased."""
+    ids = db.session.scalars(select(SmsContact.id).where(SmsContact.number.is_not(None), ~_needed())).all()
     if ids:
         db.session.execute(update(SmsContact).where(SmsContact.id.in_(ids)).values(number=None))
     db.session.commit()
@@ -265,6 +258,9 @@ def purge_stored_replies() -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+OWED_FOR = timedelta(hours=6)  # longer than the send task's retries with back-off (about an hour)
 
 
 def _needed(closing_tip_id: int | None = None):
@@ -282,6 +278,7 @@ def _needed(closing_tip_id: int | None = None):
             SmsOutbound.contact_id == SmsContact.id,
             SmsOutbound.provider_sid.is_(None),
             SmsOutbound.status.in_(("pending", "error")),
+            SmsOutbound.created_at > utcnow() - OWED_FOR,  # a lost task cannot hold a number for ever
         )
         .exists()
     )

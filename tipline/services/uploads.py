@@ -76,6 +76,12 @@ def strip_jpeg_segments(data: bytes) -> bytes:
     return b"".join(kept) + data[i:]
 
 
+def _filters(obj) -> list[str]:
+    """A stream's filters as a list (PDF allows one name or an array)."""
+    found = obj.get("/Filter")
+    return [] if found is None else [str(f) for f in found] if isinstance(found, list) else [str(found)]
+
+
 def _scrub_resources(resources, seen: set[int]) -> None:
     """Drop XMP from every image and form in a resource dictionary and strip photos' EXIF, recursively."""
     xobjects = (resources or {}).get("/XObject") or {}
@@ -88,7 +94,7 @@ def _scrub_resources(resources, seen: set[int]) -> None:
         obj.pop("/PieceInfo", None)
         if obj.get("/Subtype") == "/Form":
             _scrub_resources(obj.get("/Resources"), seen)
-        elif obj.get("/Filter") == "/DCTDecode":  # the raw stream is the JPEG file (pypdf cannot re-encode it)
+        elif _filters(obj) == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
             obj._data = strip_jpeg_segments(obj._data)  # noqa: SLF001
 
 
@@ -116,7 +122,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
         writer.metadata = None
         out = io.BytesIO()
         writer.write(out)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, RecursionError) as exc:
         raise UploadRejected("type") from exc
     return CleanFile(out.getvalue(), "application/pdf")
 

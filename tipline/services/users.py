@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pyotp
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from tipline.extensions import db
 from tipline.models import Agency, RecoveryCode, User
@@ -115,17 +115,24 @@ def reset_second_factor(username: str) -> Credentials:
     return Credentials(username, "(unchanged)", secret, codes)
 
 
+def _claim_step(user: User, step: int) -> bool:
+    """Record step as used, atomically: of two logins racing with the same code, one wins."""
+    unused = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+    claimed = db.session.execute(update(User).where(User.id == user.id, unused).values(totp_last_step=step)).rowcount
+    db.session.refresh(user, ["totp_last_step"])
+    return claimed == 1
+
+
 def _check_second_factor(user: User, code: str) -> bool:
     """A current TOTP code not used before (one step of clock drift allowed), or an unused recovery code
     (used up on success)."""
     code = (code or "").replace(" ", "")
-    if code.isdigit() and len(code) == 6:
+    if code.isascii() and code.isdigit() and len(code) == 6:
         totp = pyotp.TOTP(user.totp_secret)
         now = int(time.time()) // totp.interval
         for step in (now - 1, now, now + 1):
             if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
-                user.totp_last_step = step
-                return True
+                return _claim_step(user, step)
         return False
     for rc in user.recovery_codes:
         if rc.used_at is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -42,10 +42,11 @@ def _undecodable_request() -> bool:
 
     Judged on the raw body (kept by tipline.security), so a typed "100%ce" or a percent-encoded link is fine.
     """
-    if request.mimetype != "application/x-www-form-urlencoded":
+    body = g.get("form_body")
+    if request.mimetype != "application/x-www-form-urlencoded" or body is None:
         return False
     try:
-        parse_qsl(request.get_data(cache=True).decode("utf-8"), keep_blank_values=True, errors="strict")
+        parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         return True
     return False
