@@ -7,6 +7,7 @@ Create Date: 2026-11-26 17:30:00
 """
 from alembic import op
 import sqlalchemy as sa
+from tipline.models.types import EncryptedFloat
 
 
 revision = '0009_encrypted_coordinates'
@@ -15,8 +16,11 @@ branch_labels = None
 depends_on = None
 
 
-def _convert(source_type, target_type, encode):
-    """Copy lat/lon into new columns of target_type through encode, then swap the columns."""
+def _convert(source_type, target_type):
+    """Copy lat/lon into new columns of target_type (read and written through the types), then swap the columns.
+
+    EncryptedFloat encrypts and decrypts with the app's data keys: this runs inside the app (flask db upgrade).
+    """
     with op.batch_alter_table('tips') as batch_op:
         batch_op.add_column(sa.Column('lat_new', target_type, nullable=True))
         batch_op.add_column(sa.Column('lon_new', target_type, nullable=True))
@@ -25,7 +29,7 @@ def _convert(source_type, target_type, encode):
                     sa.column('lat_new', target_type), sa.column('lon_new', target_type))
     rows = conn.execute(sa.select(tips.c.id, tips.c.lat, tips.c.lon).where(tips.c.lat.is_not(None))).all()
     for row in rows:
-        conn.execute(tips.update().where(tips.c.id == row.id).values(lat_new=encode(row.lat), lon_new=encode(row.lon)))
+        conn.execute(tips.update().where(tips.c.id == row.id).values(lat_new=row.lat, lon_new=row.lon))
     with op.batch_alter_table('tips') as batch_op:
         batch_op.drop_column('lat')
         batch_op.drop_column('lon')
@@ -34,12 +38,8 @@ def _convert(source_type, target_type, encode):
 
 
 def upgrade():
-    from tipline.services.crypto import encrypt  # runs inside the app (flask db upgrade): the data keys are loaded
-
-    _convert(sa.Float(), sa.LargeBinary(), lambda v: None if v is None else encrypt(repr(float(v)).encode()))
+    _convert(sa.Float(), EncryptedFloat())
 
 
 def downgrade():
-    from tipline.services.crypto import decrypt
-
-    _convert(sa.LargeBinary(), sa.Float(), lambda v: None if v is None else float(decrypt(bytes(v)).decode()))
+    _convert(EncryptedFloat(), sa.Float())
