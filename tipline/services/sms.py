@@ -160,8 +160,7 @@ def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | 
     feedback from a new number) leaves no number stored either.
     """
     _record(inbound, contact, action, reply)
-    db.session.flush()
-    release_number(contact)
+    release_number(contact)  # its query autoflushes what _record added
     db.session.commit()
     return reply
 

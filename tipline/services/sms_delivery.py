@@ -84,8 +84,7 @@ def _release(outbound: SmsOutbound) -> None:
     """Commit the attempt; a number kept only for this reply (its tip closed meanwhile) is erased once it is out."""
     from tipline.services.sms import release_number
 
-    db.session.flush()
-    release_number(outbound.contact)
+    release_number(outbound.contact)  # its query autoflushes the attempt
     db.session.commit()
 
 

@@ -42,8 +42,8 @@ def _undecodable_request() -> bool:
 
     Judged on the raw body (kept by tipline.security), so a typed "100%ce" or a percent-encoded link is fine.
     """
-    body = g.get("form_body")
-    if request.mimetype != "application/x-www-form-urlencoded" or body is None:
+    body = g.get("form_body")  # set for url-encoded bodies only
+    if body is None:
         return False
     try:
         parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
