@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,12 @@ def train_spam(data: SmsData, seed: int = 0) -> tuple[Any, float, dict[str, floa
     return model, threshold, {"oof_mcc": round(oof_mcc, 4), "threshold": round(threshold, 4)}
 
 
+@lru_cache(maxsize=65536)
+def _language(text: str) -> str:
+    """detect_language, once per distinct training text (every cross-validation fold sees the same texts)."""
+    return detect_language(text)
+
+
 def topic_examples(
     data: DisasterData, text: str = "both", lexicon: dict[str, str] | None = None
 ) -> tuple[list[str], np.ndarray]:
@@ -87,7 +94,7 @@ def topic_examples(
             texts.append(data.originals[i])
             rows.append(data.labels[i])
     if lexicon:
-        texts = model_texts(lexicon, texts, [detect_language(t) for t in texts])
+        texts = model_texts(lexicon, texts, [_language(t) for t in texts])
     return texts, np.asarray(rows, dtype=np.int8).reshape(len(rows), len(data.label_names))
 
 
@@ -143,10 +150,10 @@ def out_of_fold_margins(
         model, lexicon, _, _ = _fit_topics(data.subset(fit_rows), featurizer, jobs)
         held = np.flatnonzero(fold == k)
         texts = [data.messages[i] for i in held]
-        message[held] = model.decision_function(featurize(featurizer, lexicon, texts))
+        message[held] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
         held_o = [n for n, i in enumerate(originals) if fold[i] == k]
         texts = [data.originals[originals[n]] for n in held_o]
-        original[held_o] = model.decision_function(featurize(featurizer, lexicon, texts))
+        original[held_o] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
     return fold, message, original
 
 
