@@ -109,8 +109,8 @@ def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
     return counts, durations
 
 
-def event_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
-    """Events held in one month, their feedback counts and ratings."""
+def event_figures(period: str, k: int) -> tuple[Counter, dict[tuple, list[float]]]:
+    """Events held in one month, their feedback counts and ratings (the month's average over events with k answers)."""
     start, end = month_range(period)
     end = min(end, utcnow())
     counts: Counter = Counter()
@@ -118,7 +118,6 @@ def event_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
     events = db.session.scalars(select(Event).where(Event.starts_at >= start, Event.starts_at < end)).all()
     counts[("events", "held")] = len(events)
     counts[("feedback", "all")] = 0
-    k = int(current_app.config["TRANSPARENCY_MIN_COUNT"])
     for event in events:
         answers: dict[str, list[float]] = defaultdict(list)
         feedback = db.session.scalars(select(Feedback).where(Feedback.event_id == event.id)).all()
@@ -146,11 +145,12 @@ def equations(counts: Counter, keys: dict[str, list[str]]) -> list[tuple[tuple, 
     return eqs
 
 
-def month_figures(period: str) -> tuple[dict, list, dict]:
-    """Every count of a month (zeros included), the equations between them, and the medians/averages."""
+def month_figures(period: str, k: int) -> tuple[dict, list, dict]:
+    """Every count of a month (zeros included), the equations between them, and the medians/averages (k: the
+    suppression threshold, transparency.min_count)."""
     keys = _known_keys()
     counts, durations = tip_figures(period)
-    event_counts, ratings = event_figures(period)
+    event_counts, ratings = event_figures(period, k)
     counts.update(event_counts)
     for dim in PARTITIONS:  # keys no longer configured (an area taken out of the deployment) still count
         keys[dim] += sorted({key for d, key in counts if d == dim} - set(keys[dim]))

@@ -95,8 +95,9 @@ def _rows(period: str, counts: dict, equations: list, stats: dict, k: int) -> li
 
 def refresh_period(period: str) -> int:
     """Rebuild one month's aggregate rows; returns how many rows it holds."""
-    counts, equations, stats = aggregates.month_figures(period)
-    rows = _rows(period, counts, equations, stats, min_count())
+    k = min_count()
+    counts, equations, stats = aggregates.month_figures(period, k)
+    rows = _rows(period, counts, equations, stats, k)
     db.session.execute(delete(StatMonthly).where(StatMonthly.period == period))
     db.session.add_all(rows)
     return len(rows)
