@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from tipline.services.crypto import decrypt, encrypt
 
@@ -19,6 +20,17 @@ logging.getLogger("PIL").setLevel(logging.INFO)
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SAVED_AS = {"MPO": "JPEG"}  # many phones' cameras write multi-picture JPEGs: the main picture is kept
 MAX_PIXELS = 40_000_000
+# What Pillow raises on damaged or hostile files (a PNG header chunk cut short gives ValueError, for one).
+DAMAGED_IMAGE = (
+    Image.DecompressionBombError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
+)
 
 
 class UploadRejected(ValueError):
@@ -47,7 +59,9 @@ def _clean_image(data: bytes) -> CleanFile:
                 img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
             pixels = Image.new(img.mode, img.size)
             pixels.paste(img)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+    except UploadRejected:
+        raise
+    except DAMAGED_IMAGE as exc:
         raise UploadRejected("type") from exc
     out = io.BytesIO()
     if fmt == "JPEG" and pixels.mode not in ("RGB", "L"):
