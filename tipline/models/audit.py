@@ -22,5 +22,7 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(40), index=True)
     tip_public_id: Mapped[str | None] = mapped_column(String(16), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The agency an entry without a tip concerns (a login, an account, a digest): agency admins read only theirs.
+    agency_code: Mapped[str | None] = mapped_column(String(32), index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -25,6 +25,8 @@ def _content_hash(entry: AuditEntry) -> str:
         "tip": entry.tip_public_id,
         "details": entry.details,
     }
+    if entry.agency_code is not None:  # entries written before the column existed keep their hash
+        content["agency"] = entry.agency_code
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
 
 
@@ -36,8 +38,14 @@ def _lock_chain() -> None:
         db.session.execute(text("UPDATE audit_log SET id = id WHERE 0 = 1"))
 
 
-def record(actor: str, action: str, tip_public_id: str | None = None, **details) -> AuditEntry:
-    """Append an entry (in the caller's transaction; the caller commits once)."""
+def record(
+    actor: str, action: str, tip_public_id: str | None = None, *, of_agency: str | None = None, **details
+) -> AuditEntry:
+    """Append an entry (in the caller's transaction; the caller commits once).
+
+    of_agency names the agency an entry without a tip concerns, so that agency's admins (and only they, with the
+    oversight body) read it.
+    """
     _lock_chain()
     last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
@@ -46,6 +54,7 @@ def record(actor: str, action: str, tip_public_id: str | None = None, **details)
         action=action,
         tip_public_id=tip_public_id,
         details=details,
+        agency_code=of_agency,
         prev_hash=last or GENESIS,
     )
     entry.hash = _content_hash(entry)
@@ -104,17 +113,25 @@ def entries(tip_public_id: str | None = None, limit: int = 500, scope=None) -> l
     return list(db.session.scalars(query))
 
 
+DEPLOYMENT_WIDE = ("model.retrain", "model.rollback", "event.create")  # tip-less entries every admin reads
+
+
 def scope_for(user, visible_tips):
-    """None (everything) for the oversight body; for an agency's admin, entries without a tip and those of the
-    tips its agency holds (visible_tips: the queue's SQL condition), so a complaint's casework stays hidden."""
-    if user.role == "oversight":
+    """None (everything) for the oversight body's reviewers; for an agency's admin, the entries of the tips its
+    agency holds (visible_tips: the queue's SQL condition), those without a tip that concern its agency, and the
+    model changes, so a complaint's casework, its digests and the oversight staff's activity stay hidden."""
+    if user.role == "oversight" and user.agency.kind == "oversight":
         return None
     held = select(Tip.public_id).where(visible_tips)
-    return or_(AuditEntry.tip_public_id.is_(None), AuditEntry.tip_public_id.in_(held))
+    own = AuditEntry.tip_public_id.is_(None) & (
+        (AuditEntry.agency_code == user.agency_code) | AuditEntry.action.in_(DEPLOYMENT_WIDE)
+    )
+    return or_(own, AuditEntry.tip_public_id.in_(held))
 
 
 def export_rows(scope=None):
-    """Every entry in chain order within a scope, as dicts (the CSV export)."""
+    """Every entry in chain order within a scope, as dicts (the CSV export); the entry numbers and hashes that let
+    the whole chain be verified go only with the whole chain (their gaps would count hidden entries)."""
     after = 0
     while True:
         query = select(AuditEntry).where(AuditEntry.id > after)
@@ -125,13 +142,15 @@ def export_rows(scope=None):
             return
         for e in rows:
             after = e.id
-            yield {
-                "id": e.id,
+            row = {
                 "at": e.at.isoformat(),
                 "actor": e.actor,
                 "action": e.action,
                 "tip": e.tip_public_id or "",
                 "details": json.dumps(e.details, sort_keys=True, ensure_ascii=False),
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
             }
+            yield (
+                row
+                if scope is not None
+                else {"id": e.id, **row, "agency": e.agency_code or "", "prev_hash": e.prev_hash, "hash": e.hash}
+            )

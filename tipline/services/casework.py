@@ -17,8 +17,23 @@ OUTCOME_STATUS = {
 }
 
 
+DESK_ROLES = ("liaison", "oversight")  # verify and route a tip waiting at a desk
+CASE_ROLES = (*DESK_ROLES, "lead")  # reply, categorise, assign, share and close; support and shared only read
+
+
 class ActionError(ValueError):
     """An action that cannot be taken; args[0] is a reason key for the officer."""
+
+
+def holding_role(tip: Tip, user: User) -> str | None:
+    """The role in which the user's agency holds the tip (liaison, lead, support, shared, oversight), if any."""
+    return next((a.role for a in tip.assignments if a.active and a.agency_code == user.agency_code), None)
+
+
+def _require(tip: Tip, user: User, roles: tuple[str, ...]) -> None:
+    """Refuse an action to an agency that holds the tip in another role (for information, or in support)."""
+    if holding_role(tip, user) not in roles:
+        raise ActionError("holder")
 
 
 def _assign(tip: Tip, agency: str, role: str, reason: str = "") -> None:
@@ -82,6 +97,7 @@ def _set_status(tip: Tip, code: str) -> None:
 
 def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, note: str = "") -> bool:
     """Record the liaison officer's verification; a verified tip gets a routing proposal. False if nothing changed."""
+    _require(tip, user, DESK_ROLES)
     if outcome not in OUTCOME_STATUS:
         raise ActionError("outcome")
     if tip.verification == outcome:
@@ -103,6 +119,7 @@ def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, 
 
 def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reason: str = "") -> bool:
     """Send a verified tip to the chosen agencies; overriding the proposal needs a reason."""
+    _require(tip, user, DESK_ROLES)
     if tip.verification != "verified" or tip.queue_state != "liaison":
         raise ActionError("not_routable")
     known = set(db.session.scalars(select(Agency.code)))
@@ -139,6 +156,7 @@ def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reas
 
 def assign(tip: Tip, user: User, assignee: str | None) -> bool:
     """Assign the tip to an officer of the user's agency (or nobody)."""
+    _require(tip, user, CASE_ROLES)
     target = None
     if assignee:
         target = db.session.scalar(select(User).where(User.username == assignee, User.agency_code == user.agency_code))
@@ -154,6 +172,7 @@ def assign(tip: Tip, user: User, assignee: str | None) -> bool:
 
 def set_category(tip: Tip, user: User, category: str) -> bool:
     """Confirm or change the category (kept as a training label); a complaint goes to oversight only."""
+    _require(tip, user, CASE_ROLES)
     if db.session.get(Category, category) is None:
         raise ActionError("category")
     if tip.category_code == category and tip.category_confirmed:
@@ -168,6 +187,7 @@ def set_category(tip: Tip, user: User, category: str) -> bool:
 
 def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -> Message:
     """Answer the sender (a status reply text in their language, plus free text)."""
+    _require(tip, user, CASE_ROLES)
     parts = []
     if status_template:
         status = db.session.get(Status, status_template)
@@ -190,6 +210,7 @@ def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -
 
 def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False) -> bool:
     """Share the tip with another agency (or forward it to that agency's own system), with a reason."""
+    _require(tip, user, CASE_ROLES)
     target = db.session.get(Agency, agency)
     if target is None or agency == user.agency_code:
         raise ActionError("agency")
@@ -212,6 +233,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
 
 def close(tip: Tip, user: User, note: str = "") -> bool:
     """Close the tip."""
+    _require(tip, user, CASE_ROLES)
     if tip.closed_at is not None:
         return False
     _set_status(tip, "closed")

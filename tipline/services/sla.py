@@ -13,6 +13,6 @@ def remind() -> dict[str, list[str]]:
         for agency, tips in queue.overdue_by_agency().items()
     }
     for agency, lines in digest.items():
-        audit.record("system", "sla.remind", agency=agency, overdue=len(lines))
+        audit.record("system", "sla.remind", of_agency=agency, agency=agency, overdue=len(lines))
     db.session.commit()
     return digest

@@ -88,8 +88,13 @@ def similar_tips(tip: Tip, *conditions, threshold: float = 0.35, days: int = 30,
 
 
 def _corroboration(tip: Tip) -> float:
-    """Highest similarity of a tip to the other tips of the last 30 days (the model's corroboration factor)."""
-    found = similar_tips(tip, threshold=0.0)
+    """Highest similarity of a tip to the other tips of the last 30 days (the model's corroboration factor).
+
+    Complaints and other tips never corroborate each other: the score and its reason sentence would tell the
+    officers of an accused agency that a similar complaint exists.
+    """
+    complaint = Tip.queue_state == "oversight"
+    found = similar_tips(tip, complaint if tip.queue_state == "oversight" else ~complaint, threshold=0.0)
     return found[0][1] if found else 0.0
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pyotp
 from argon2.exceptions import VerificationError
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import object_session
 
 from tipline.extensions import db
 from tipline.models import Agency, RecoveryCode, User
@@ -62,8 +63,11 @@ def add(
     """Create an officer account with a password and a second factor."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if db.session.get(Agency, agency) is None:
+    found = db.session.get(Agency, agency)
+    if found is None:
         raise AccountError(f"unknown agency '{agency}'")
+    if role == "oversight" and found.kind != "oversight":  # the role reads every complaint's casework
+        raise AccountError("the oversight role belongs to the oversight body's staff, and only to them")
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AccountError(f"user '{username}' already exists")
     password = password or secrets.token_urlsafe(12)
@@ -76,7 +80,7 @@ def add(
     )
     secret, codes = _new_second_factor(user, totp_secret)
     db.session.add(user)
-    audit.record("admin-cli", "user.add", username=username, role=role, agency=agency)
+    audit.record("admin-cli", "user.add", of_agency=agency, username=username, role=role, agency=agency)
     db.session.commit()
     return Credentials(username, password, secret, codes)
 
@@ -94,7 +98,7 @@ def disable(username: str) -> None:
     user = _get(username)
     user.active = False
     user.session_version += 1
-    audit.record("admin-cli", "user.disable", username=username)
+    audit.record("admin-cli", "user.disable", of_agency=user.agency_code, username=username)
     db.session.commit()
 
 
@@ -110,7 +114,7 @@ def reset_second_factor(username: str) -> Credentials:
     secret, codes = _new_second_factor(user)
     user.session_version += 1
     user.failed_logins, user.locked_until = 0, None
-    audit.record("admin-cli", "user.reset_2fa", username=username)
+    audit.record("admin-cli", "user.reset_2fa", of_agency=user.agency_code, username=username)
     db.session.commit()
     return Credentials(username, "(unchanged)", secret, codes)
 
@@ -140,8 +144,11 @@ def _check_second_factor(user: User, code: str) -> bool:
                 hasher().verify(rc.code_hash, code.lower())
             except VerificationError:
                 continue
-            rc.used_at = utcnow()
-            return True
+            session = object_session(rc) or db.session
+            unused = (RecoveryCode.id == rc.id) & RecoveryCode.used_at.is_(None)  # claimed atomically, as a step
+            claimed = session.execute(update(RecoveryCode).where(unused).values(used_at=utcnow())).rowcount
+            session.refresh(rc, ["used_at"])
+            return claimed == 1
     return False
 
 
@@ -160,23 +167,28 @@ def _password_ok(user: User | None, password: str) -> bool:
 
 
 def authenticate(username: str, password: str, code: str) -> User:
-    """Check password and second factor; lock the account with growing back-off after repeated failures."""
+    """Check password and second factor; lock the account with growing back-off after repeated failures.
+
+    Every failure gives the same answer after the same password check, so a locked account does not tell that
+    its username exists.
+    """
     user = db.session.scalar(select(User).where(User.username == username))
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
-        audit.record(username, "login.locked")
+        _password_ok(user, password)
+        audit.record(username, "login.locked", of_agency=user.agency_code)
         db.session.commit()
-        raise AccountError("locked")
+        raise AccountError("invalid")
     if not (_password_ok(user, password) and user.active and _check_second_factor(user, code)):
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= LOCK_AFTER:
                 minutes = min(2 ** (user.failed_logins - LOCK_AFTER), 60)
                 user.locked_until = now + timedelta(minutes=minutes)
-            audit.record(username, "login.failed")
+            audit.record(username, "login.failed", of_agency=user.agency_code)
             db.session.commit()
         raise AccountError("invalid")
     user.failed_logins, user.locked_until = 0, None
-    audit.record(username, "login")
+    audit.record(username, "login", of_agency=user.agency_code)
     db.session.commit()
     return user

@@ -18,8 +18,9 @@ from tipline.extensions import login as login_manager
 from tipline.services import users
 
 LOGIN_ERRORS = {
-    "invalid": _l("Wrong username, password or code."),
-    "locked": _l("Too many failed attempts: this account is locked for a while. Try again later."),
+    "invalid": _l(
+        "Wrong username, password or code, or too many failed attempts: the account is then locked for a while."
+    ),
 }
 
 

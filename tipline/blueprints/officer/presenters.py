@@ -14,7 +14,7 @@ from tipline.blueprints.officer import forms
 from tipline.extensions import db
 from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
-from tipline.services import audit, catalog, maps, queue, sms, triage, uploads
+from tipline.services import audit, casework, catalog, maps, queue, sms, triage, uploads
 
 VIEWS = [("intake", _l("Intake desk")), ("agency", _l("Routed to my agency")), ("all", _l("Everything I can see"))]
 
@@ -135,6 +135,8 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50),
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
+        "at_desk": casework.holding_role(tip, user) in casework.DESK_ROLES,
+        "can_act": casework.holding_role(tip, user) in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),
     }
 

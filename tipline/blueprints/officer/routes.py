@@ -25,6 +25,7 @@ ACTION_ERRORS = {
     "template": _l("Choose a standard reply."),
     "empty": _l("Write a message or choose a standard reply."),
     "closed": _l("This tip is closed: the sender can no longer receive replies."),
+    "holder": _l("Your agency has this tip for information: the liaison desk or the lead agency acts on it."),
 }
 
 
@@ -192,16 +193,17 @@ def _audit_scope():
 @roles_required("oversight", "admin")
 def audit_log():
     """The audit log, newest first, with the chain's verification."""
-    tip = request.args.get("tip") or None
-    entries = audit.entries(tip, scope=_audit_scope())
-    return render_template("officer/audit.html", entries=entries, check=audit.verify(), tip=tip)
+    tip, scope = request.args.get("tip") or None, _audit_scope()
+    entries = audit.entries(tip, scope=scope)
+    # Scoped readers see neither the chain's length nor entry numbers: their gaps would count hidden activity.
+    return render_template("officer/audit.html", entries=entries, check=audit.verify(), tip=tip, whole=scope is None)
 
 
 @bp.get("/audit.csv")
 @roles_required("oversight", "admin")
 def audit_export():
     """The whole audit log as CSV (for independent verification)."""
-    audit.record(current_user.username, "audit.export")
+    audit.record(current_user.username, "audit.export", of_agency=current_user.agency_code)
     db.session.commit()
     return Response(
         "".join(officer_views.csv_lines(audit.export_rows(_audit_scope()))),

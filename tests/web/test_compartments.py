@@ -1,0 +1,134 @@
+"""What an agency that does not own a tip may do and learn (found in a security review, fixed with these tests).
+
+- the oversight role belongs to the oversight body: a police agency's account cannot get it;
+- an agency a tip was shared with (or that supports the lead) reads it but cannot verify, route, assign or close;
+- an agency's admin reads the audit entries without a tip that concern its own agency only, without the chain's
+  length or entry numbers (which would count hidden complaint activity);
+- a complaint never raises (or is named by) the corroboration score of an ordinary tip;
+- a recovery code works once even for two logins racing with it;
+- a locked account answers exactly like a wrong password for a made-up username.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.helpers import csrf_token, login, make_officer, post_action, submit_tip, tip_by_text
+from tipline.extensions import db
+from tipline.models import Tip, User
+from tipline.models.types import utcnow
+from tipline.services import sla, users
+
+COMPLAINT = "A Rio Verde police officer took cash from my neighbour at the checkpoint on Main street."
+VAN = "A white van without plates parks behind the school every night."
+
+
+def test_a_police_agency_account_cannot_get_the_oversight_role(app):
+    with app.app_context(), pytest.raises(users.AccountError, match="oversight role"):
+        users.add("rvpd.ia", "oversight", "rvpd")
+
+
+def test_an_agency_a_tip_was_shared_with_reads_it_but_cannot_act_on_it(app, client):
+    submit_tip(client, text=VAN)
+    tip_id = tip_by_text(app, "white van")
+    desk = app.test_client()
+    login(desk, make_officer(app, "desk", "officer", "liaison"))
+    make_officer(app, "desk2", "officer", "liaison")
+    assert post_action(desk, tip_id, "assign", assignee="desk2").status_code == 302
+    assert post_action(desk, tip_id, "share", agency="rvpd", reason="FYI only").status_code == 302
+    rvpd = app.test_client()
+    login(rvpd, make_officer(app, "rv.off", "officer", "rvpd"))
+    page = rvpd.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "for information" in page and 'action="/officer/tips/' not in page.split('id="read-only"')[1]
+    for action, fields in [
+        ("assign", {"assignee": ""}),
+        ("verify", {"outcome": "verified"}),
+        ("route", {"lead": "rvpd", "reason": "mine now"}),
+        ("close", {"note": "closed by rvpd"}),
+        ("reply", {"body": "Hello from rvpd"}),
+    ]:
+        response = post_action(rvpd, tip_id, action, **fields)
+        assert response.status_code == 400, action
+        assert "for information" in response.get_data(as_text=True), action
+    with app.app_context():
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        assert tip.assigned_user.username == "desk2"
+        assert (tip.verification, tip.queue_state, tip.closed_at, tip.messages) == (None, "liaison", None, [])
+
+
+def _audit(client) -> tuple[str, str]:
+    return client.get("/officer/audit").get_data(as_text=True), client.get("/officer/audit.csv").get_data(as_text=True)
+
+
+def test_an_agency_admin_reads_only_its_own_agency_entries_and_no_chain_length(app, client):
+    submit_tip(client, text=COMPLAINT, category="misconduct")
+    tip_id = tip_by_text(app, "took cash")
+    reviewer = app.test_client()
+    login(reviewer, make_officer(app, "ov.rev", "oversight", "oversight"))
+    with app.app_context():
+        tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))
+        tip.sla_due_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        assert "oversight" in sla.remind()
+    admin = app.test_client()
+    login(admin, make_officer(app, "rvpd.admin", "admin", "rvpd"))
+    page, csv = _audit(admin)
+    assert "sla.remind" not in page + csv and "ov.rev" not in page + csv and tip_id not in page + csv
+    assert "rvpd.admin" in page and "Chain verified: no entry altered." in page
+    assert not re.search(r"\d+ entries", page) and csv.splitlines()[0] == "at,actor,action,tip,details"
+    before = admin.get("/officer/audit").get_data(as_text=True)
+    for _ in range(3):
+        reviewer.get(f"/officer/tips/{tip_id}")
+    assert admin.get("/officer/audit").get_data(as_text=True) == before
+    whole, whole_csv = _audit(reviewer)  # the oversight body reads the whole chain, numbered, with its hashes
+    assert "sla.remind" in whole and re.search(r"Chain verified: \d+ entries", whole)
+    assert whole_csv.splitlines()[0] == "id,at,actor,action,tip,details,agency,prev_hash,hash"
+
+
+def test_a_complaint_does_not_corroborate_an_ordinary_tip(app, client):
+    van = "a white van without plates full of boxes"
+    complaint = f"The deputy waves {van} past the pump station at 2 am and pockets cash."
+    submit_tip(client, text=complaint, category="misconduct")
+    submit_tip(client, text=f"Every night {van} drives past the pump station at 2 am.")
+    desk = app.test_client()
+    login(desk, make_officer(app, "desk", "officer", "liaison"))
+    page = desk.get(f"/officer/tips/{tip_by_text(app, 'Every night')}").get_data(as_text=True)
+    assert "Similar tips were received before" not in page
+    with app.app_context():
+        tip = db.session.scalar(select(Tip).where(Tip.text.is_not(None), Tip.queue_state == "liaison"))
+        assert next(f for f in tip.triage.factors if f["name"] == "corroboration")["contribution"] == 0
+
+
+def test_a_recovery_code_works_once_for_two_racing_logins(app):
+    officer = make_officer(app, "rc.user", "officer", "rvpd")
+    code = officer["recovery"][0]
+    with app.app_context():
+        first = db.session.scalar(select(User).where(User.username == "rc.user"))
+        assert all(rc.used_at is None for rc in first.recovery_codes)  # loaded before the other login commits
+        with Session(db.engine) as other:
+            second = other.scalar(select(User).where(User.username == "rc.user"))
+            assert users._check_second_factor(second, code)
+            other.commit()
+        assert not users._check_second_factor(first, code)
+
+
+def test_a_locked_account_answers_like_a_made_up_username(app, client):
+    make_officer(app, "real.user", "officer", "rvpd")
+
+    def attempt(name: str) -> str:
+        token = csrf_token(client, "/officer/login")
+        data = {"username": name, "password": "wrong-password", "code": "123456", "csrf_token": token}
+        response = client.post("/officer/login", data=data)
+        assert response.status_code == 401
+        return re.sub(r'name="(csrf_token|username)" [^>]*>', "", response.get_data(as_text=True))
+
+    real = [attempt("real.user") for _ in range(6)]
+    fake = [attempt("nobody.here") for _ in range(6)]
+    assert real[-1] == fake[-1] and "locked for a while" in real[-1]
+    with app.app_context():
+        assert db.session.scalar(select(User.locked_until).where(User.username == "real.user")) is not None
