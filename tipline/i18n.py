@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from babel import dates
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 
@@ -67,8 +70,21 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(_format_date_local, "format_date_local")
+    app.add_template_filter(_format_event_start, "format_event_start")
+
+
+# Babel's Haitian Creole data has no month names ("2026 M11 26"): dates in Creole are written the Haitian way.
+NUMERIC_DATES = {"ht": "dd/MM/y HH:mm"}
 
 
 def _format_date_local(value) -> str:
-    """A timestamp in the visitor's language, through Babel."""
-    return format_datetime(value, "medium") if value else ""
+    """A timestamp in the visitor's language (and the deployment's time zone), through Babel."""
+    return format_datetime(value, NUMERIC_DATES.get(str(get_locale()), "medium")) if value else ""
+
+
+def _format_event_start(event) -> str:
+    """An event's start in its own time zone (where residents attend it), in the visitor's language."""
+    locale = str(get_locale())
+    pattern = NUMERIC_DATES.get(locale, "medium")
+    start = dates.format_datetime(event.starts_at, pattern, tzinfo=ZoneInfo(event.timezone), locale=locale)
+    return f"{start} ({event.timezone})"

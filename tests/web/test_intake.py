@@ -248,10 +248,27 @@ def test_a_message_to_a_closed_tip_is_not_taken_and_the_sender_is_told(app, clie
     token = csrf_token(client, "/follow-up")
     data = {"receipt": hidden.group(1) if hidden else receipt, "body": "One more detail.", "csrf_token": token}
     response = client.post("/follow-up/message", data=data)
+    page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "This tip is closed" in response.get_data(as_text=True)
+    assert "This tip is closed" in page and "Your message was not sent" in page
+    assert "One more detail.</textarea>" in page  # what the sender typed is shown back, not lost
     with app.app_context():
         assert db.session.scalars(select(Message)).all() == []
+
+
+def test_mistakes_in_the_message_form_never_lock_out_a_sender_with_a_good_receipt(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    page = follow_up(client, receipt).get_data(as_text=True)
+    hidden = re.search(r'name="receipt" type="hidden" value="([^"]+)"', page)
+    token = csrf_token(client, "/follow-up")
+    for _ in range(12):  # more than the limit of wrong receipt codes
+        empty = client.post("/follow-up/message", data={"receipt": hidden.group(1), "body": "", "csrf_token": token})
+        assert empty.status_code == 400
+    data = {"receipt": hidden.group(1), "body": "The van came back tonight.", "csrf_token": token}
+    response = client.post("/follow-up/message", data=data)
+    assert response.status_code == 200 and "Your message was sent." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [m.body for m in db.session.scalars(select(Message))] == ["The van came back tonight."]
 
 
 def test_a_form_sent_back_with_files_asks_for_them_again_and_keeps_the_text(client):

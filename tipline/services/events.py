@@ -74,11 +74,6 @@ def create_event(draft: EventDraft, created_by_id: int | None = None, actor: str
     return event
 
 
-def local_start(event: Event) -> datetime:
-    """The event's start in its own time zone."""
-    return event.starts_at.astimezone(ZoneInfo(event.timezone))
-
-
 def find(code: str) -> Event | None:
     """The event with this short code."""
     return db.session.scalar(select(Event).where(Event.code == (code or "").strip()))

@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, redirect, render_template, url_f
 from tipline.blueprints.public import bp
 from tipline.blueprints.public.event_forms import EventCodeForm, FeedbackForm
 from tipline.i18n import current_language
-from tipline.services import calendar, events, transparency
+from tipline.services import calendar, catalog, events, transparency
 
 FEEDBACK_ERRORS = events.FEEDBACK_ERRORS
 
@@ -39,7 +39,9 @@ def event_page(code: str):
     """An event: when, where, who, languages spoken, public feedback figures."""
     event = _event_or_404(code)
     summary = transparency.event_summary(event.code)
-    return render_template("events/event.html", event=event, start=events.local_start(event), summary=summary)
+    names = dict(catalog.agency_choices())
+    organisers = [names.get(code, code) for code in event.organisers]
+    return render_template("events/event.html", event=event, summary=summary, organisers=organisers)
 
 
 @bp.get("/events/<code>.ics")

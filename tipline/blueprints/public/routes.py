@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, make_response, render_template
+from flask import current_app, g, make_response, render_template
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 
@@ -79,8 +79,14 @@ def tip():
 
 
 def _followup_failed(response) -> bool:
-    """Count only failed receipt attempts against the rate limit."""
-    return response.status_code in (400, 404)
+    """Count only wrong receipt codes against the rate limit (never an empty message sent with a good code)."""
+    return g.get("receipt_failed", False)
+
+
+def _receipt_failed(error: intake.ReceiptError) -> str:
+    """Note a wrong receipt for the rate limit; return its message key."""
+    g.receipt_failed = True
+    return error.args[0]
 
 
 def _followup_limit() -> str:
@@ -97,7 +103,7 @@ def follow_up():
         try:
             tip = intake.open_by_receipt(form.receipt.data)
         except intake.ReceiptError as exc:
-            form.receipt.errors = [RECEIPT_ERRORS[exc.args[0]]]
+            form.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
             status = 400 if exc.args[0] == "malformed" else 404
             return render_template("public/follow_up.html", form=form), status
         reply = MessageForm(receipt=form.receipt.data, formdata=None)
@@ -116,11 +122,12 @@ def follow_up_message():
         tip = intake.open_by_receipt(form.receipt.data)
     except intake.ReceiptError as exc:
         lookup = FollowUpForm(formdata=None)
-        lookup.receipt.errors = [RECEIPT_ERRORS[exc.args[0]]]
+        lookup.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
         return render_template("public/follow_up.html", form=lookup), 404
     sent = False
-    if tip.status.is_closed:  # nobody reads a closed tip's conversation: say so rather than "sent"
-        return render_template("public/conversation.html", tip=tip, form=form, sent=False), 409
+    if tip.status.is_closed:  # nobody reads a closed tip's conversation: say so, and show what was not sent
+        page = render_template("public/conversation.html", tip=tip, form=form, sent=False, unsent=form.body.data)
+        return _no_store(make_response(page, 409))
     if form.validate_on_submit():
         intake.add_sender_message(tip, form.body.data, current_language())
         sent = True
