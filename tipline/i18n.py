@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel import dates
@@ -53,10 +54,30 @@ def _remember_choice(response):
     return response
 
 
+def _language_url(code: str) -> str:
+    """This page in another language; after a form was sent, the page to go back to (a GET of a POST-only
+    address would be an error), keeping the other query parameters."""
+    if request.method in ("GET", "HEAD"):
+        args = request.args.to_dict(flat=False)
+        path = request.path
+    else:
+        args = {}
+        rule = request.url_rule
+        path = (
+            request.path if rule is not None and "GET" in rule.methods else BACK_AFTER_POST.get(rule and rule.rule, "/")
+        )
+    args["lang"] = [code]
+    return f"{path}?{urlencode(args, doseq=True)}"
+
+
+BACK_AFTER_POST = {"/follow-up/message": "/follow-up"}
+
+
 def _template_globals() -> dict:
     """Language facts every template needs."""
     lang = current_language()
     return {
+        "language_url": _language_url,
         "lang": lang,
         "text_dir": "rtl" if lang in RTL else "ltr",
         "language_names": LANGUAGE_NAMES,

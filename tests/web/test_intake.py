@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tests.helpers import RECEIPT_RE, STATUS_RE, csrf_token, follow_up, submit_tip
@@ -35,8 +36,8 @@ def test_receipt_page_is_never_cached(client):
     token = csrf_token(client, "/tip")
     response = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token})
     assert response.headers["Cache-Control"] == "no-store"
-    assert 'href="?lang=' not in response.get_data(as_text=True)  # switching language would lose the code
-    assert 'href="?lang=es"' in client.get("/tip").get_data(as_text=True)
+    assert "hreflang=" not in response.get_data(as_text=True)  # switching language would lose the code
+    assert 'href="/tip?lang=es"' in client.get("/tip").get_data(as_text=True)
 
 
 def test_follow_up_shows_status_and_the_tip_in_the_senders_language(client):
@@ -278,3 +279,29 @@ def test_a_form_sent_back_with_files_asks_for_them_again_and_keeps_the_text(clie
     page = client.post("/tip?lang=ht", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert "chwazi foto oswa dokiman ou yo ankò" in page
     assert ">short<" in page or 'value="short"' in page or "short</textarea>" in page
+
+
+def test_language_links_after_a_sent_message_lead_to_a_page_that_opens(client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    hidden = re.search(
+        r'name="receipt" type="hidden" value="([^"]+)"', follow_up(client, receipt).get_data(as_text=True)
+    )
+    token = csrf_token(client, "/follow-up")
+    data = {"receipt": hidden.group(1), "body": "The van came back tonight.", "csrf_token": token}
+    page = client.post("/follow-up/message", data=data).get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)" lang="(\w+)" hreflang', page)
+    assert ("/follow-up?lang=es", "es") in links
+    assert all(client.get(href).status_code == 200 for href, _ in links)
+    page = client.get("/transparency/?licence=1&lang=en").get_data(as_text=True)
+    assert 'href="/transparency/?licence=1&amp;lang=fr" lang="fr"' in page  # other parameters are kept
+
+
+@pytest.mark.parametrize("when", ["2099-01-01T10:00", "9999-12-31T23:59", "0001-01-01T00:00"])
+def test_an_impossible_date_is_refused_in_the_senders_language_and_the_text_kept(app, client, when):
+    token = csrf_token(client, "/tip?lang=es")
+    response = client.post("/tip?lang=es", data={"text": LONG_ENOUGH, "when": when, "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "en el futuro" in page or "posterior a 1900" in page
+    assert LONG_ENOUGH in page
+    assert _tip_count(app) == 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from flask import g, request
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -21,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 TEXT_MIN, TEXT_MAX = 10, 5000
+EARLIEST_YEAR = 1900
 
 
 def _strip(value):
@@ -152,6 +156,16 @@ class TipForm(ResidentForm):
         """Longitude needs a latitude."""
         if not _typed(self.lat):
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
+    def validate_when(self, field) -> None:
+        """Something a resident saw has happened: not in the future (a day's slack for clocks), not before 1900."""
+        if field.data is None:
+            return
+        now = datetime.now(ZoneInfo(str(get_timezone()))).replace(tzinfo=None)
+        if field.data > now + timedelta(days=1):
+            raise ValidationError(_l("This date is in the future: give the date and time of what you saw."))
+        if field.data.year < EARLIEST_YEAR:
+            raise ValidationError(_l("Give a date after 1900."))
 
     def validate_attachments(self, field) -> None:
         """At most the configured number of files."""
