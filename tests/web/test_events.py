@@ -190,3 +190,18 @@ def test_tip_hidden_in_feedback_becomes_a_tip_through_intake(app, client):
         assert tip.text.startswith("There is a stash house")
         assert tip.channel == "web"
         assert "feedback.convert" in [e.action for e in audit.entries(tip.public_id)]
+
+
+def test_an_event_code_typed_in_arabic_indic_digits_opens_its_form(app, client):
+    with app.app_context():
+        code = _event().code
+    arabic = "".join("٠١٢٣٤٥٦٧٨٩"[int(d)] for d in code)
+    token = csrf_token(client, "/events?lang=ar")
+    response = client.post("/feedback?lang=ar", data={"code": arabic, "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith(f"/f/{code}")
+
+
+def test_a_mistyped_event_code_can_be_typed_again_on_the_same_page(client):
+    page = client.get("/f/0000?lang=ht").get_data(as_text=True)
+    assert 'name="code"' in page and 'dir="ltr"' in page
+    assert 'action="/feedback"' in page

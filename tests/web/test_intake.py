@@ -305,3 +305,22 @@ def test_an_impossible_date_is_refused_in_the_senders_language_and_the_text_kept
     assert "en el futuro" in page or "posterior a 1900" in page
     assert LONG_ENOUGH in page
     assert _tip_count(app) == 0
+
+
+def test_digits_and_coordinates_are_typed_left_to_right_on_arabic_pages(client):
+    tip_page = client.get("/tip?lang=ar").get_data(as_text=True)
+    for name in ("lat", "lon", "when"):
+        assert re.search(rf'<input[^>]*dir="ltr"[^>]*name="{name}"|<input[^>]*name="{name}"[^>]*dir="ltr"', tip_page), (
+            name
+        )
+    follow = client.get("/follow-up?lang=ar").get_data(as_text=True)
+    assert re.search(r'<input[^>]*dir="ltr"[^>]*name="receipt"|<input[^>]*name="receipt"[^>]*dir="ltr"', follow)
+
+
+def test_an_unknown_category_gets_a_message_in_creole(app, client):
+    token = csrf_token(client, "/tip?lang=ht")
+    response = client.post("/tip?lang=ht", data={"text": LONG_ENOUGH, "category": "nope", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Chwazi youn nan kalite ki nan lis la." in page and "Not a valid choice" not in page
+    assert _tip_count(app) == 0

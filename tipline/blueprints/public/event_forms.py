@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -9,6 +11,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from tipline.blueprints.public.forms import ResidentForm, _readable, _strip
 
 SCALE = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def ascii_digits(value: str | None) -> str | None:
+    """A code typed in any script's digits (Arabic-Indic ٧٢١٢…) as 0-9, without spaces."""
+    if not isinstance(value, str):
+        return value
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value if not c.isspace())
 
 
 def _rating(label) -> RadioField:
@@ -36,4 +45,6 @@ class FeedbackForm(ResidentForm):
 class EventCodeForm(ResidentForm):
     """Type the short code printed in the room."""
 
-    code = StringField(_l("Event code"), filters=[_strip], validators=[DataRequired(_l("Please enter the code."))])
+    code = StringField(
+        _l("Event code"), filters=[_strip, ascii_digits], validators=[DataRequired(_l("Please enter the code."))]
+    )

@@ -75,7 +75,9 @@ def feedback(code: str):
     event = events.find(code)
     if event is None or not events.accepts_feedback(event):
         error = FEEDBACK_ERRORS["unknown" if event is None else "closed"]
-        return render_template("events/feedback.html", event=event, form=None, error=error), 404 if not event else 410
+        retype = EventCodeForm(formdata=None) if event is None else None  # a mistyped code can be typed again
+        page = render_template("events/feedback.html", event=event, form=None, error=error, code_form=retype)
+        return page, 404 if not event else 410
     if form.validate_on_submit():
         try:
             events.submit_feedback(code, form.ratings(), form.text.data, "web")

@@ -132,7 +132,12 @@ class TipForm(ResidentForm):
             _readable,
         ],
     )
-    category = SelectField(_l("Kind of tip (optional)"), choices=[], validate_choice=True, default="")
+    category = SelectField(
+        _l("Kind of tip (optional)"),
+        choices=[],
+        default="",
+        invalid_choice_message=_l("Choose one of the kinds in the list."),
+    )
     place = StringField(
         _l("Where? (optional)"), filters=[_strip], validators=[Optional(), Length(max=300, message=TOO_LONG), _readable]
     )
