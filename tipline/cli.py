@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -150,6 +151,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     accounts = seed.seed_users()
     seed.seed_tips()
     base = f"http://{host}:{port}"
+    if "PUBLIC_BASE_URL" not in os.environ:  # calendar files and QR codes point at the address the demo serves
+        current_app.config["PUBLIC_BASE_URL"] = base
     click.echo("Demo officers (demo only). Current code: python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
     for username, role, password, secret in accounts:
         click.echo(f"  {username:<20} {role:<11} password {password:<26} TOTP secret {secret}")

@@ -54,6 +54,9 @@ def test_demo_serves_the_site_and_its_printed_officers_can_log_in(tmp_path):
             output = log.read_text()
             assert f"Resident site:  {base}/" in output
             assert "Enviar información" in httpx.get(base + "/?lang=es", timeout=10).text  # catalogs were built
+            event = re.search(r'href="/events/(\d+)"', httpx.get(base + "/events", timeout=10).text).group(1)
+            ics = httpx.get(f"{base}/events/{event}.ics", timeout=10).text
+            assert f"URL:{base}/events/{event}" in ics  # calendar files point at the address the demo serves
             secret = re.search(r"liaison\.garcia\s+officer\s+password (\S+)\s+TOTP secret (\S+)", output)
             with httpx.Client(base_url=base, timeout=30) as client:
                 token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/officer/login").text)
