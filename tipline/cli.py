@@ -150,6 +150,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     service.load(service.read(path))
     accounts = seed.seed_users()
     seed.seed_tips()
+    seed.seed_events()
     base = f"http://{host}:{port}"
     if "PUBLIC_BASE_URL" not in os.environ:  # calendar files and QR codes point at the address the demo serves
         current_app.config["PUBLIC_BASE_URL"] = base

@@ -1,4 +1,5 @@
-"""Demo content: officers of every role with printed demo credentials, and example tips taken through the workflow.
+"""Demo content: officers of every role with printed demo credentials, example tips taken through the workflow
+and example outreach events (one past, with feedback).
 
 The example tips are written for the demo and are labelled as such; they are never used as training data.
 """
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from tipline.extensions import db
-from tipline.models import Tip, User
-from tipline.services import casework, intake, users
+from tipline.models import Event, Tip, User
+from tipline.services import casework, events, intake, users
 
 DEMO_USERS = [
     ("liaison.garcia", "officer", "liaison", "Officer Ana García (liaison desk)"),
@@ -109,3 +113,58 @@ def seed_tips() -> int:
     casework.verify(third, liaison, "verified")
     casework.verify(tips[-1], liaison, "unfounded", note="Advertising spam.")
     return len(tips)
+
+
+# Example outreach events (demo content, not data): one past with feedback, two coming.
+EXAMPLE_EVENTS = [
+    (
+        -7,
+        {"en": "Town hall: safety at the river crossings", "es": "Reunión pública: seguridad en los cruces del río"},
+        {"en": "The police, the sheriff and the border liaison unit answer residents' questions."},
+        "Rio Verde Community Center",
+        ["rvpd", "rvso", "fedliaison"],
+        ["en", "es"],
+    ),
+    (
+        10,
+        {"en": "Neighbourhood watch meeting", "es": "Reunión de vigilancia vecinal", "fr": "Réunion de voisinage"},
+        {"en": "How to report what you see, safely and anonymously."},
+        "Eastside Library",
+        ["rvpd"],
+        ["en", "es", "fr"],
+    ),
+    (
+        24,
+        {
+            "en": "Seminar: recognising human trafficking",
+            "ht": "Seminè: rekonèt trafik moun",
+            "ar": "ندوة: التعرف على الاتجار بالبشر",
+        },
+        {"en": "Signs to look for and where to get help."},
+        "County Courthouse, Room 2",
+        ["rvso", "liaison"],
+        ["en", "ht", "ar"],
+    ),
+]
+EXAMPLE_FEEDBACK = [({"overall": "5", "heard": "4", "would_report": "5"}, "Good answers about the bridge.")] * 3 + [
+    ({"overall": "3", "heard": "2", "would_report": "4"}, None),
+    ({"overall": "4", "heard": "4", "would_report": "3"}, "Please hold the next one in the evening."),
+    ({"overall": "4", "heard": "5", "would_report": "5"}, None),
+]
+
+
+def seed_events() -> int:
+    """Create the example events once, with feedback on the past one."""
+    if db.session.scalar(select(func.count(Event.id))):
+        return 0
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    today = datetime.now(ZoneInfo(zone)).replace(hour=18, minute=30, second=0, microsecond=0, tzinfo=None)
+    created = []
+    for days, titles, descriptions, place, organisers, languages in EXAMPLE_EVENTS:
+        draft = events.EventDraft(
+            titles, descriptions, today + timedelta(days=days), zone, place, organisers, languages
+        )
+        created.append(events.create_event(draft))
+    for ratings, comment in EXAMPLE_FEEDBACK:
+        events.submit_feedback(created[0].code, ratings, comment, "web")
+    return len(created)
