@@ -11,7 +11,11 @@ MESSAGES = {
     403: _l("You are not allowed to see this page."),
     404: _l("This page does not exist."),
     405: _l("This page cannot be used that way."),
-    413: _l("What you sent is too large. Attachments may be at most 10 MB each and 31 MB together."),
+    413: _l(
+        "What you sent is too large, so nothing was sent. Attachments may be at most 10 MB each and 31 MB "
+        "together. Go back with your browser's Back button: what you typed is usually still in the form; choose "
+        "smaller files or leave them out."
+    ),
     429: _l("Too many attempts. Please wait a few minutes and try again."),
     500: _l("Something went wrong on our side. Nothing you already sent is lost; please try again later."),
 }
