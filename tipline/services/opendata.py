@@ -78,10 +78,24 @@ def datapackage(licence: str) -> dict:
     }
 
 
+NUMBERS = {"count": int, "value": float}
+
+
+def _typed(row: dict) -> dict:
+    """A row with its published count or value as a JSON number; withheld ones stay '<k', 'x' or '' (the CSVs'
+    missingValues)."""
+    out = dict(row)
+    for name, kind in NUMBERS.items():
+        value = out.get(name)
+        if isinstance(value, str) and value not in ("", "x") and not value.startswith("<"):
+            out[name] = kind(value)
+    return out
+
+
 def everything() -> dict:
     """Every table, keyed by name, with the suppression rule."""
     return {
         "min_count": transparency.min_count(),
         "periods": transparency.published_periods(),
-        "tables": {table: transparency.table_rows(table) for table in transparency.TABLES},
+        "tables": {table: [_typed(r) for r in transparency.table_rows(table)] for table in transparency.TABLES},
     }

@@ -19,6 +19,7 @@ class Section:
     ident: str
     title: str
     desc: str
+    head: str = ""  # what the rows are (the first column's heading)
     rows: list[tuple[str, str]] = field(default_factory=list)
     chart: Markup | None = None
 
@@ -43,8 +44,8 @@ def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
 
 def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict, rtl: bool) -> Section:
     """A breakdown of counts with its bar chart."""
-    dim, title, desc = spec
-    section = Section(ident, title, desc)
+    dim, title, desc, head = spec
+    section = Section(ident, title, desc, head)
     for key, row in rows.get(dim, {}).items():
         section.rows.append((_label(dim, key, names, labels), row.shown))
     section.chart = charts.bar_chart(ident, title, desc, section.rows, rtl)
@@ -53,8 +54,8 @@ def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dic
 
 def _value_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict) -> Section:
     """Medians or averages, shown only when based on at least k items."""
-    dim, title, desc = spec
-    section = Section(ident, title, desc)
+    dim, title, desc, head = spec
+    section = Section(ident, title, desc, head)
     for key, row in sorted(rows.get(dim, {}).items()):
         shown = f"{row.value:.1f}" if row.value_shown else labels["too_few"]
         section.rows.append((_label(dim, key, names, labels), shown))
@@ -65,11 +66,13 @@ def figures(period: str, lang: str, specs: dict, labels: dict[str, str], rtl: bo
     """Everything the page shows for one published month: sections, monthly totals chart and the area map."""
     rows = transparency.month(period)
     names = _names(lang)
-    counts = [_count_section(f"fig-{s[0]}", s, rows, names, labels, rtl) for s in specs["counts"]]
-    values = [_value_section(f"fig-{s[0]}", s, rows, names, labels) for s in specs["values"]]
+    heads = specs["heads"]
+    counts = [_count_section(f"fig-{s[0]}", (*s, heads[s[0]]), rows, names, labels, rtl) for s in specs["counts"]]
+    values = [_value_section(f"fig-{s[0]}", (*s, heads[s[0]]), rows, names, labels) for s in specs["values"]]
     months = transparency.monthly_totals()
     title, desc = specs["months"]
-    monthly = Section("fig-months", title, desc, months, charts.bar_chart("fig-months", title, desc, months, rtl))
+    chart = charts.bar_chart("fig-months", title, desc, months, rtl)
+    monthly = Section("fig-months", title, desc, specs["heads"]["months"], months, chart)
     areas = [
         {"code": a.code, "name": a.name, "geometry": a.geometry, "shown": rows.get("area", {}).get(a.code).shown}
         for a in db.session.scalars(select(Area).order_by(Area.code))

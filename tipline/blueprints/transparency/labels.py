@@ -87,11 +87,31 @@ KEY_LABELS = {
 }
 
 
+# The first column's heading of each table (what its rows are).
+COLUMN_HEADS = {
+    "months": _l("Month"),
+    "channel": _l("Channel"),
+    "language": _l("Language"),
+    "category": _l("Category"),
+    "verification": _l("Outcome"),
+    "handling": _l("Handled by"),
+    "state": _l("Status"),
+    "agency": _l("Lead agency"),
+    "area": _l("Area"),
+    "complaint_outcome": _l("Outcome"),
+    "event_feedback": _l("Event"),
+    "first_response": _l("Lead agency"),
+    "closure": _l("Lead agency"),
+    "feedback_avg": _l("Question"),
+}
+
+
 def resolved(lang_names: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """Specs and labels as plain strings in the current language (language codes named in that language)."""
     specs = {
         "counts": [(d, str(t), str(x)) for d, t, x in COUNT_SPECS],
         "values": [(d, str(t), str(x)) for d, t, x in VALUE_SPECS],
+        "heads": {d: str(h) for d, h in COLUMN_HEADS.items()},
         "months": tuple(str(s) for s in MONTHS),
         "map": tuple(str(s) for s in MAP),
     }
