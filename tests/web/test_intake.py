@@ -325,3 +325,17 @@ def test_an_unknown_category_gets_a_message_in_creole(app, client):
     assert response.status_code == 400
     assert "Chwazi youn nan kalite ki nan lis la." in page and "Not a valid choice" not in page
     assert _tip_count(app) == 0
+
+
+def test_a_coordinate_that_is_not_a_number_gets_one_message(client):
+    token = csrf_token(client, "/tip")
+    data = {"text": LONG_ENOUGH, "lat": "abc", "lon": "-106.48", "csrf_token": token}
+    page = client.post("/tip", data=data).get_data(as_text=True)
+    assert "Enter a number" in page and "between -90 and 90" not in page
+
+
+def test_an_expired_page_does_not_ask_to_correct_fields_that_are_fine(client):
+    client.get("/tip")
+    page = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": "expired"}).get_data(as_text=True)
+    assert "Your page was open for too long" in page and "Please correct the marked fields" not in page
+    assert LONG_ENOUGH in page

@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 TEXT_MIN, TEXT_MAX = 10, 5000
 EARLIEST_YEAR = 1900
@@ -94,6 +94,11 @@ class LocalFloatField(FloatField):
             self.data = None
             raise ValueError(NOT_A_NUMBER) from exc
 
+    def pre_validate(self, form) -> None:
+        """One message per field: a value that is not a number is not also said to be out of range."""
+        if self.process_errors:
+            raise StopValidation()
+
 
 class LocalDateTimeField(DateTimeLocalField):
     """A date and time from the browser's picker, with a message in the visitor's language."""
@@ -104,6 +109,8 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(NOT_A_DATE) from exc
+
+    pre_validate = LocalFloatField.pre_validate
 
 
 def _typed(field) -> bool:
