@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import platform
+import zipfile
+import zlib
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -92,15 +94,36 @@ def save_artefact(directory: Path, bundle: dict[str, Any], meta: dict[str, Any],
     return meta
 
 
+def _json_object(path: Path) -> dict[str, Any]:
+    """Return the JSON object in path, or raise ArtefactError when it is unreadable or not an object."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ArtefactError(f"{path} is not readable JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ArtefactError(f"{path} is not a JSON object")
+    return meta
+
+
+def _load_skops(path: Path, trusted: list[str]) -> Any:
+    """Load a skops file, refusing types outside trusted and damaged files (bad zip, bad CRC) with ArtefactError."""
+    try:
+        unknown = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
+        if unknown:
+            raise ArtefactError(f"{path} holds types outside the trusted list: {unknown}")
+        return sio.load(path, trusted=trusted)
+    except ArtefactError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, TypeError, ValueError) as exc:
+        raise ArtefactError(f"{path} is damaged or not a skops file: {exc}") from exc
+
+
 def read_metadata(directory: Path) -> dict[str, Any]:
     """Return metadata.json of an artefact directory, checking its format."""
     path = Path(directory) / METADATA_FILE
     if not path.is_file():
         raise ArtefactError(f"no {METADATA_FILE} in {directory}: not a triage model directory")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ArtefactError(f"{path} is not valid JSON: {exc}") from exc
+    meta = _json_object(path)
     if meta.get("format") != FORMAT:
         raise ArtefactError(f"{path}: format {meta.get('format')!r} is not {FORMAT!r}")
     return meta
@@ -110,15 +133,15 @@ def load_artefact(directory: Path | None = None) -> tuple[dict[str, Any], dict[s
     """Load (bundle, metadata) from directory, refusing unknown types and mismatching metadata."""
     directory = Path(directory) if directory else DEFAULT_DIR
     meta = read_metadata(directory)
-    model_path = directory / meta.get("model_file", MODEL_FILE)
+    name = meta.get("model_file", MODEL_FILE)
+    if not isinstance(name, str) or Path(name).name != name:
+        raise ArtefactError(f"{METADATA_FILE} in {directory}: model_file {name!r} is not a file name")
+    model_path = directory / name
     if not model_path.is_file():
         raise ArtefactError(f"model file {model_path} is missing")
     if sha256_of(model_path) != meta.get("model_sha256"):
         raise ArtefactError(f"{model_path} does not match the sha256 recorded in {METADATA_FILE}")
-    unknown = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
-    if unknown:
-        raise ArtefactError(f"{model_path} holds types outside the trusted list: {unknown}")
-    bundle = sio.load(model_path, trusted=TRUSTED_TYPES)
+    bundle = _load_skops(model_path, TRUSTED_TYPES)
     _check_bundle(bundle, meta, model_path)
     return bundle, meta
 
@@ -154,17 +177,11 @@ def save_category_model(directory: Path, model: Any, meta: dict[str, Any]) -> di
 def load_category_model(directory: Path) -> Any:
     """Load a saved category model, checking its format, checksum, category set and types."""
     directory = Path(directory)
-    try:
-        meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ArtefactError(f"{directory}: no readable {METADATA_FILE} ({exc})") from exc
+    meta = _json_object(directory / METADATA_FILE)
     path = directory / CATEGORY_FILE
     if meta.get("format") != CATEGORY_FORMAT or not path.is_file() or sha256_of(path) != meta.get("model_sha256"):
         raise ArtefactError(f"{directory}: not a category model, or the file does not match its metadata")
-    unknown = sorted(set(sio.get_untrusted_types(file=path)) - set(CATEGORY_TRUSTED_TYPES))
-    if unknown:
-        raise ArtefactError(f"{path} holds types outside the trusted list: {unknown}")
-    model = sio.load(path, trusted=CATEGORY_TRUSTED_TYPES)
-    if list(getattr(model, "categories", [])) != meta["categories"]:
+    model = _load_skops(path, CATEGORY_TRUSTED_TYPES)
+    if list(getattr(model, "categories", [])) != meta.get("categories"):
         raise ArtefactError(f"{path}: the category set differs from {METADATA_FILE}")
     return model

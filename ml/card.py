@@ -111,8 +111,10 @@ out-of-fold margins (each fold learns its own lexicon) is folded into the same w
 are tuned on those out-of-fold probabilities, separately for English and for original-language text (chosen by
 the detected language of each tip). Actionability: logistic regression (C=4) on related and (request or
 direct_report). Weights and idf are stored as float32. Language: py3langid restricted to the deployment
-languages on the first 600 characters, Arabic script rule, a Haitian Creole function-word rule; 'und' below 4
-letters or 0.6 confidence."""
+languages on the first 600 characters, Arabic script rule, a Haitian Creole function-word rule (two distinct
+Creole words, one not shared with English, French or Spanish); 'und' below 4 letters or 0.6 confidence, when
+most letters are in a script no deployment language uses, or when unrestricted py3langid gives another
+language >= 0.9."""
 
 
 def _data_section(meta: dict[str, Any]) -> str:

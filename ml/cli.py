@@ -20,7 +20,7 @@ DATA_DIR_OPTION = click.option(
 )
 LIMIT_OPTION = click.option(
     "--limit",
-    type=click.IntRange(min=10),
+    type=click.IntRange(min=100),  # smaller samples lack spam, original texts or actionable messages
     default=None,
     help="Use an evenly spaced sample of at most N train and N test rows (for CI).",
 )
@@ -30,6 +30,14 @@ def _data_dir(value: Path | None) -> Path:
     path = value or default_data_dir()
     if not path.is_dir():
         raise click.ClickException(f"data directory not found: {path} (set --data-dir or TIPLINE_DATA_DIR)")
+    return path
+
+
+def check_output(path: Path) -> Path:
+    """Return path, or raise a click error when its folder does not exist or is not writable (before any work)."""
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise click.ClickException(f"cannot write {path}: folder {folder} does not exist or is not writable")
     return path
 
 
@@ -76,10 +84,12 @@ def evaluate(model: Path | None, data_dir: Path | None) -> None:
 
     triage = _load(model)
     path = _data_dir(data_dir)
-    bar = _steps(3, "evaluate")
-    metrics = evaluate_bundle(
-        triage.bundle, triage.meta, load_sms(path).split()[1], load_disaster(path).split()[1], lambda m: bar.update(1)
-    )
+    try:
+        sms_test, disaster_test = load_sms(path).split()[1], load_disaster(path).split()[1]
+        bar = _steps(3, "evaluate")
+        metrics = evaluate_bundle(triage.bundle, triage.meta, sms_test, disaster_test, lambda m: bar.update(1))
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from exc
     bar.close()
     for name, rows in metrics.items():
         if name != "topics_per_label_f1":
@@ -98,7 +108,7 @@ def _load(model: Path | None):  # noqa: ANN202 - imported lazily
 def read_tips_csv(path: Path) -> tuple[list[str], list[str]]:
     """Read ids and texts from a UTF-8 CSV with columns id,text, or raise a click error."""
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # a BOM (Excel's UTF-8 CSV) is not a name
             reader = csv.DictReader(handle)
             missing = {"id", "text"} - set(reader.fieldnames or [])
             if missing:
@@ -117,6 +127,7 @@ def read_tips_csv(path: Path) -> tuple[list[str], list[str]]:
 @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
 def predict(input_path: Path, output_path: Path, model: Path | None) -> None:
     """Score IN.csv (id,text) and write id,language,spam,actionability,credibility,topics,reasons."""
+    check_output(output_path)
     ids, texts = read_tips_csv(input_path)
     triage = _load(model)
     results = []

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ml.cli import DATA_DIR_OPTION, LIMIT_OPTION, _data_dir, _load
-from ml.data import DataError, DisasterData, SmsData, load_disaster, load_sms
+from ml.cli import DATA_DIR_OPTION, LIMIT_OPTION, _data_dir, _load, check_output
+from ml.data import DataError, DisasterData, SmsData, default_data_dir, load_disaster, load_sms
 
 
 def evenly(n: int, limit: int | None) -> list[int]:
@@ -46,12 +46,13 @@ def benchmark_spam(predictions: Path, data_dir: Path | None, limit: int | None) 
     from ml.evaluate import evaluate_spam
     from ml.train import train_spam
 
+    check_output(predictions)
     try:
         train, test = load_sms(_data_dir(data_dir)).split()
+        train, test = _sms_sample(train, limit), _sms_sample(test, limit)
+        model, threshold, _ = train_spam(train)
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
-    train, test = _sms_sample(train, limit), _sms_sample(test, limit)
-    model, threshold, _ = train_spam(train)
     metrics, scores = evaluate_spam({"spam": model, "spam_threshold": threshold}, test)
     with open(predictions, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -76,13 +77,16 @@ def benchmark_topics(text: str, predictions: Path, data_dir: Path | None, limit:
     from ml.evaluate import topic_metrics, topic_predictions, topic_texts
     from ml.train import train_topics
 
+    check_output(predictions)
     try:
         train, test = load_disaster(_data_dir(data_dir)).split()
+        train, test = _disaster_sample(train, limit), _disaster_sample(test, limit)
+        rows, texts = topic_texts(test, text)
+        if not rows:
+            raise DataError(f"no test row of the sample has a {text} text: raise --limit")
+        bundle = train_topics(train, jobs=2)
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
-    train, test = _disaster_sample(train, limit), _disaster_sample(test, limit)
-    bundle = train_topics(train, jobs=2)
-    rows, texts = topic_texts(test, text)
     _, predicted = topic_predictions(bundle, texts)
     truth = np.asarray(test.labels)[rows]
     metrics = topic_metrics(truth, predicted, test.label_names)
@@ -116,11 +120,15 @@ def bench(model: Path | None, data_dir: Path | None, count: int, as_json: bool) 
 
 
 def _bench_texts(data_dir: Path | None, count: int) -> list[str]:
-    path = data_dir or Path(os.environ.get("TIPLINE_DATA_DIR", "../shared/datasets"))
+    """Return count disaster test texts; a given --data-dir must hold them, else four canned texts (with a warning)."""
+    path = _data_dir(data_dir) if data_dir else default_data_dir()
     try:
         test = load_disaster(path).split()[1]
         texts = test.messages + [test.originals[i] for i in test.with_original()]
-    except DataError:
+    except DataError as exc:
+        if data_dir:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"warning: {exc}; measuring 4 canned texts instead of the disaster test split", err=True)
         texts = [
             "Three men unload boxes from a white truck near the bridge at 10pm.",
             "Mwen bezwen dlo ak manje pou 5 moun nan Jacmel.",

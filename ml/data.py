@@ -52,6 +52,8 @@ class SmsData:
     def split(self) -> tuple[SmsData, SmsData]:
         """Return the paper's protocol split: first 1,674 lines train, the rest test."""
         cut = SMS_TRAIN_LINES
+        if len(self.texts) <= cut:
+            raise DataError(f"the SMS collection has {len(self.texts)} lines; the protocol needs more than {cut}")
         head = SmsData(self.lines[:cut], self.texts[:cut], self.labels[:cut], self.sha256)
         tail = SmsData(self.lines[cut:], self.texts[cut:], self.labels[cut:], self.sha256)
         return head, tail
@@ -69,6 +71,8 @@ def load_sms(data_dir: Path) -> SmsData:
             lines.append(number)
             texts.append(text)
             labels.append(int(label == "spam"))
+    if not lines:
+        raise DataError(f"{path} is empty")
     return SmsData(lines, texts, labels, sha256_of(path))
 
 
@@ -100,6 +104,8 @@ class DisasterData:
         """Return the protocol split: test = id % 5 == 0, train = the rest."""
         train = [i for i, ident in enumerate(self.ids) if ident % 5 != 0]
         test = [i for i, ident in enumerate(self.ids) if ident % 5 == 0]
+        if not train or not test:
+            raise DataError(f"the disaster messages give {len(train)} train and {len(test)} test rows")
         return self.subset(train), self.subset(test)
 
     def with_original(self) -> list[int]:
@@ -111,17 +117,50 @@ class DisasterData:
         ]
 
 
+# what a truncated or malformed CSV row raises below: a missing column or field, a bad number, bad UTF-8
+_MALFORMED = (KeyError, ValueError, TypeError, AttributeError, csv.Error)
+
+
+def _malformed(path: Path, line: int, exc: Exception) -> DataError:
+    return DataError(f"{path}:{line}: malformed or truncated row ({type(exc).__name__}: {exc})")
+
+
 def _read_categories(path: Path) -> tuple[list[str], dict[int, list[int]]]:
     names: list[str] = []
     rows: dict[int, list[int]] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            pairs = [item.rsplit("-", 1) for item in row["categories"].split(";")]
-            if not names:
-                names = [name for name, _ in pairs if name not in DROPPED_LABELS]
-            values = {name: min(int(value), 1) for name, value in pairs}
-            rows.setdefault(int(row["id"]), [values[name] for name in names])
+        reader = csv.DictReader(handle)
+        try:
+            for row in reader:
+                pairs = [item.rsplit("-", 1) for item in row["categories"].split(";")]
+                if not names:
+                    names = [name for name, _ in pairs if name not in DROPPED_LABELS]
+                values = {name: min(int(value), 1) for name, value in pairs}
+                rows.setdefault(int(row["id"]), [values[name] for name in names])
+        except _MALFORMED as exc:
+            raise _malformed(path, reader.line_num, exc) from exc
+    if not rows:
+        raise DataError(f"{path} holds no categories")
     return names, rows
+
+
+def _read_messages(path: Path, categories: dict[int, list[int]], data: DisasterData) -> None:
+    seen: set[int] = set()
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        try:
+            for row in reader:
+                ident = int(row["id"])
+                if ident in seen or ident not in categories:
+                    continue
+                seen.add(ident)
+                data.ids.append(ident)
+                data.messages.append(row["message"] or "")
+                data.originals.append(row["original"] or "")
+                data.genres.append(row["genre"] or "")
+                data.labels.append(categories[ident])
+        except _MALFORMED as exc:
+            raise _malformed(path, reader.line_num, exc) from exc
 
 
 def load_disaster(data_dir: Path) -> DisasterData:
@@ -130,16 +169,10 @@ def load_disaster(data_dir: Path) -> DisasterData:
     cat_path = _require(Path(data_dir) / CATEGORIES_FILE)
     names, categories = _read_categories(cat_path)
     data = DisasterData([], [], [], [], names, [], {"messages": sha256_of(msg_path), "categories": sha256_of(cat_path)})
-    seen: set[int] = set()
-    with open(msg_path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            ident = int(row["id"])
-            if ident in seen or ident not in categories:
-                continue
-            seen.add(ident)
-            data.ids.append(ident)
-            data.messages.append(row["message"] or "")
-            data.originals.append(row["original"] or "")
-            data.genres.append(row["genre"] or "")
-            data.labels.append(categories[ident])
+    _read_messages(msg_path, categories, data)
+    if len(data.ids) != len(categories):  # both files list the same ids
+        raise DataError(
+            f"{len(categories) - len(data.ids)} of the {len(categories)} ids in {cat_path} have no message in "
+            f"{msg_path}: a truncated or mismatched file?"
+        )
     return data

@@ -22,16 +22,21 @@ SPACY_FALLBACK = "xx"
 SPECIFIC_LABELS = ("PLACE", "DATE", "TIME", "VEHICLE", "PLATE", "PEOPLE")
 PERSONAL_LABELS = {"PHONE": "[phone]", "EMAIL": "[email]", "URL": "[url]", "PLATE": "[plate]"}
 MAX_ANALYSED_CHARS = 5000
-REGEXES: list[tuple[str, re.Pattern[str]]] = [
+# Top-level domains recognised without "http://" or "www.": generic ones in any case, country codes (the
+# deployment's regions) only in lower case, so "ayuda.Es urgente" is not a URL.
+_TLDS = r"(?:com|org|net|gov|edu|info|biz|io|(?-i:ht|ly|fr|es|mx|uk|pt|br|cl|dz|tn|eg|ae|lb|qa))"
+# A plate written with spaces ("ABC 1234", "AB 123 CD") only right after a plate word: "ARE 22" is not a plate.
+_PLATE_WORD = r"(?i:\b(?:plates?|plak|plaque|placas?|matr[ií]cula|immatriculation|لوحة)\b)\W{0,3}"
+REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing group: the group is the entity
     ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     (
         "URL",
-        re.compile(
-            r"(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+\.(?:com|org|net|gov|edu|ht|info|ly)\b(?:/[^\s]*)?", re.IGNORECASE
-        ),
+        re.compile(rf"(?:https?://|www\.)[^\s<>\"]+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.{_TLDS}\b(?:/\S*)?", re.IGNORECASE),
     ),
-    ("PHONE", re.compile(r"(?<![\w/.,:])\+?\(?\d[\d ().-]{6,16}\d(?![\w/])")),
-    ("PLATE", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z]{1,3}[- ]?\d{2,4}(?:[- ]?[A-Z]{1,2})?\b|\b\d{3,4}[- ]?[A-Z]{2,3}\b")),
+    # not inside a longer number ("3.14159265", "1,2345678", "10:3012345678"); after "Tel:" or "number," it is one
+    ("PHONE", re.compile(r"(?<![\w/.])(?<!\d[,:])\+?\(?\d[\d ().-]{6,16}\d(?![\w/])")),
+    ("PLATE", re.compile(_PLATE_WORD + r"([A-Z]{1,3}[- ]?\d{2,4}(?:[- ]?[A-Z]{1,3})?|\d{3,4}[- ]?[A-Z]{2,3})\b")),
+    ("PLATE", re.compile(r"\b[A-Z]{1,3}-?\d{2,4}(?:[- ]?[A-Z]{1,2})?\b|\b\d{3,4}[- ]?[A-Z]{2,3}\b")),
     (
         "TIME",
         re.compile(
@@ -51,7 +56,8 @@ def _people_regex(lang: str) -> re.Pattern[str]:
 TEXT_KEY = "tipline_text"
 NEEDS_DIGIT = frozenset({"PHONE", "PLATE", "TIME", "DATE"})
 _DIGIT = re.compile(r"\d")
-_URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|gov|edu|ht|info|ly)\b", re.IGNORECASE)
+_DOTTED_DATE = re.compile(r"\d{1,2}[.-]\d{1,2}[.-]\d{4}")
+_URL_HINT = re.compile(rf"://|www\.|\.{_TLDS}\b", re.IGNORECASE)
 
 
 def _skip(label: str, text: str, has_digit: bool) -> bool:
@@ -62,6 +68,11 @@ def _skip(label: str, text: str, has_digit: bool) -> bool:
     return label == "URL" and _URL_HINT.search(text) is None
 
 
+def _not_a_phone(found: str) -> bool:
+    """Return True for a PHONE match with fewer than 7 digits or shaped like a date ("12.05.2010")."""
+    return sum(ch.isdigit() for ch in found) < 7 or _DOTTED_DATE.fullmatch(found) is not None
+
+
 def _regex_spans(doc: Doc, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
     spans = []
     text = doc.user_data.get(TEXT_KEY) or doc.text  # rebuilding doc.text walks every token: slow
@@ -70,9 +81,10 @@ def _regex_spans(doc: Doc, patterns: list[tuple[str, re.Pattern[str]]]) -> list[
         if _skip(label, text, has_digit):
             continue
         for match in pattern.finditer(text):
-            if label == "PHONE" and sum(ch.isdigit() for ch in match.group()) < 7:
+            if label == "PHONE" and _not_a_phone(match.group()):
                 continue
-            span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
+            start, end = match.span(1 if pattern.groups else 0)
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
     return spans

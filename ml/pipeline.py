@@ -56,6 +56,8 @@ class TipVectorizer(BaseEstimator, TransformerMixin):
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Return the (n, 2 * n_features) count matrix."""
+        if len(texts) == 0:  # HashingVectorizer.transform([]) raises StopIteration
+            return sparse.csr_matrix((0, 2 * self.n_features))
         clean = [normalise(t, self.max_chars) for t in texts]
         words, chars = _hashers(self.n_features, tuple(self.word_ngrams), tuple(self.char_ngrams))
         return sparse.hstack([words.transform(clean), _char_counts(chars, clean)], format="csr")

@@ -87,6 +87,8 @@ class SpamVectorizer(BaseEstimator, TransformerMixin):
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Return the (n, n_features + 1024) count matrix."""
+        if len(texts) == 0:  # HashingVectorizer.transform([]) raises StopIteration
+            return sparse.csr_matrix((0, self.n_features + CUE_HASH_FEATURES))
         chars, cues = _spam_hashers(self.n_features, tuple(self.char_ngrams))
         view = [spam_view(t, self.max_chars) for t in texts]
         return sparse.hstack(

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.metrics import f1_score, matthews_corrcoef
 
-from ml.data import ACTIONABILITY_LABELS, DisasterData, SmsData
+from ml.data import ACTIONABILITY_LABELS, DataError, DisasterData, SmsData
 from ml.language import detect_language
 from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, platt, shrink
 from ml.spam import make_spam_model, spam_groups
@@ -61,8 +61,12 @@ def fit_featurizer(sms: SmsData | None, disaster: DisasterData | None) -> Any:
 
 def train_spam(data: SmsData, seed: int = 0) -> tuple[Any, float, dict[str, float]]:
     """Fit the spam model (texts in); pick its threshold on grouped out-of-fold calibrated scores of the same data."""
-    y = np.asarray(data.labels)
-    model = make_spam_model(seed=seed).fit(data.texts, y, head__groups=spam_groups(data.texts))
+    y = np.asarray(data.labels, dtype=int)
+    model = make_spam_model(seed=seed)
+    folds, counts = model.named_steps["head"].folds, np.bincount(y, minlength=2)
+    if counts.min() < folds:
+        raise DataError(f"spam training needs {folds} spam and {folds} ham texts; got {counts[1]} and {counts[0]}")
+    model.fit(data.texts, y, head__groups=spam_groups(data.texts))
     head = model.named_steps["head"]
     oof = head.oof_proba_
     del head.oof_proba_
@@ -152,6 +156,8 @@ def out_of_fold_margins(
         texts = [data.messages[i] for i in held]
         message[held] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
         held_o = [n for n, i in enumerate(originals) if fold[i] == k]
+        if not held_o:  # a small sample may hold no original text in this fold
+            continue
         texts = [data.originals[originals[n]] for n in held_o]
         original[held_o] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
     return fold, message, original
@@ -166,6 +172,16 @@ def cross_fold_macro_f1(labels: np.ndarray, probs: np.ndarray, fold: np.ndarray)
     return float(f1_score(labels, predicted, average="macro", zero_division=0))
 
 
+def _check_topic_data(data: DisasterData) -> None:
+    """Raise DataError unless data has a row per fold, original texts, and actionable and other messages."""
+    enough = len(data.ids) >= THRESHOLD_FOLDS and data.with_original()
+    if not enough or len(set(actionable(np.asarray(data.labels), data.label_names))) < 2:
+        raise DataError(
+            f"topic training needs {THRESHOLD_FOLDS} rows or more, some with an original text, "
+            "and both actionable and other messages (a larger sample?)"
+        )
+
+
 def train_topics(
     data: DisasterData, featurizer: Any = None, progress: Progress = _quiet, jobs: int | None = None
 ) -> dict[str, Any]:
@@ -174,6 +190,7 @@ def train_topics(
     Non-English texts are pseudo-translated with a word lexicon learned from the parallel pairs (ml.xling).
     Thresholds are tuned separately for English and for original-language text, chosen per tip by its language.
     """
+    _check_topic_data(data)
     featurizer = featurizer or fit_featurizer(None, data)
     fold, message, original = out_of_fold_margins(data, featurizer, jobs, progress)
     labels = np.asarray(data.labels, dtype=np.int8)

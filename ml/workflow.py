@@ -13,7 +13,7 @@ import numpy as np
 
 from ml.artefacts import CARD_FILE, METADATA_FILE, library_versions, read_metadata, save_artefact
 from ml.card import render_card
-from ml.data import DisasterData, SmsData, load_disaster, load_sms
+from ml.data import DataError, DisasterData, SmsData, load_disaster, load_sms
 from ml.evaluate import (
     evaluate_actionability,
     evaluate_language,
@@ -40,7 +40,14 @@ def evaluate_bundle(
     dis_test: DisasterData,
     progress: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Return held-out metrics of a bundle on the protocols' test splits."""
+    """Return held-out metrics of a bundle on the protocols' test splits (DataError if the label sets differ)."""
+    labels, names = list(bundle["topic_labels"]), list(dis_test.label_names)
+    if labels != names:
+        missing, extra = sorted(set(names) - set(labels)), sorted(set(labels) - set(names))
+        raise DataError(
+            f"the model's {len(labels)} topic labels differ from the data's {len(names)} "
+            f"(data only: {missing[:5]}, model only: {extra[:5]}, or another order)"
+        )
     progress("evaluating spam")
     metrics: dict[str, Any] = {"spam": evaluate_spam(bundle, sms_test)[0]}
     progress("evaluating topics and actionability")

@@ -79,3 +79,23 @@ def test_file_with_an_untrusted_type_is_refused(tiny_model_dir: Path, tmp_path: 
 def test_directory_without_metadata_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ArtefactError, match="metadata.json"):
         Triage.load(tmp_path)
+
+
+def test_damaged_model_file_with_a_matching_sha256_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from ml.data import sha256_of
+
+    directory = _copy(tiny_model_dir, tmp_path)
+    data = bytearray((directory / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF  # a bad CRC inside the zip archive
+    (directory / MODEL_FILE).write_bytes(bytes(data))
+    _edit_metadata(directory, model_sha256=sha256_of(directory / MODEL_FILE))
+    with pytest.raises(ArtefactError, match="damaged"):
+        load_artefact(directory)
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"triage"', "null"])
+def test_metadata_that_is_not_a_json_object_is_refused(tiny_model_dir: Path, tmp_path: Path, content: str) -> None:
+    directory = _copy(tiny_model_dir, tmp_path)
+    (directory / METADATA_FILE).write_text(content, encoding="utf-8")
+    with pytest.raises(ArtefactError, match="not a JSON object"):
+        load_artefact(directory)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ml.categories import KeywordCategoriser, train_category_model
 from ml.data import load_disaster
 
@@ -68,3 +70,11 @@ def test_keyword_matches_inflected_forms_from_spacy_lookup_tables() -> None:
     rules = KeywordCategoriser({"suspicious vehicle": {"es": ["camión"], "en": ["truck"], "fr": ["voiture"]}})
     texts = ["Dos camiones sin placas", "Two trucks at the gate", "Trois voitures noires"]
     assert rules.predict(texts, ["es", "en", "fr"]) == ["suspicious vehicle"] * 3
+
+
+def test_category_model_with_metadata_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
+    from ml.artefacts import METADATA_FILE, ArtefactError, load_category_model
+
+    (tmp_path / METADATA_FILE).write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ArtefactError, match="not a JSON object"):
+        load_category_model(tmp_path)

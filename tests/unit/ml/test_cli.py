@@ -101,3 +101,98 @@ def test_missing_model_directory_is_a_clear_error(runner: CliRunner, tmp_path: P
         cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", str(tmp_path / "nowhere")]
     )
     assert result.exit_code != 0 and "metadata.json" in result.output
+
+
+def _label_mismatch_data(data_dir: Path, tmp_path: Path) -> Path:
+    """Return a data directory with the real SMS file and a two-row disaster set labelled with 3 categories."""
+    root = tmp_path / "data"
+    (root / "sms-spam-collection").mkdir(parents=True)
+    (root / "disaster-response").mkdir()
+    sms = "sms-spam-collection/SMSSpamCollection"
+    (root / sms).write_bytes((data_dir / sms).read_bytes())
+    (root / "disaster-response/disaster_messages.csv").write_text(
+        "id,message,original,genre\n1,Need water,,direct\n5,Need food,Nou bezwen manje,direct\n", encoding="utf-8"
+    )
+    (root / "disaster-response/disaster_categories.csv").write_text(
+        "id,categories\n1,related-1;request-1;offer-0\n5,related-1;request-0;offer-0\n", encoding="utf-8"
+    )
+    return root
+
+
+def test_evaluate_with_an_empty_data_dir_is_a_clear_error(
+    runner: CliRunner, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(cli, ["evaluate", "--model", str(tiny_model_dir), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "dataset file not found" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+
+
+def test_evaluate_refuses_data_with_another_label_set(
+    runner: CliRunner, tiny_model_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    other = _label_mismatch_data(data_dir, tmp_path)
+    result = runner.invoke(cli, ["evaluate", "--model", str(tiny_model_dir), "--data-dir", str(other)])
+    assert result.exit_code == 1 and "topic labels differ" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_predict_reads_a_csv_with_a_byte_order_mark_and_crlf(
+    runner: CliRunner, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes("id,text\r\n1,Mwen bezwen dlo\r\n2,Three men in a truck\r\n".encode("utf-8-sig"))
+    result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(out), "--model", str(tiny_model_dir)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in _rows(out)] == ["1", "2"]
+
+
+def test_predict_checks_the_output_folder_before_loading_or_scoring(runner: CliRunner, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,hello there\n", encoding="utf-8")
+    out = tmp_path / "missing-folder" / "out.csv"
+    result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(out), "--model", str(tmp_path)])
+    assert result.exit_code == 1 and "does not exist" in result.output and "metadata.json" not in result.output
+
+
+def test_predict_with_a_damaged_model_file_is_a_clear_error(
+    runner: CliRunner, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    from ml.artefacts import METADATA_FILE, MODEL_FILE
+    from ml.data import sha256_of
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    data = bytearray((model / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (model / MODEL_FILE).write_bytes(bytes(data))
+    meta = json.loads((model / METADATA_FILE).read_text(encoding="utf-8"))
+    (model / METADATA_FILE).write_text(json.dumps({**meta, "model_sha256": sha256_of(model / MODEL_FILE)}))
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,hello there\n", encoding="utf-8")
+    result = runner.invoke(
+        cli, ["predict", "--input", str(src), "--output", str(tmp_path / "o.csv"), "--model", str(model)]
+    )
+    assert result.exit_code == 1 and "damaged" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("protocol", ["spam", "topics"])
+def test_benchmark_limit_too_small_to_train_is_refused_up_front(
+    runner: CliRunner, data_dir: Path, tmp_path: Path, protocol: str
+) -> None:
+    args = ["benchmark", protocol, "--predictions", str(tmp_path / "p.csv"), "--data-dir", str(data_dir)]
+    result = runner.invoke(cli, [*args, "--limit", "10"])
+    assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_bench_with_a_missing_data_dir_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["bench", "--data-dir", str(tmp_path / "nowhere"), "--n", "10"])
+    assert result.exit_code == 1 and "data directory not found" in result.output
+
+
+def test_bench_with_a_data_dir_without_the_disaster_files_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["bench", "--data-dir", str(tmp_path), "--n", "10"])
+    assert result.exit_code == 1 and "dataset file not found" in result.output

@@ -50,3 +50,39 @@ def test_similarity_is_one_for_identical_and_low_for_unrelated_tips() -> None:
     assert similarity("white truck at the bridge", "white truck at the bridge") == pytest.approx(1.0)
     assert similarity("white truck at the bridge", "Mwen bezwen dlo") < 0.3
     assert similarity_matrix(["a b", "c"], ["a b", "c", ""]).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "masked"),
+    [
+        ("en", "plate ABC 1234 seen", "plate [plate] seen"),
+        ("ht", "plak AA 1234", "plak [plate]"),
+        ("fr", "plaque AB 123 CD", "plaque [plate]"),
+        ("es", "placa ABC 123 vista", "placa [plate] vista"),
+        ("fr", "Tél:0612345678", "[phone]"),
+        ("ar", "هاتف:0501234567", "[phone]"),
+        ("en", "My number,5551234567", "My [phone]"),
+        ("fr", "site: exemple.fr", "site: [url]"),
+        ("es", "visita ejemplo.es", "visita [url]"),
+        ("fr", "voir interieur.gouv.fr/contact", "voir [url]"),
+    ],
+)
+def test_spaced_plates_phones_after_punctuation_and_country_domains_are_masked(
+    lang: str, text: str, masked: str
+) -> None:
+    assert mask_personal_data(text, lang) == masked
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Meet at 7.30 or 10:30, it costs 1,000 dollars or 2,500.50, on 12/05/2010 or 12.05.2010"),
+        ("en", "Total 1,000,000 people, 3,5 km away"),
+        ("en", "WE ARE 22 IN THE HOUSE, SEND SMS 4636"),
+        ("fr", "LE SEISME DU 12 JANVIER"),
+        ("es", "Necesito ayuda.Es urgente"),
+        ("en", "a plate of rice for 12 people"),
+    ],
+)
+def test_ordinary_numbers_and_words_are_not_masked(lang: str, text: str) -> None:
+    assert mask_personal_data(text, lang) == text

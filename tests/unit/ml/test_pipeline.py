@@ -41,3 +41,56 @@ def test_nbsvm_svm_head_is_one_matrix_and_calibration_keeps_the_ranking(data_dir
     order = np.argsort(margins, axis=0, kind="stable")
     assert np.all(np.diff(np.take_along_axis(probs, order, axis=0), axis=0) >= 0)  # same ranking per label
     assert np.allclose(probs.mean(axis=0), Y.mean(axis=0), atol=0.05)  # calibrated: mean score ≈ label rate
+
+
+def test_vectorizers_accept_an_empty_list() -> None:
+    from ml.pipeline import TipVectorizer
+    from ml.spam import CUE_HASH_FEATURES, SpamVectorizer
+
+    assert TipVectorizer(n_features=2**10).transform([]).shape == (0, 2 * 2**10)
+    assert SpamVectorizer(n_features=2**10).transform([]).shape == (0, 2**10 + CUE_HASH_FEATURES)
+
+
+def test_spam_training_with_too_few_spam_is_a_data_error(data_dir) -> None:
+    import pytest
+
+    from ml.data import DataError, SmsData, load_sms
+    from ml.train import train_spam
+
+    train = load_sms(data_dir).split()[0]
+    keep = [i for i, label in enumerate(train.labels) if label == 0][:40]
+    keep += [i for i, label in enumerate(train.labels) if label == 1][:2]
+    sample = SmsData(
+        [train.lines[i] for i in keep], [train.texts[i] for i in keep], [train.labels[i] for i in keep], ""
+    )
+    with pytest.raises(DataError, match="spam training needs"):
+        train_spam(sample)
+
+
+def _disaster_sample(data_dir, with_original: int, without: int):
+    from ml.data import load_disaster
+
+    train = load_disaster(data_dir).split()[0]
+    has = train.with_original()
+    lacks = [i for i in range(len(train.ids)) if not train.originals[i].strip()]
+    return train.subset(has[:with_original] + lacks[:without])
+
+
+def test_topic_training_copes_with_folds_without_original_text(data_dir) -> None:
+    from ml.train import id_folds, train_topics
+
+    sample = _disaster_sample(data_dir, 2, 60)
+    folds = id_folds(len(sample.ids))
+    assert len({folds[i] for i in sample.with_original()}) < 5  # some fold holds no original text
+    bundle = train_topics(sample)
+    assert len(bundle["topic_thresholds_original"]) == 35
+
+
+def test_topic_training_without_original_text_is_a_data_error(data_dir) -> None:
+    import pytest
+
+    from ml.data import DataError
+    from ml.train import train_topics
+
+    with pytest.raises(DataError, match="original text"):
+        train_topics(_disaster_sample(data_dir, 0, 60))
