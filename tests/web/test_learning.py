@@ -7,6 +7,8 @@ triage), then a rollback (back to the keyword patterns).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select, update
 
 from tipline.extensions import db
@@ -56,3 +58,18 @@ def test_enough_labels_promote_a_model_that_triage_uses_and_rollback_returns_to_
     with app.app_context():
         assert db.session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True))) is None
         triage.reload_model()
+
+
+def test_a_damaged_category_model_falls_back_to_the_keyword_patterns(app):
+    _confirmed(app, BOATS, "smuggling", 24)
+    _confirmed(app, PILLS, "drugs", 24)
+    assert "promoted and in use" in _ml(app, "retrain").output
+    with app.app_context():
+        version = db.session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
+        for path in Path(version.path).iterdir():
+            path.write_bytes(b"damaged")
+        triage.reload_model()
+        scored = triage.model().score(["Men unload boxes from a boat at the river bank at dawn."])[0]
+        assert scored.spam is not None  # the triage model itself still scores tips
+    result = _ml(app, "retrain")  # compared with the keyword patterns, not a traceback
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output

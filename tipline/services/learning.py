@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from sqlalchemy import select, update
 from tipline.extensions import db
 from tipline.models import ModelVersion, Tip
 from tipline.services import audit
+
+log = logging.getLogger(__name__)
 
 
 def _store() -> Path:
@@ -34,13 +37,18 @@ def active_version() -> ModelVersion | None:
 
 
 def load_active():
-    """The category model in use, loaded with its trusted types, or None."""
+    """The category model in use, loaded with its trusted types, or None (also when its file is missing or
+    damaged: triage then categorises with the deployment's keyword patterns, and says so in the log)."""
     version = active_version()
     if version is None:
         return None
     from ml.artefacts import load_category_model
 
-    return load_category_model(Path(version.path))
+    try:
+        return load_category_model(Path(version.path))
+    except (FileNotFoundError, ValueError) as exc:  # ArtefactError is a ValueError
+        log.warning("category model %s unusable, using the keyword patterns: %s", version.version, exc)
+        return None
 
 
 def _current_categoriser(model):
