@@ -339,3 +339,12 @@ def test_an_expired_page_does_not_ask_to_correct_fields_that_are_fine(client):
     page = client.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": "expired"}).get_data(as_text=True)
     assert "Your page was open for too long" in page and "Please correct the marked fields" not in page
     assert LONG_ENOUGH in page
+
+
+def test_a_tip_with_every_optional_box_left_empty_is_accepted(app, client):
+    """What a browser posts when only the text is filled in: the optional fields arrive as empty strings."""
+    token = csrf_token(client, "/tip?lang=fr")
+    data = {"text": LONG_ENOUGH, "category": "", "place": "", "lat": "", "lon": "", "when": "", "csrf_token": token}
+    response = client.post("/tip?lang=fr", data=data)
+    assert response.status_code == 200 and RECEIPT_RE.search(response.get_data(as_text=True))
+    assert _tip_count(app) == 1

@@ -105,6 +105,9 @@ class LocalDateTimeField(DateTimeLocalField):
 
     def process_formdata(self, valuelist):
         """Parse the picker's value; a clear translated message when it is not a date and time."""
+        if not valuelist or not valuelist[0].strip():  # left empty: the question is optional
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
