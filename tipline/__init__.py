@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tipline.config import CONFIGS, Config
+from tipline.config import CONFIGS, Config, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,14 +52,15 @@ def _load_config(app: Flask, config) -> None:
     import os
 
     overrides = config if isinstance(config, dict) else {}
-    if isinstance(config, str):
-        config = CONFIGS[config]
-    elif not isinstance(config, type):
-        config = CONFIGS[os.environ.get("TIPLINE_ENV", "development")]
+    if not isinstance(config, type):
+        name = config if isinstance(config, str) else os.environ.get("TIPLINE_ENV", "development")
+        if name not in CONFIGS:
+            raise ConfigError(f"TIPLINE_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        config = CONFIGS[name]
     app.config.from_object(config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    if not app.config.get("SQLALCHEMY_DATABASE_URI") and not app.config["REQUIRE_KEYS"]:  # production: refused
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tipline.sqlite")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
 

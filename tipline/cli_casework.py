@@ -184,10 +184,13 @@ def triage() -> None:
 @triage.command("sweep")
 @with_appcontext
 def triage_sweep() -> None:
-    """Queue triage again for tips left pending (broker was down, a worker died)."""
+    """Queue triage again for tips left pending (broker was down, a worker died, no model could be loaded)."""
     from tipline.services import triage as service
 
-    click.echo(f"queued {service.sweep_pending()} pending tips")
+    queued, found = service.sweep_pending()
+    click.echo(f"queued {queued} of {found} pending tips")
+    if queued < found:
+        raise click.ClickException("some tips could not be queued: is the broker (CELERY_BROKER_URL) reachable?")
 
 
 @click.group()

@@ -5,9 +5,30 @@ from __future__ import annotations
 import os
 
 
-def _env_int(name: str, default: int) -> int:
-    """Read an integer setting from the environment."""
-    return int(os.environ.get(name, default))
+class ConfigError(RuntimeError):
+    """A setting that is missing or malformed: the message names the variable and what it accepts."""
+
+
+def _env_int(name: str, default: int, kind: type = int) -> int:
+    """Read an integer (or, with kind=float, a decimal) setting from the environment."""
+    value = os.environ.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}") from None
+
+
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read an on/off setting (1/true/yes/on or 0/false/no/off) from the environment."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() not in BOOLEANS:
+        raise ConfigError(f"{name} must be one of {', '.join(BOOLEANS)}, not {value!r}")
+    return BOOLEANS[value.strip().lower()]
 
 
 class Config:
@@ -49,15 +70,15 @@ class Config:
     FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per minute;30 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    FORWARD_RETRY_BASE_SECONDS = float(os.environ.get("FORWARD_RETRY_BASE_SECONDS", 30))
-    ROUTING_BOUNDARY_METERS = float(os.environ.get("ROUTING_BOUNDARY_METERS", 250))
+    FORWARD_RETRY_BASE_SECONDS = _env_int("FORWARD_RETRY_BASE_SECONDS", 30, float)
+    ROUTING_BOUNDARY_METERS = _env_int("ROUTING_BOUNDARY_METERS", 250, float)
     TRIAGE_MODEL_DIR = os.environ.get("TRIAGE_MODEL_DIR")  # None -> the model shipped with ml/
     # Background work: Celery on this broker; unset -> tasks run inline in the request (the embedded default).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "tipline")
     CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)  # redelivery after a lost worker
     CELERY_RESTORE_SECONDS = _env_int("CELERY_RESTORE_SECONDS", 60)
-    TRIAGE_ENABLED = os.environ.get("TRIAGE_ENABLED", "1") == "1"
+    TRIAGE_ENABLED = _env_bool("TRIAGE_ENABLED", True)
     # Transparency: counts from 1 to k-1 are published as "<k"; only complete months older than the delay are shown.
     TRANSPARENCY_MIN_COUNT = _env_int("TRANSPARENCY_MIN_COUNT", 5)
     TRANSPARENCY_DELAY_DAYS = _env_int("TRANSPARENCY_DELAY_DAYS", 30)

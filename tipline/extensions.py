@@ -6,7 +6,6 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,6 +36,5 @@ babel = Babel()
 csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=_client_address, default_limits=[])
-talisman = Talisman()
 
 celery = Celery("tipline")

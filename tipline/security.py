@@ -5,8 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Flask, abort, g, request
-
-from tipline.extensions import talisman
+from flask_talisman import Talisman
 
 CSP = {
     "default-src": "'self'",
@@ -72,7 +71,9 @@ def init_app(app: Flask) -> None:
     https = app.config["PUBLIC_BASE_URL"].startswith("https://")
     # Secure cookies follow this app's PUBLIC_BASE_URL, not only the value the Config class saw at import.
     app.config["SESSION_COOKIE_SECURE"] = https or app.config["SESSION_COOKIE_SECURE"]
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on itself, so a shared one would hand the last app's
+    # (force_https, Secure cookies) to every app in the process.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=https and not app.testing,
         strict_transport_security=https,

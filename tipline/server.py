@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 
 from gunicorn.app.base import BaseApplication
 
+# gunicorn names the client of a malformed request ("Invalid request from ip=203.0.113.7: ..."): never logged.
+_CLIENT_ADDRESS = re.compile(r"\bip=\S*?(?=: |\s|$)")
+
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message (never request details)."""
+    """One JSON object per line: time, level, logger, message (never request details, never a client address)."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Serialise a record."""
@@ -18,7 +22,7 @@ class JsonFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _CLIENT_ADDRESS.sub("ip=[withheld]", record.getMessage()),
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info).splitlines()[-1]

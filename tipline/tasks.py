@@ -146,7 +146,7 @@ def sweep_triage() -> int:
     """Queue triage again for tips still pending (broker was down, retries exhausted)."""
     from tipline.services import triage
 
-    return triage.sweep_pending()
+    return triage.sweep_pending()[0]
 
 
 @celery.task(name="tipline.sla_remind")

@@ -158,6 +158,12 @@ def test_a_web_tip_is_triaged_by_the_worker(procs, deployment_env, tmp_path):
     receipt = _submit(base, "A white van without plates waits behind the pump station every night at 2 am.")
     assert len(receipt.replace(" ", "")) == 16
     assert _states(env).get("pending") == 1  # the web process only queued it
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:  # gunicorn logs who sent a bad header
+        raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\x01b\r\n\r\n")
+        raw.recv(1024)
+    log = (tmp_path / f"serve-{port}.log").read_text()
+    assert "Invalid request from ip=[withheld]" in log and "ip=127.0.0.1" not in log
     _worker(procs, env, tmp_path, "w1")
     assert _wait_for(lambda: _states(env).get("done") == 1, 60), (tmp_path / "w1.log").read_text()[-3000:]
 
@@ -177,7 +183,7 @@ def test_broker_down_at_submission_keeps_the_tip_and_the_sweep_triages_it_later(
         text=True,
         check=True,
     )
-    assert "queued 1 pending tips" in out.stdout
+    assert "queued 1 of 1 pending tips" in out.stdout
     assert _states(env) == {"done": 1, "results": 1, "distinct": 1}
 
 

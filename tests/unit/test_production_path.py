@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 
 from tests.helpers import follow_up, submit_tip
 from tipline import create_app
-from tipline.config import ProductionConfig, TestConfig
+from tipline.config import ConfigError, ProductionConfig, TestConfig
 from tipline.extensions import db
 from tipline.models import Attachment, AuditEntry, Message, Receipt, Tip
 from tipline.models.types import utcnow
@@ -27,6 +27,74 @@ def test_production_refuses_to_start_without_keys(monkeypatch, tmp_path):
     config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEYS": None})
     with pytest.raises(crypto.KeyConfigError, match="Refusing to start: set DATA_ENCRYPTION_KEYS"):
         create_app(config)
+
+
+LONG = "k" * 40
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"SQLALCHEMY_DATABASE_URI": None}, "set DATABASE_URL"),
+        ({"PUBLIC_BASE_URL": "http://tips.example.org"}, "https:// address"),
+        ({"SECRET_KEY": "x", "RECEIPT_INDEX_KEY": "a"}, "make SECRET_KEY, RECEIPT_INDEX_KEY at least 32"),
+    ],
+    ids=["no-database", "plain-http", "short-keys"],
+)
+def test_production_refuses_settings_that_would_quietly_be_unsafe(monkeypatch, tmp_path, settings, message):
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    good = {
+        "SECRET_KEY": LONG,
+        "RECEIPT_INDEX_KEY": LONG,
+        "SMS_NUMBER_KEY": LONG,
+        "DATA_ENCRYPTION_KEYS": TestConfig.DATA_ENCRYPTION_KEYS,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "PUBLIC_BASE_URL": "https://tips.example.org",
+    }
+    create_app(type("Prod", (ProductionConfig,), good))  # the same settings, all good, start
+    with pytest.raises(crypto.KeyConfigError, match=message):
+        create_app(type("Prod", (ProductionConfig,), good | settings))
+    assert not (tmp_path / "tipline.sqlite").exists()  # never a quiet local database
+
+
+def test_a_malformed_setting_is_named_with_what_it_accepts(monkeypatch, tmp_path):
+    from tipline.config import _env_bool, _env_int
+
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("TIPLINE_ENV", "prod")
+    with pytest.raises(ConfigError, match="TIPLINE_ENV must be one of development, test, production, not 'prod'"):
+        create_app()
+    monkeypatch.setenv("TRIAGE_ENABLED", "maybe")
+    with pytest.raises(ConfigError, match="TRIAGE_ENABLED must be one of 1, true, yes, on"):
+        _env_bool("TRIAGE_ENABLED", True)
+    monkeypatch.setenv("DB_POOL_SIZE", "abc")
+    with pytest.raises(ConfigError, match="DB_POOL_SIZE must be a whole number, not 'abc'"):
+        _env_int("DB_POOL_SIZE", 5)
+
+
+def test_triage_enabled_reads_true_and_false_words(monkeypatch):
+    from tipline.config import _env_bool
+
+    for word, expected in (("true", True), ("On", True), ("yes", True), ("0", False), ("off", False)):
+        monkeypatch.setenv("TRIAGE_ENABLED", word)
+        assert _env_bool("TRIAGE_ENABLED", True) is expected
+
+
+def test_tips_met_while_no_model_loaded_are_triaged_by_the_sweep_once_one_loads(app, client):
+    app.config["TRIAGE_ENABLED"] = False
+    submit_tip(client, text="Two men unload boxes from a boat near the pump station at dawn.")
+    with app.app_context():
+        assert db.session.scalar(select(Tip.triage_state)) == "unavailable"
+    assert "queued 0 of 0 pending tips" in app.test_cli_runner().invoke(args=["triage", "sweep"]).output
+    app.config["TRIAGE_ENABLED"] = True
+    with app.app_context():
+        from tipline.services import triage
+
+        triage.reload_model()
+    result = app.test_cli_runner().invoke(args=["triage", "sweep"])
+    assert result.exit_code == 0 and "queued 1 of 1 pending tips" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Tip.triage_state)) == "done"
 
 
 def test_a_malformed_key_is_refused_with_a_clear_message(monkeypatch, tmp_path):

@@ -30,7 +30,7 @@ from tests.helpers import csrf_token, follow_up, login, make_officer, open_event
 from tests.sms_helpers import sms_params
 from tipline import create_app, tasks
 from tipline.config import TestConfig
-from tipline.extensions import db, talisman
+from tipline.extensions import db
 from tipline.models import Event, Feedback, Message, Tip
 from tipline.security import CSP
 
@@ -83,13 +83,10 @@ def test_every_page_has_a_strict_policy(client):
 
 @pytest.fixture
 def https_app(app):
-    """A second app deployed at an https address (the extensions are shared singletons: restored afterwards)."""
-    saved = dict(vars(talisman))
+    """A second app deployed at an https address (each app has its own header settings; Celery is re-bound after)."""
     tasks.celery.finalize(auto=True)  # keep the tasks bound to the session app
     https = create_app(type("HttpsConfig", (TestConfig,), {"PUBLIC_BASE_URL": "https://tips.example.org"}))
     yield https
-    vars(talisman).clear()
-    vars(talisman).update(saved)
     tasks.init_app(app)
 
 
@@ -103,6 +100,12 @@ def test_https_deployment_sends_hsts_and_secure_cookies(https_app):
     assert set(cookies) >= {"session", "lang"}
     for header in cookies.values():
         assert "; Secure" in header and "; HttpOnly" in header and "SameSite=Lax" in header, header
+
+
+def test_an_https_app_in_the_same_process_leaves_the_other_apps_headers_alone(https_app, app, client):
+    assert "Strict-Transport-Security" in https_app.test_client().get("/", base_url="https://tips.example.org").headers
+    response = client.get("/tip")  # the session app still answers over http, without a redirect to https
+    assert response.status_code == 200 and "Strict-Transport-Security" not in response.headers
 
 
 def test_cookies_over_http_are_httponly_and_samesite(client):

@@ -32,6 +32,23 @@ GENERATED_KEYS = {
 }
 
 
+MIN_SECRET_CHARS = 32
+
+
+def _check_production(app: Flask) -> None:
+    """Refuse the settings that would quietly make a production site unsafe."""
+    problems = []
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        problems.append("set DATABASE_URL (PostgreSQL); production never falls back to a local SQLite file")
+    if not str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        problems.append("set PUBLIC_BASE_URL to the https:// address residents use (cookies, HSTS, SMS links)")
+    short = [k for k in ("SECRET_KEY", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY") if len(app.config[k]) < MIN_SECRET_CHARS]
+    if short:
+        problems.append(f"make {', '.join(short)} at least {MIN_SECRET_CHARS} random characters")
+    if problems:
+        raise KeyConfigError("Refusing to start: " + "; ".join(problems) + " (see README, 'Configuration').")
+
+
 def init_app(app: Flask) -> None:
     """Resolve the secret key and data keys, creating demo keys in the instance folder when allowed."""
     instance = Path(app.instance_path)
@@ -43,6 +60,8 @@ def init_app(app: Flask) -> None:
             "(see README, 'Configuration'). Generate a data key with: "
             'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
+    if require:
+        _check_production(app)
     for name, filename in GENERATED_KEYS.items():  # demo and development only: production refused above
         if not app.config.get(name):
             app.config[name] = _load_or_create(instance / filename, lambda: Fernet.generate_key().decode())

@@ -64,14 +64,16 @@ def enqueue(tip_id: int) -> bool:
     return tasks.dispatch(tasks.triage_tip, tip_id)
 
 
-def sweep_pending(limit: int = 500) -> int:
-    """Queue triage again for tips left pending (broker was down, worker died); returns how many."""
+def sweep_pending(limit: int = 500) -> tuple[int, int]:
+    """Queue triage again for tips left pending (broker was down, worker died), and for tips met while no model
+    could be loaded once one can; returns (queued, found)."""
     from sqlalchemy import select
 
     from tipline import tasks
 
-    ids = db.session.scalars(select(Tip.id).where(Tip.triage_state == "pending").order_by(Tip.id).limit(limit)).all()
-    return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids)
+    states = ["pending", "unavailable"] if model() is not None else ["pending"]
+    ids = db.session.scalars(select(Tip.id).where(Tip.triage_state.in_(states)).order_by(Tip.id).limit(limit)).all()
+    return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids), len(ids)
 
 
 def similar_tips(tip: Tip, *conditions, threshold: float = 0.35, days: int = 30, limit: int = 200):
