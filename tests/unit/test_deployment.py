@@ -80,6 +80,33 @@ def test_unknown_version_is_refused(demo):
     assert "'version' must be one of [1]" in _error(data)
 
 
+def _set(data: dict, path: str, value) -> dict:
+    """data with the value at a dotted path (list indexes as numbers) replaced."""
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node = data
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("mou_rules.0.valid_from", "2025-13-01", "valid_from: expected a date written YYYY-MM-DD"),
+        ("mou_rules.0.priority", "high", "priority: expected a whole number"),
+        ("mou_rules.0.supporting", "rvso", "supporting: expected a list of agency codes"),
+        ("statuses.0.sla_hours", "soon", "sla_hours: expected a whole number of hours"),
+        ("statuses.0.replies", None, "replies: expected a mapping"),
+        ("categories.0.names.es", None, "names.es: expected a text"),
+        ("categories.0.patterns.en", "smuggl*", "patterns.en: expected a list of texts"),
+        ("gazetteer.0.lon", 500, "'lon' (-180 to 180)"),
+    ],
+)
+def test_wrong_types_and_ranges_are_refused_with_where_and_what(demo, path, value, message):
+    assert message in _error(_set(copy.deepcopy(demo), path, value))
+
+
 def test_loading_twice_changes_nothing(app, demo):
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(MouRule))

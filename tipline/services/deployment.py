@@ -40,6 +40,24 @@ def _require(mapping: dict, key: str, where: str, kind: type) -> object:
     return mapping[key]
 
 
+def _optional(mapping: dict, key: str, where: str, kind: type | tuple, what: str) -> None:
+    """An optional key, when present, has the right type (bool is not a number here)."""
+    value = mapping.get(key)
+    if value is not None and (not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)):
+        raise DeploymentError(f"{where}.{key}: expected {what}, not {value!r}")
+
+
+def _texts(mapping: object, where: str, what: str, lists: bool = False) -> None:
+    """A {language: text} mapping (or {language: [texts]}) with no empty entry."""
+    if not isinstance(mapping, dict):
+        raise DeploymentError(f"{where}: expected a mapping of language to {what}")
+    for lang, value in mapping.items():
+        values = value if lists and isinstance(value, list) else [value]
+        if (lists and not isinstance(value, list)) or not all(isinstance(v, str) and v.strip() for v in values):
+            kind = "a list of texts" if lists else "a text"
+            raise DeploymentError(f"{where}.{lang}: expected {kind}, not {value!r}")
+
+
 def _codes(items: list, section: str, where: str) -> set[str]:
     """Codes of a section's entries, which must be present, unique strings."""
     codes: set[str] = set()
@@ -64,7 +82,14 @@ def validate(data: dict, where: str = "deployment") -> None:
     agencies = _codes(data["agencies"], "agencies", where)
     for section in ("categories", "statuses"):
         for i, item in enumerate(data[section]):
-            _require(item, "names", f"{where}.{section}[{i}]", dict)
+            here = f"{where}.{section}[{i}]"
+            _texts(_require(item, "names", here, dict), f"{here}.names", "names")
+            if "patterns" in item:
+                _texts(item["patterns"], f"{here}.patterns", "patterns", lists=True)
+            if "replies" in item:
+                _texts(item["replies"], f"{here}.replies", "reply texts")
+            for key in ("sla_hours", "retention_days"):
+                _optional(item, key, here, int, "a whole number of hours" if key == "sla_hours" else "a number of days")
     if sum(1 for st in data["statuses"] if st.get("initial")) != 1:
         raise DeploymentError(f"{where}.statuses: exactly one status must be marked 'initial: true'")
     for i, ag in enumerate(data["agencies"]):
@@ -97,8 +122,9 @@ def _validate_places(places: list, where: str) -> None:
         here = f"{where}.gazetteer[{i}]"
         _require(place, "names", here, list)
         lat, lon = place.get("lat"), place.get("lon")
-        if not (isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90):
-            raise DeploymentError(f"{here}: 'lat' and 'lon' must be numbers")
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+        if not (numbers and -90 <= lat <= 90 and -180 <= lon <= 180):
+            raise DeploymentError(f"{here}: 'lat' (-90 to 90) and 'lon' (-180 to 180) must be numbers")
 
 
 def _validate_rules(rules: list, agencies: set, areas: set, categories: set, where: str) -> None:
@@ -106,7 +132,11 @@ def _validate_rules(rules: list, agencies: set, areas: set, categories: set, whe
     _codes(rules, "mou_rules", where)
     for i, rule in enumerate(rules):
         here = f"{where}.mou_rules[{i}]"
-        for agency in [_require(rule, "lead", here, str), *rule.get("supporting", [])]:
+        _optional(rule, "supporting", here, list, "a list of agency codes, such as [rvso]")
+        _optional(rule, "priority", here, int, "a whole number (higher wins)")
+        for key in ("valid_from", "valid_to"):
+            _optional(rule, key, here, date, "a date written YYYY-MM-DD (without quotes)")
+        for agency in [_require(rule, "lead", here, str), *(rule.get("supporting") or [])]:
             if agency not in agencies:
                 raise DeploymentError(f"{here}: agency '{agency}' is not defined in 'agencies'")
         if rule.get("area") is not None and rule["area"] not in areas:
