@@ -203,10 +203,23 @@ def test_retention_purges_content_keeps_counts_and_is_idempotent(app, client):
 
 
 def test_retention_command_reports_what_it_would_do(app, client):
-    submit_tip(client, text="A report closed as unfounded long ago.")
+    import io
+
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(photo, format="PNG")
+    submit_tip(client, text="A report closed long ago.", attachments=[(io.BytesIO(photo.getvalue()), "p.png")])
+    submit_tip(client, text="A second report closed long ago, about the quarry gate.")
     _close_long_ago(app, 400, "closed")
-    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
-    assert "would purge 1 tips (closed 1)" in result.output
+    runner = app.test_cli_runner()
+    with app.app_context():
+        from tipline.services import retention as service
+
+        assert service.run(dry_run=True, batch=1).tips == 2  # every batch is counted, not only the first
+    dry = runner.invoke(args=["retention", "run", "--dry-run"]).output
+    assert "would purge 2 tips (closed 2); 1 attachments" in dry
+    assert "purged 2 tips (closed 2); 1 attachments" in runner.invoke(args=["retention", "run"]).output
 
 
 def test_migrations_match_the_models(app):

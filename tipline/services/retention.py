@@ -31,19 +31,19 @@ class Report:
         return asdict(self)
 
 
-def _due(limit: int) -> list[Tip]:
-    """Closed tips past their status's retention period and not yet purged."""
+def _due(limit: int, after: int = 0) -> list[Tip]:
+    """Closed tips past their status's retention period and not yet purged (ids above after), in id order."""
     now = utcnow()
     rows = []
     for status in db.session.scalars(select(Status).where(Status.retention_days.is_not(None))):
         cutoff = now - timedelta(days=status.retention_days)
         rows += db.session.scalars(
             select(Tip)
-            .where(Tip.status_code == status.code, Tip.closed_at < cutoff, Tip.purged_at.is_(None))
+            .where(Tip.status_code == status.code, Tip.closed_at < cutoff, Tip.purged_at.is_(None), Tip.id > after)
             .order_by(Tip.id)
             .limit(limit)
         ).all()
-    return rows[:limit]
+    return sorted(rows, key=lambda tip: tip.id)[:limit]
 
 
 def _purge(tip: Tip, report: Report) -> None:
@@ -67,18 +67,23 @@ def _purge(tip: Tip, report: Report) -> None:
 def run(dry_run: bool = False, batch: int = BATCH) -> Report:
     """Purge due tips in batches (each batch one commit, so an interrupted run resumes); audited."""
     report = Report(dry_run=dry_run)
+    after = 0  # a dry run pages through every due tip; a real run's purged tips leave the query by themselves
     while True:
-        due = _due(batch)
+        due = _due(batch, after)
         if not due:
             break
         for tip in due:
             report.tips += 1
             report.by_status[tip.status_code] = report.by_status.get(tip.status_code, 0) + 1
-            if not dry_run:
+            if dry_run:
+                report.attachments += len(tip.attachments)
+                report.messages += len(tip.messages)
+            else:
                 _purge(tip, report)
         if dry_run:
+            after = due[-1].id
             db.session.rollback()
-            break
+            continue
         db.session.commit()
     if not dry_run:
         from tipline.services import sms
