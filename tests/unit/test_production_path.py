@@ -80,21 +80,29 @@ def test_triage_enabled_reads_true_and_false_words(monkeypatch):
         assert _env_bool("TRIAGE_ENABLED", True) is expected
 
 
-def test_tips_met_while_no_model_loaded_are_triaged_by_the_sweep_once_one_loads(app, client):
-    app.config["TRIAGE_ENABLED"] = False
-    submit_tip(client, text="Two men unload boxes from a boat near the pump station at dawn.")
-    with app.app_context():
-        assert db.session.scalar(select(Tip.triage_state)) == "unavailable"
-    assert "queued 0 of 0 pending tips" in app.test_cli_runner().invoke(args=["triage", "sweep"]).output
-    app.config["TRIAGE_ENABLED"] = True
-    with app.app_context():
-        from tipline.services import triage
+def test_tips_met_while_no_model_loaded_are_triaged_by_the_sweep_once_one_loads(app, client, monkeypatch):
+    from tipline.services import triage
 
-        triage.reload_model()
-    result = app.test_cli_runner().invoke(args=["triage", "sweep"])
-    assert result.exit_code == 0 and "queued 1 of 1 pending tips" in result.output
-    with app.app_context():
-        assert db.session.scalar(select(Tip.triage_state)) == "done"
+    def reload() -> None:
+        with app.app_context():
+            triage.reload_model()  # the session app caches its model: forget it before and after
+
+    reload()
+    monkeypatch.setitem(app.config, "TRIAGE_ENABLED", False)
+    try:
+        submit_tip(client, text="Two men unload boxes from a boat near the pump station at dawn.")
+        with app.app_context():
+            assert db.session.scalar(select(Tip.triage_state)) == "unavailable"
+        assert "queued 0 of 0 pending tips" in app.test_cli_runner().invoke(args=["triage", "sweep"]).output
+        app.config["TRIAGE_ENABLED"] = True
+        reload()
+        result = app.test_cli_runner().invoke(args=["triage", "sweep"])
+        assert result.exit_code == 0 and "queued 1 of 1 pending tips" in result.output
+        with app.app_context():
+            assert db.session.scalar(select(Tip.triage_state)) == "done"
+    finally:
+        app.config["TRIAGE_ENABLED"] = True
+        reload()
 
 
 def test_a_malformed_key_is_refused_with_a_clear_message(monkeypatch, tmp_path):
