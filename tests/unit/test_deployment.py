@@ -101,6 +101,8 @@ def _set(data: dict, path: str, value) -> dict:
         ("categories.0.names.es", None, "names.es: expected a text"),
         ("categories.0.patterns.en", "smuggl*", "patterns.en: expected a list of texts"),
         ("gazetteer.0.lon", 500, "'lon' (-180 to 180)"),
+        ("agencies.0.names", {"es": None}, "agencies[0].names.es: expected a text"),
+        ("areas.0.names", "Ciudad", "areas[0].names: expected a mapping"),
     ],
 )
 def test_wrong_types_and_ranges_are_refused_with_where_and_what(demo, path, value, message):

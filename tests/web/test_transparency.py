@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 
 from tipline.extensions import db
 from tipline.models import Tip
-from tipline.services import aggregates, disclosure, transparency
+from tipline.services import aggregates, deployment, disclosure, transparency
 
 OLD = datetime.now(UTC).replace(day=1, hour=12) - timedelta(days=100)
 PERIOD = aggregates.period_of(OLD)
@@ -65,6 +65,15 @@ def test_transparency_page_in_every_language(client, month, lang, word):
     assert 'style="' not in page and "<script" not in page
     assert (' dir="rtl"' in page) == (lang == "ar")
     assert page.count("<svg") == page.count('direction="ltr"')  # anchors placed by the chart, not the page's dir
+
+
+def test_agencies_and_areas_are_named_in_the_visitors_language(app, client, month):
+    with app.app_context():  # as the file says (a migration test elsewhere may have dropped and re-added the column)
+        deployment.load(deployment.read(deployment.DEMO_FILE))
+    spanish = client.get(f"/transparency/{month}?lang=es").get_data(as_text=True)
+    assert "Condado de Rio Verde (zona rural)" in spanish and "Rio Verde County (unincorporated)" not in spanish
+    english = client.get(f"/transparency/{month}?lang=en").get_data(as_text=True)
+    assert "Rio Verde County (unincorporated)" in english
 
 
 def test_each_table_names_what_its_rows_are(client, month):

@@ -56,11 +56,16 @@ class Agency(db.Model):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict | None] = mapped_column(JSON)  # the name in other languages, {lang: name}
     kind: Mapped[str] = mapped_column(String(32))  # police | sheriff | state | federal | liaison | oversight
     forward_url: Mapped[str | None] = mapped_column(String(500))  # the agency's own system, if any
     forward_secret_env: Mapped[str | None] = mapped_column(String(80))  # env var holding the HMAC secret
 
     areas: Mapped[list[Area]] = relationship(back_populates="agency", cascade="all, delete-orphan")
+
+    def display(self, lang: str) -> str:
+        """The name in lang, or the name the deployment file gives first."""
+        return (self.names or {}).get(lang) or self.name
 
 
 class Area(db.Model):
@@ -70,10 +75,13 @@ class Area(db.Model):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict | None] = mapped_column(JSON)  # the name in other languages, {lang: name}
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
     geometry: Mapped[dict] = mapped_column(JSON)
 
     agency: Mapped[Agency] = relationship(back_populates="areas")
+
+    display = Agency.display
 
 
 class Place(db.Model):

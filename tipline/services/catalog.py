@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tipline.extensions import db
+from tipline.i18n import current_language
 from tipline.models import Agency, Area, Category, Status, User
 
 
@@ -90,9 +91,10 @@ def status_choices(lang: str) -> list[tuple[str, str]]:
 
 
 def agency_choices(exclude_kinds: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Agencies as (code, name)."""
+    """Agencies as (code, name in the current language)."""
+    lang = current_language()
     rows = db.session.scalars(select(Agency).order_by(Agency.name))
-    return [(a.code, a.name) for a in rows if a.kind not in exclude_kinds]
+    return [(a.code, a.display(lang)) for a in rows if a.kind not in exclude_kinds]
 
 
 def officers_of(agency: str) -> list[tuple[str, str]]:
@@ -102,5 +104,6 @@ def officers_of(agency: str) -> list[tuple[str, str]]:
 
 
 def areas() -> list[tuple[str, str, dict]]:
-    """Every jurisdiction as (code, name, GeoJSON geometry)."""
-    return [(a.code, a.name, a.geometry) for a in db.session.scalars(select(Area).order_by(Area.code))]
+    """Every jurisdiction as (code, name in the current language, GeoJSON geometry)."""
+    lang = current_language()
+    return [(a.code, a.display(lang), a.geometry) for a in db.session.scalars(select(Area).order_by(Area.code))]

@@ -94,6 +94,8 @@ def validate(data: dict, where: str = "deployment") -> None:
         raise DeploymentError(f"{where}.statuses: exactly one status must be marked 'initial: true'")
     for i, ag in enumerate(data["agencies"]):
         _require(ag, "name", f"{where}.agencies[{i}]", str)
+        if "names" in ag:
+            _texts(ag["names"], f"{where}.agencies[{i}].names", "names")
     kinds = {ag.get("kind") for ag in data["agencies"]}
     if data.get("mou_rules") and not {"liaison", "oversight"} <= kinds:
         raise DeploymentError(f"{where}.agencies: one agency of kind 'liaison' and one of kind 'oversight' are needed")
@@ -107,6 +109,8 @@ def _validate_areas(areas: list, agencies: set[str], where: str) -> set[str]:
     codes = _codes(areas, "areas", where)
     for i, area in enumerate(areas):
         here = f"{where}.areas[{i}]"
+        if "names" in area:
+            _texts(area["names"], f"{here}.names", "names")
         if _require(area, "agency", here, str) not in agencies:
             raise DeploymentError(f"{here}: agency '{area['agency']}' is not defined in 'agencies'")
         problem = geo.geometry_problem(_require(area, "geometry", here, dict))
@@ -184,6 +188,7 @@ def load(data: dict) -> dict[str, int]:
             Agency(
                 code=ag["code"],
                 name=ag["name"],
+                names=ag.get("names") or {},
                 kind=ag.get("kind", "police"),
                 forward_url=ag.get("forward_url"),
                 forward_secret_env=ag.get("forward_secret_env"),
@@ -235,6 +240,7 @@ def _load_geography(data: dict) -> None:
             Area(
                 code=area["code"],
                 name=area.get("name", area["code"]),
+                names=area.get("names") or {},
                 agency_code=area["agency"],
                 geometry=area["geometry"],
             )

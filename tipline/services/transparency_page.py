@@ -28,8 +28,8 @@ def _names(lang: str) -> dict[str, dict[str, str]]:
     """Display names of deployment keys (categories, agencies, areas) in lang."""
     return {
         "category": {c.code: c.name(lang) for c in db.session.scalars(select(Category))},
-        "agency": {a.code: a.name for a in db.session.scalars(select(Agency))},
-        "area": {a.code: a.name for a in db.session.scalars(select(Area))},
+        "agency": {a.code: a.display(lang) for a in db.session.scalars(select(Agency))},
+        "area": {a.code: a.display(lang) for a in db.session.scalars(select(Area))},
     }
 
 
@@ -74,7 +74,7 @@ def figures(period: str, lang: str, specs: dict, labels: dict[str, str], rtl: bo
     chart = charts.bar_chart("fig-months", title, desc, months, rtl)
     monthly = Section("fig-months", title, desc, specs["heads"]["months"], months, chart)
     areas = [
-        {"code": a.code, "name": a.name, "geometry": a.geometry, "shown": rows.get("area", {}).get(a.code).shown}
+        {"code": a.code, "name": names["area"][a.code], "geometry": a.geometry, "shown": rows["area"][a.code].shown}
         for a in db.session.scalars(select(Area).order_by(Area.code))
         if a.code in rows.get("area", {})
     ]

@@ -8,9 +8,8 @@ from flask_login import current_user
 from tipline.auth import roles_required
 from tipline.blueprints.officer_events import bp
 from tipline.blueprints.officer_events.forms import ConvertForm, EventForm
-from tipline.extensions import db
-from tipline.models import Agency, Event
-from tipline.services import events
+from tipline.models import Event
+from tipline.services import catalog, events
 
 CREATORS = ("officer", "supervisor", "admin")
 READERS = ("officer", "supervisor", "oversight", "admin")
@@ -40,7 +39,7 @@ def index():
 def new():
     """Create an event."""
     form = EventForm()
-    form.organisers.choices = [(a.code, a.name) for a in db.session.scalars(db.select(Agency).order_by(Agency.name))]
+    form.organisers.choices = catalog.agency_choices()
     if not form.is_submitted():
         form.organisers.data = [current_user.agency_code]
     if form.validate_on_submit():
