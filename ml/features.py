@@ -28,7 +28,7 @@ _TLDS = r"(?:com|org|net|gov|edu|info|biz|io|(?-i:ht|ly|fr|es|mx|uk|pt|br|cl|dz|
 # A plate written with spaces ("ABC 1234", "AB 123 CD") only right after a plate word: "ARE 22" is not a plate.
 _PLATE_WORD = r"(?i:\b(?:plates?|plak|plaque|placas?|matr[ií]cula|immatriculation|لوحة)\b)\W{0,3}"
 REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing group: the group is the entity
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("EMAIL", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),  # anchored: linear on long texts
     (
         "URL",
         re.compile(rf"(?:https?://|www\.)[^\s<>\"]+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.{_TLDS}\b(?:/\S*)?", re.IGNORECASE),

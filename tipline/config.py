@@ -11,7 +11,7 @@ class ConfigError(RuntimeError):
 
 def _env_int(name: str, default: int, kind: type = int) -> int:
     """Read an integer (or, with kind=float, a decimal) setting from the environment."""
-    value = os.environ.get(name, default)
+    value = os.environ.get(name) or default  # an empty value (NAME= in an env file) means the default
     try:
         return kind(value)
     except ValueError:
@@ -24,7 +24,7 @@ BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false
 def _env_bool(name: str, default: bool) -> bool:
     """Read an on/off setting (1/true/yes/on or 0/false/no/off) from the environment."""
     value = os.environ.get(name)
-    if value is None:
+    if not value or not value.strip():  # unset, or NAME= in an env file
         return default
     if value.strip().lower() not in BOOLEANS:
         raise ConfigError(f"{name} must be one of {', '.join(BOOLEANS)}, not {value!r}")

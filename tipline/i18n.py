@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel import dates
@@ -57,15 +57,15 @@ def _remember_choice(response):
 def _language_url(code: str) -> str:
     """This page in another language; after a form was sent, the page to go back to (a GET of a POST-only
     address would be an error), keeping the other query parameters."""
+    rule = request.url_rule
+    if rule is None:  # an address that matched nothing (404): never echo its path into a link
+        return f"?{urlencode({'lang': code})}"
     if request.method in ("GET", "HEAD"):
         args = request.args.to_dict(flat=False)
-        path = request.path
+        path = quote(request.path, safe="/")
     else:
         args = {}
-        rule = request.url_rule
-        path = (
-            request.path if rule is not None and "GET" in rule.methods else BACK_AFTER_POST.get(rule and rule.rule, "/")
-        )
+        path = quote(request.path, safe="/") if "GET" in rule.methods else BACK_AFTER_POST.get(rule.rule, "/")
     args["lang"] = [code]
     return f"{path}?{urlencode(args, doseq=True)}"
 

@@ -37,7 +37,7 @@ LONG = "k" * 40
     [
         ({"SQLALCHEMY_DATABASE_URI": None}, "set DATABASE_URL"),
         ({"PUBLIC_BASE_URL": "http://tips.example.org"}, "https:// address"),
-        ({"SECRET_KEY": "x", "RECEIPT_INDEX_KEY": "a"}, "make SECRET_KEY, RECEIPT_INDEX_KEY at least 32"),
+        ({"SECRET_KEY": "x"}, "make SECRET_KEY at least 32"),
     ],
     ids=["no-database", "plain-http", "short-keys"],
 )
@@ -70,6 +70,9 @@ def test_a_malformed_setting_is_named_with_what_it_accepts(monkeypatch, tmp_path
     monkeypatch.setenv("DB_POOL_SIZE", "abc")
     with pytest.raises(ConfigError, match="DB_POOL_SIZE must be a whole number, not 'abc'"):
         _env_int("DB_POOL_SIZE", 5)
+    monkeypatch.setenv("DB_POOL_SIZE", "")  # NAME= in an env file: the default, not a failure to start
+    monkeypatch.setenv("TRIAGE_ENABLED", " ")
+    assert (_env_int("DB_POOL_SIZE", 5), _env_bool("TRIAGE_ENABLED", True)) == (5, True)
 
 
 def test_triage_enabled_reads_true_and_false_words(monkeypatch):

@@ -348,3 +348,9 @@ def test_a_tip_with_every_optional_box_left_empty_is_accepted(app, client):
     response = client.post("/tip?lang=fr", data=data)
     assert response.status_code == 200 and RECEIPT_RE.search(response.get_data(as_text=True))
     assert _tip_count(app) == 1
+
+
+def test_language_links_on_a_page_not_found_never_lead_to_another_site(client):
+    page = client.get("/%5Cevil.example").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)" lang="\w+" hreflang', page)
+    assert links and all(href.startswith("?lang=") for href in links)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, text
 
 from tipline.extensions import db
-from tipline.models import AuditEntry, Tip
+from tipline.models import AuditEntry, Tip, User
 from tipline.models.types import utcnow
 
 GENESIS = "0" * 64
@@ -123,8 +123,10 @@ def scope_for(user, visible_tips):
     if user.role == "oversight" and user.agency.kind == "oversight":
         return None
     held = select(Tip.public_id).where(visible_tips)
+    colleagues = select(User.username).where(User.agency_code == user.agency_code)
+    older = AuditEntry.agency_code.is_(None) & AuditEntry.actor.in_(colleagues)  # written before the column
     own = AuditEntry.tip_public_id.is_(None) & (
-        (AuditEntry.agency_code == user.agency_code) | AuditEntry.action.in_(DEPLOYMENT_WIDE)
+        (AuditEntry.agency_code == user.agency_code) | older | AuditEntry.action.in_(DEPLOYMENT_WIDE)
     )
     return or_(own, AuditEntry.tip_public_id.in_(held))
 

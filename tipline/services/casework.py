@@ -36,13 +36,19 @@ def _require(tip: Tip, user: User, roles: tuple[str, ...]) -> None:
         raise ActionError("holder")
 
 
+# How much a holding lets an agency do: sharing with (or forwarding to) an agency never takes a right away.
+ROLE_RANK = {"shared": 0, "support": 1, "lead": 2, "liaison": 3, "oversight": 3}
+
+
 def _assign(tip: Tip, agency: str, role: str, reason: str = "") -> None:
-    """Give an agency (active) access to a tip, or update its role."""
+    """Give an agency (active) access to a tip; an agency already holding it keeps a stronger role."""
     current = next((a for a in tip.assignments if a.agency_code == agency), None)
     if current is None:
         tip.assignments.append(Assignment(agency_code=agency, role=role, reason=reason))
-    else:
-        current.role, current.active, current.reason = role, True, reason or current.reason
+        return
+    if not current.active or ROLE_RANK.get(role, 0) > ROLE_RANK.get(current.role, 0):
+        current.role = role
+    current.active, current.reason = True, reason or current.reason
 
 
 def _to_oversight_only(tip: Tip, reason: str) -> None:

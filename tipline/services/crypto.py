@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -32,7 +33,9 @@ GENERATED_KEYS = {
 }
 
 
+log = logging.getLogger(__name__)
 MIN_SECRET_CHARS = 32
+MIN_LOOKUP_KEY_CHARS = 22  # 128 random bits in url-safe base64
 
 
 def _check_production(app: Flask) -> None:
@@ -42,9 +45,11 @@ def _check_production(app: Flask) -> None:
         problems.append("set DATABASE_URL (PostgreSQL); production never falls back to a local SQLite file")
     if not str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
         problems.append("set PUBLIC_BASE_URL to the https:// address residents use (cookies, HSTS, SMS links)")
-    short = [k for k in ("SECRET_KEY", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY") if len(app.config[k]) < MIN_SECRET_CHARS]
-    if short:
-        problems.append(f"make {', '.join(short)} at least {MIN_SECRET_CHARS} random characters")
+    if len(app.config["SECRET_KEY"]) < MIN_SECRET_CHARS:  # sessions only: a new key logs officers out, nothing else
+        problems.append(f"make SECRET_KEY at least {MIN_SECRET_CHARS} random characters")
+    for name in ("RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY"):  # lookup keys: changing one orphans what it indexes
+        if len(app.config[name]) < MIN_LOOKUP_KEY_CHARS:
+            log.warning("%s is under %d characters: fine if random, weak if a word", name, MIN_LOOKUP_KEY_CHARS)
     if problems:
         raise KeyConfigError("Refusing to start: " + "; ".join(problems) + " (see README, 'Configuration').")
 
