@@ -119,11 +119,13 @@ def reset_second_factor(username: str) -> Credentials:
     return Credentials(username, "(unchanged)", secret, codes)
 
 
-def _claim_step(user: User, step: int) -> bool:
-    """Record step as used, atomically: of two logins racing with the same code, one wins."""
-    unused = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-    claimed = db.session.execute(update(User).where(User.id == user.id, unused).values(totp_last_step=step)).rowcount
-    db.session.refresh(user, ["totp_last_step"])
+def _claim(row: User | RecoveryCode, unused, **values) -> bool:
+    """Write values to row only while the condition unused still holds, atomically: of two logins racing with
+    the same code, one wins."""
+    session = object_session(row) or db.session
+    model = type(row)
+    claimed = session.execute(update(model).where(model.id == row.id, unused).values(**values)).rowcount
+    session.refresh(row, list(values))
     return claimed == 1
 
 
@@ -136,7 +138,8 @@ def _check_second_factor(user: User, code: str) -> bool:
         now = int(time.time()) // totp.interval
         for step in (now - 1, now, now + 1):
             if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
-                return _claim_step(user, step)
+                unused = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+                return _claim(user, unused, totp_last_step=step)
         return False
     for rc in user.recovery_codes:
         if rc.used_at is None:
@@ -144,11 +147,7 @@ def _check_second_factor(user: User, code: str) -> bool:
                 hasher().verify(rc.code_hash, code.lower())
             except VerificationError:
                 continue
-            session = object_session(rc) or db.session
-            unused = (RecoveryCode.id == rc.id) & RecoveryCode.used_at.is_(None)  # claimed atomically, as a step
-            claimed = session.execute(update(RecoveryCode).where(unused).values(used_at=utcnow())).rowcount
-            session.refresh(rc, ["used_at"])
-            return claimed == 1
+            return _claim(rc, RecoveryCode.used_at.is_(None), used_at=utcnow())
     return False
 
 
