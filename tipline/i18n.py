@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 
 from tipline.extensions import babel
 
@@ -98,14 +98,22 @@ def init_app(app: Flask) -> None:
 NUMERIC_DATES = {"ht": "dd/MM/y HH:mm"}
 
 
+def deployment_zone() -> ZoneInfo:
+    """The time zone dates are shown and typed in (Babel may hand back a pytz zone)."""
+    return ZoneInfo(str(get_timezone()))
+
+
+def _date_pattern(locale: str) -> str:
+    return NUMERIC_DATES.get(locale, "medium")
+
+
 def _format_date_local(value) -> str:
     """A timestamp in the visitor's language (and the deployment's time zone), through Babel."""
-    return format_datetime(value, NUMERIC_DATES.get(str(get_locale()), "medium")) if value else ""
+    return format_datetime(value, _date_pattern(str(get_locale()))) if value else ""
 
 
 def _format_event_start(event) -> str:
     """An event's start in its own time zone (where residents attend it), in the visitor's language."""
-    locale = str(get_locale())
-    pattern = NUMERIC_DATES.get(locale, "medium")
-    start = dates.format_datetime(event.starts_at, pattern, tzinfo=ZoneInfo(event.timezone), locale=locale)
+    locale, zone = str(get_locale()), ZoneInfo(event.timezone)
+    start = dates.format_datetime(event.starts_at, _date_pattern(locale), tzinfo=zone, locale=locale)
     return f"{start} ({event.timezone})"

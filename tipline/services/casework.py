@@ -17,8 +17,10 @@ OUTCOME_STATUS = {
 }
 
 
-DESK_ROLES = ("liaison", "oversight")  # verify and route a tip waiting at a desk
-CASE_ROLES = (*DESK_ROLES, "lead")  # reply, categorise, assign, share and close; support and shared only read
+# How much a holding lets an agency do; sharing with (or forwarding to) an agency never takes a right away.
+ROLE_RANK = {"shared": 0, "support": 1, "lead": 2, "liaison": 3, "oversight": 3}
+DESK_ROLES = tuple(r for r, rank in ROLE_RANK.items() if rank >= 3)  # verify and route a tip waiting at a desk
+CASE_ROLES = tuple(r for r, rank in ROLE_RANK.items() if rank >= 2)  # reply, categorise, assign, share, close
 
 
 class ActionError(ValueError):
@@ -34,10 +36,6 @@ def _require(tip: Tip, user: User, roles: tuple[str, ...]) -> None:
     """Refuse an action to an agency that holds the tip in another role (for information, or in support)."""
     if holding_role(tip, user) not in roles:
         raise ActionError("holder")
-
-
-# How much a holding lets an agency do: sharing with (or forwarding to) an agency never takes a right away.
-ROLE_RANK = {"shared": 0, "support": 1, "lead": 2, "liaison": 3, "oversight": 3}
 
 
 def _assign(tip: Tip, agency: str, role: str, reason: str = "") -> None:

@@ -117,6 +117,7 @@ def _similar(tip: Tip, user: User) -> list[tuple[Tip, float]]:
 
 def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) -> dict:
     """Everything the tip page shows."""
+    holding = casework.holding_role(tip, user)
     attempts = db.session.scalars(
         select(ForwardAttempt).where(ForwardAttempt.tip_id == tip.id).order_by(ForwardAttempt.id)
     )
@@ -135,8 +136,8 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50),
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
-        "at_desk": casework.holding_role(tip, user) in casework.DESK_ROLES,
-        "can_act": casework.holding_role(tip, user) in casework.CASE_ROLES,
+        "at_desk": holding in casework.DESK_ROLES,
+        "can_act": holding in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),
     }
 

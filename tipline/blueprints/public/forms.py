@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from flask import g, request
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -22,6 +20,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+
+from tipline.i18n import deployment_zone
 
 TEXT_MIN, TEXT_MAX = 10, 5000
 EARLIEST_YEAR = 1900
@@ -176,7 +176,7 @@ class TipForm(ResidentForm):
         """Something a resident saw has happened: not in the future (a day's slack for clocks), not before 1900."""
         if field.data is None:
             return
-        now = datetime.now(ZoneInfo(str(get_timezone()))).replace(tzinfo=None)
+        now = datetime.now(deployment_zone()).replace(tzinfo=None)
         if field.data > now + timedelta(days=1):
             raise ValidationError(_l("This date is in the future: give the date and time of what you saw."))
         if field.data.year < EARLIEST_YEAR:

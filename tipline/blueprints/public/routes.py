@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, make_response, render_template
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 
 from tipline.blueprints.public import bp
 from tipline.blueprints.public.forms import FollowUpForm, MessageForm, TipForm
 from tipline.extensions import limiter
-from tipline.i18n import current_language
+from tipline.i18n import current_language, deployment_zone
 from tipline.services import catalog, intake, receipts, uploads
 
 UPLOAD_ERRORS = {
@@ -46,8 +44,7 @@ def home():
 
 def _local(moment: datetime | None) -> datetime | None:
     """A wall-clock time typed by a resident, in the deployment's time zone."""
-    zone = ZoneInfo(str(get_timezone()))  # the zone dates are shown in (Babel may hand back a pytz zone)
-    return moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=deployment_zone()) if moment and moment.tzinfo is None else moment
 
 
 @bp.route("/tip", methods=["GET", "POST"])
