@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 def _print_credentials(creds) -> None:
     """Show the one-time credentials of a user."""
     click.echo(f"username:       {creds.username}")
-    click.echo(f"password:       {creds.password}")
+    click.echo(f"password:       {creds.password or '(unchanged)'}")
     click.echo(f"TOTP secret:    {creds.totp_secret}")
     click.echo(f"TOTP URI:       {creds.provisioning_uri()}")
     click.echo("recovery codes: " + " ".join(creds.recovery_codes))
@@ -43,24 +43,34 @@ def users_add(username: str, role: str, agency: str, display_name: str) -> None:
 @with_appcontext
 def users_disable(username: str) -> None:
     """Disable an account and end its sessions."""
-    from tipline.services import users as service
-
-    try:
-        service.disable(username)
-    except service.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _account_change("disable", username)
     click.echo(f"disabled {username}")
+
+
+@users.command("enable")
+@click.argument("username")
+@with_appcontext
+def users_enable(username: str) -> None:
+    """Let a disabled account log in again."""
+    _account_change("enable", username)
+    click.echo(f"enabled {username}")
 
 
 @users.command("reset-2fa")
 @click.argument("username")
+@click.option("--new-password", is_flag=True, help="Also issue a new password (the officer forgot it).")
 @with_appcontext
-def users_reset_2fa(username: str) -> None:
-    """Issue a new TOTP secret and recovery codes."""
+def users_reset_2fa(username: str, new_password: bool) -> None:
+    """Issue a new TOTP secret and recovery codes (and a password with --new-password)."""
+    _print_credentials(_account_change("reset_second_factor", username, new_password=new_password))
+
+
+def _account_change(name: str, username: str, **options):
+    """Run a users-service change; its refusal becomes the command's error message."""
     from tipline.services import users as service
 
     try:
-        _print_credentials(service.reset_second_factor(username))
+        return getattr(service, name)(username, **options)
     except service.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
 

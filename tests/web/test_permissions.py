@@ -44,7 +44,7 @@ def _staff_endpoints(app) -> set[str]:
 
 
 def test_every_officer_route_has_a_rule(app):
-    covered = set(RULES) | set(EXTRA_RULES)
+    covered = set(RULES) | set(EXTRA_RULES) | set(ACCOUNT_RULES)
     assert _staff_endpoints(app) <= covered, f"routes without a permission rule: {_staff_endpoints(app) - covered}"
 
 
@@ -161,3 +161,26 @@ def test_event_views_send_anonymous_visitors_to_login(app):
     client = app.test_client()
     assert client.get("/officer/events/").status_code == 302
     assert client.get("/officer/events/new").status_code == 302
+
+
+# Accounts: every officer's own page; the agency administrators' page (its scoping is tested in test_accounts.py).
+ACCOUNT_RULES = {
+    "officer.account": ("GET", STAFF),
+    "officer.accounts": ("GET", {"admin"}),
+    "officer.add_account": ("POST", {"admin"}),
+    "officer.change_account": ("POST", {"admin"}),
+    "officer.reset_account": ("POST", {"admin"}),
+}
+
+
+def test_account_views_declare_their_roles_and_refuse_others(app):
+    for endpoint, (_method, roles) in ACCOUNT_RULES.items():
+        assert set(app.view_functions[endpoint].allowed_roles) == roles, endpoint
+    for role in ROLES:
+        client = app.test_client()
+        login(client, make_officer(app, f"acct.{role}", role, "oversight" if role == "oversight" else "liaison"))
+        assert client.get("/officer/account").status_code == 200, role
+        assert client.get("/officer/accounts").status_code == (200 if role == "admin" else 403), role
+        token = csrf_token(client, "/officer/account")
+        posted = client.post("/officer/accounts/acct.officer/reset", data={"csrf_token": token})
+        assert posted.status_code == (200 if role == "admin" else 403), role

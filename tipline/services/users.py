@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from tipline.services.receipts import hasher
 
 LOCK_AFTER = 5
 RECOVERY_CODES = 8
+MIN_PASSWORD = 12  # NIST SP 800-63B asks for at least 8; officers' accounts open tips, so more
+USERNAME = re.compile(r"[A-Za-z0-9._-]{3,80}")
 _DUMMY_HASH = None
 
 
@@ -34,7 +37,7 @@ class Credentials:
     """What an administrator hands to a new officer once: password, TOTP secret, recovery codes."""
 
     username: str
-    password: str
+    password: str | None  # None: unchanged
     totp_secret: str
     recovery_codes: list[str]
 
@@ -48,6 +51,7 @@ def _new_second_factor(user: User, secret: str | None = None) -> tuple[str, list
     secret = secret or pyotp.random_base32()
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
+    user.totp_last_step = None  # the old authenticator's last step says nothing about the new one
     user.recovery_codes = [RecoveryCode(code_hash=hasher().hash(c)) for c in codes]
     return secret, codes
 
@@ -59,6 +63,7 @@ def add(
     display_name: str = "",
     password: str | None = None,
     totp_secret: str | None = None,
+    actor: str = "admin-cli",
 ) -> Credentials:
     """Create an officer account with a password and a second factor."""
     if role not in ROLES:
@@ -68,6 +73,8 @@ def add(
         raise AccountError(f"unknown agency '{agency}'")
     if role == "oversight" and found.kind != "oversight":  # the role reads every complaint's casework
         raise AccountError("the oversight role belongs to the oversight body's staff, and only to them")
+    if not USERNAME.fullmatch(username or ""):
+        raise AccountError("a username is 3 to 80 letters, digits, dots, dashes or underscores")
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AccountError(f"user '{username}' already exists")
     password = password or secrets.token_urlsafe(12)
@@ -80,7 +87,7 @@ def add(
     )
     secret, codes = _new_second_factor(user, totp_secret)
     db.session.add(user)
-    audit.record("admin-cli", "user.add", of_agency=agency, username=username, role=role, agency=agency)
+    audit.record(actor, "user.add", of_agency=agency, username=username, role=role, agency=agency)
     db.session.commit()
     return Credentials(username, password, secret, codes)
 
@@ -93,12 +100,21 @@ def _get(username: str) -> User:
     return user
 
 
-def disable(username: str) -> None:
+def disable(username: str, actor: str = "admin-cli") -> None:
     """Disable an account and end its sessions."""
     user = _get(username)
     user.active = False
     user.session_version += 1
-    audit.record("admin-cli", "user.disable", of_agency=user.agency_code, username=username)
+    audit.record(actor, "user.disable", of_agency=user.agency_code, username=username)
+    db.session.commit()
+
+
+def enable(username: str, actor: str = "admin-cli") -> None:
+    """Let a disabled account log in again (with the password and second factor it had)."""
+    user = _get(username)
+    user.active = True
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(actor, "user.enable", of_agency=user.agency_code, username=username)
     db.session.commit()
 
 
@@ -108,15 +124,42 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
-def reset_second_factor(username: str) -> Credentials:
-    """Issue a new TOTP secret and recovery codes (the old ones stop working) and end sessions."""
+def reset_second_factor(username: str, actor: str = "admin-cli", new_password: bool = False) -> Credentials:
+    """Issue a new TOTP secret and recovery codes (the old ones stop working), and a new password if asked; end
+    sessions and lift a lock."""
     user = _get(username)
     secret, codes = _new_second_factor(user)
+    password = None
+    if new_password:
+        password = secrets.token_urlsafe(12)
+        user.password_hash = hasher().hash(password)
     user.session_version += 1
     user.failed_logins, user.locked_until = 0, None
-    audit.record("admin-cli", "user.reset_2fa", of_agency=user.agency_code, username=username)
+    action = "user.reset_access" if new_password else "user.reset_2fa"
+    audit.record(actor, action, of_agency=user.agency_code, username=username)
     db.session.commit()
-    return Credentials(username, "(unchanged)", secret, codes)
+    return Credentials(username, password, secret, codes)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace a user's own password after checking the current one; other sessions of the user end.
+
+    AccountError keys: "current" (wrong current password), "short", "same", "username".
+    """
+    if not _password_ok(user, current or ""):
+        audit.record(user.username, "user.password_failed", of_agency=user.agency_code)
+        db.session.commit()
+        raise AccountError("current")
+    if len(new or "") < MIN_PASSWORD:
+        raise AccountError("short")
+    if new == current:
+        raise AccountError("same")
+    if user.username.lower() in new.lower():
+        raise AccountError("username")
+    user.password_hash = hasher().hash(new)
+    user.session_version += 1
+    audit.record(user.username, "user.password", of_agency=user.agency_code)
+    db.session.commit()
 
 
 def _claim(row: User | RecoveryCode, unused, **values) -> bool:

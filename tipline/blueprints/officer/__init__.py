@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
-from tipline.blueprints.officer import auth_routes, routes  # noqa: E402,F401
+from tipline.blueprints.officer import account_routes, auth_routes, routes  # noqa: E402,F401

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -105,3 +105,37 @@ class CloseForm(FlaskForm):
 
 class RevealForm(FlaskForm):
     """Reveal masked personal data (audited)."""
+
+
+class PasswordForm(FlaskForm):
+    """An officer's own new password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(
+        _l("New password (at least 12 characters)"),
+        validators=[DataRequired(), Length(min=12, message=_l("The new password is too short.")), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+    )
+
+
+class AccountForm(FlaskForm):
+    """A new account in the administrator's agency."""
+
+    username = StringField(
+        _l("Username (letters, digits, dots, dashes)"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Za-z0-9._-]{3,80}$", message=_l("Use 3 to 80 letters, digits, dots, dashes or underscores.")),
+        ],
+    )
+    display_name = StringField(_l("Name shown to colleagues"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[], invalid_choice_message=_l("Choose one of the roles in the list."))
+
+
+class ResetAccessForm(FlaskForm):
+    """A new second factor for an account, and a new password if the officer forgot it."""
+
+    new_password = BooleanField(_l("Also issue a new password"))
