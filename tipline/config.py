@@ -31,6 +31,22 @@ def _env_bool(name: str, default: bool) -> bool:
     return BOOLEANS[value.strip().lower()]
 
 
+SUPPORTED_LANGUAGES = ("en", "es", "fr", "ar", "ht")  # the languages with a catalog in translations/
+
+
+def _env_languages(name: str) -> tuple[str, ...]:
+    """Read the languages the site offers: comma-separated codes with a catalog, English among them."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return SUPPORTED_LANGUAGES
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
+    if not set(codes) <= set(SUPPORTED_LANGUAGES) or "en" not in codes:
+        raise ConfigError(
+            f"{name} must list languages from {', '.join(SUPPORTED_LANGUAGES)}, with en among them, not {value!r}"
+        )
+    return codes
+
+
 class Config:
     """Defaults shared by every environment (development and the demo)."""
 
@@ -57,7 +73,7 @@ class Config:
     RECEIPT_INDEX_KEY = os.environ.get("RECEIPT_INDEX_KEY")
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")  # None -> instance/attachments
     REQUIRE_KEYS = False  # production refuses to start without explicit keys
-    LANGUAGES = ("en", "es", "fr", "ar", "ht")
+    LANGUAGES = _env_languages("TIPLINE_LANGUAGES")  # offered on the site, and the languages triage tells apart
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIPLINE_TIMEZONE", "UTC")
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 31 * 1024 * 1024)  # 3 attachments of 10 MB and the text

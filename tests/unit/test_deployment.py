@@ -80,6 +80,12 @@ def test_unknown_version_is_refused(demo):
     assert "'version' must be one of [1]" in _error(data)
 
 
+def test_a_mistyped_or_misplaced_key_is_named_not_ignored(demo):
+    typo = _error(copy.deepcopy(demo) | {"mou_rule": []})
+    assert "unknown key(s) 'mou_rule'" in typo and "mou_rules" in typo
+    assert "set by TIPLINE_LANGUAGES" in _error(copy.deepcopy(demo) | {"languages": ["en", "es"]})
+
+
 def _set(data: dict, path: str, value) -> dict:
     """data with the value at a dotted path (list indexes as numbers) replaced."""
     *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]

@@ -75,6 +75,31 @@ def test_a_malformed_setting_is_named_with_what_it_accepts(monkeypatch, tmp_path
     assert (_env_int("DB_POOL_SIZE", 5), _env_bool("TRIAGE_ENABLED", True)) == (5, True)
 
 
+def test_a_deployment_offers_the_languages_it_sets(monkeypatch, tmp_path):
+    from tipline.config import _env_languages
+
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("TIPLINE_LANGUAGES", "en, es")
+    assert _env_languages("TIPLINE_LANGUAGES") == ("en", "es")
+    app = create_app(
+        type("TwoLanguages", (TestConfig,), {"LANGUAGES": ("en", "es"), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    )
+    client = app.test_client()
+    home = client.get("/?lang=ar").get_data(as_text=True)
+    assert 'lang="en"' in home and 'hreflang="es"' in home
+    assert 'hreflang="ar"' not in home and 'dir="rtl"' not in home  # Arabic is not offered: English answers
+    assert 'hreflang="ht"' not in home
+    with app.test_request_context():
+        from tipline.services import triage
+
+        assert triage.detect_language("Hay un camión blanco sin placas junto al puente viejo cada noche.") == "es"
+        assert triage.detect_language("يوجد شاحنة بيضاء بدون لوحات قرب الجسر القديم كل ليلة") == "und"
+    for wrong in ("en,xx", "es,fr", "en;es"):
+        monkeypatch.setenv("TIPLINE_LANGUAGES", wrong)
+        with pytest.raises(ConfigError, match="TIPLINE_LANGUAGES must list languages from en, es, fr, ar, ht"):
+            _env_languages("TIPLINE_LANGUAGES")
+
+
 def test_triage_enabled_reads_true_and_false_words(monkeypatch):
     from tipline.config import _env_bool
 

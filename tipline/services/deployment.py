@@ -14,6 +14,7 @@ from tipline.services import catalog, geo
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "deployment.yaml"
 SUPPORTED_VERSIONS = {1}
+SECTIONS = {"version", "name", "categories", "statuses", "agencies", "areas", "gazetteer", "mou_rules"}
 
 
 class DeploymentError(ValueError):
@@ -75,6 +76,13 @@ def validate(data: dict, where: str = "deployment") -> None:
         raise DeploymentError(f"{where}: the file must contain a mapping")
     if data.get("version") not in SUPPORTED_VERSIONS:
         raise DeploymentError(f"{where}: 'version' must be one of {sorted(SUPPORTED_VERSIONS)}")
+    unknown = sorted(set(data) - SECTIONS, key=str)
+    if unknown:
+        hint = " (the site's languages are set by TIPLINE_LANGUAGES)" if "languages" in unknown else ""
+        raise DeploymentError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}{hint}; "
+            f"the file may have {', '.join(sorted(SECTIONS))}"
+        )
     for section in ("categories", "statuses", "agencies"):
         _require(data, section, where, list)
     categories = _codes(data["categories"], "categories", where)
