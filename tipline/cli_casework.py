@@ -33,7 +33,7 @@ def users_add(username: str, role: str, agency: str, display_name: str) -> None:
     from tipline.services import users as service
 
     try:
-        _print_credentials(service.add(username, role, agency, display_name))
+        _print_credentials(service.add(username, role, agency, display_name, actor=service.cli_actor()))
     except service.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -70,7 +70,7 @@ def _account_change(name: str, username: str, **options):
     from tipline.services import users as service
 
     try:
-        return getattr(service, name)(username, **options)
+        return getattr(service, name)(username, actor=service.cli_actor(), **options)
     except service.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
 

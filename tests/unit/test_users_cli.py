@@ -77,3 +77,40 @@ def test_sla_remind_lists_overdue_tips_per_agency(app):
         db.session.commit()
     output = _run(app, "sla", "remind").output
     assert "liaison: 1 overdue" in output
+
+
+def _credentials(output: str) -> dict:
+    return {
+        "password": re.search(r"password:\s+(\S+)", output).group(1),
+        "secret": re.search(r"TOTP secret:\s+(\S+)", output).group(1),
+    }
+
+
+def test_enable_and_a_new_password_from_the_shell_are_audited_with_who_ran_them(app, monkeypatch):
+    from sqlalchemy import select
+
+    from tipline.models import AuditEntry
+
+    monkeypatch.setenv("SUDO_USER", "ops.alice")
+    officer = {
+        "username": "back.again",
+        **_credentials(_run(app, "users", "add", "back.again", "--role", "officer", "--agency", "rvpd").output),
+    }
+    _run(app, "users", "disable", "back.again")
+    assert login(app.test_client(), officer).status_code == 401
+    assert _run(app, "users", "enable", "back.again").output.strip() == "enabled back.again"
+    assert login(app.test_client(), officer).status_code == 302
+
+    renewed = _run(app, "users", "reset-2fa", "back.again", "--new-password")
+    assert renewed.exit_code == 0, renewed.output
+    fresh = {"username": "back.again", **_credentials(renewed.output)}
+    assert fresh["password"] != officer["password"]
+    assert login(app.test_client(), {**officer, "secret": fresh["secret"]}).status_code == 401  # the old password
+    assert login(app.test_client(), fresh).status_code == 302
+    assert "(unchanged)" in _run(app, "users", "reset-2fa", "back.again").output
+    with app.app_context():
+        actors = db.session.scalars(
+            select(AuditEntry.actor).where(AuditEntry.details["username"].as_string() == "back.again")
+        ).all()
+    assert set(actors) == {"admin-cli:ops.alice"}
+    assert "no user 'nobody.here'" in _run(app, "users", "enable", "nobody.here").output

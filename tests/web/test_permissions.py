@@ -167,6 +167,7 @@ def test_event_views_send_anonymous_visitors_to_login(app):
 ACCOUNT_RULES = {
     "officer.account": ("GET", STAFF),
     "officer.accounts": ("GET", {"admin"}),
+    "officer.account_detail": ("GET", {"admin"}),
     "officer.add_account": ("POST", {"admin"}),
     "officer.change_account": ("POST", {"admin"}),
     "officer.reset_account": ("POST", {"admin"}),

@@ -6,9 +6,9 @@ import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
+from tipline.config import SUPPORTED_LANGUAGES
 from tipline.extensions import db
 from tipline.models import Agency, Area, Assignment, Category, Event, Feedback, Status, Tip
 from tipline.models.types import utcnow
@@ -35,7 +35,7 @@ def _known_keys() -> dict[str, list[str]]:
     """Every key of every breakdown, so that zero cells are published too."""
     return {
         "channel": ["web", "sms"],
-        "language": [*current_app.config["LANGUAGES"], "und"],
+        "language": [*SUPPORTED_LANGUAGES, "und"],  # the same rows whatever the site offers now
         "category": [*db.session.scalars(select(Category.code).order_by(Category.position)), "none"],
         "verification": list(VERIFICATION),
         "handling": ["liaison", "routed", "oversight"],

@@ -134,7 +134,7 @@ _KEYWORD_TEXTS = {"help": "help", "new": "new_ready", "language": "language", "s
 def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keyword, raw: str) -> str | None:
     """STOP, START, HELP, NEW or a language choice; STOP confirms once, then silence until START."""
     was_out = contact.opted_out
-    if keyword.language:
+    if keyword.language in current_app.config["LANGUAGES"]:  # a language the site does not offer is not taken
         contact.language = keyword.language
     if keyword.action == "stop":
         contact.opted_out, contact.number = True, None

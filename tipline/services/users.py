@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import hmac
+import os
 import re
 import secrets
 import time
@@ -11,7 +13,7 @@ from datetime import timedelta
 
 import pyotp
 from argon2.exceptions import VerificationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import object_session
 
 from tipline.extensions import db
@@ -21,6 +23,7 @@ from tipline.models.users import ROLES
 from tipline.services import audit
 from tipline.services.receipts import hasher
 
+CLI = "admin-cli"  # the actor of shell commands; cli_actor() adds the operating-system account
 LOCK_AFTER = 5
 RECOVERY_CODES = 8
 MIN_PASSWORD = 12  # NIST SP 800-63B asks for at least 8; officers' accounts open tips, so more
@@ -63,7 +66,7 @@ def add(
     display_name: str = "",
     password: str | None = None,
     totp_secret: str | None = None,
-    actor: str = "admin-cli",
+    actor: str = CLI,
 ) -> Credentials:
     """Create an officer account with a password and a second factor."""
     if role not in ROLES:
@@ -75,8 +78,8 @@ def add(
         raise AccountError("the oversight role belongs to the oversight body's staff, and only to them")
     if not USERNAME.fullmatch(username or ""):
         raise AccountError("a username is 3 to 80 letters, digits, dots, dashes or underscores")
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        raise AccountError(f"user '{username}' already exists")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise AccountError(f"user '{username}' already exists")  # IA.Reviewer beside ia.reviewer muddies the log
     password = password or secrets.token_urlsafe(12)
     user = User(
         username=username,
@@ -92,6 +95,15 @@ def add(
     return Credentials(username, password, secret, codes)
 
 
+def cli_actor() -> str:
+    """The audit actor of a shell command: admin-cli and the account that ran it (behind sudo, the real one)."""
+    try:
+        who = os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        who = str(os.getuid())
+    return f"{CLI}:{who}"
+
+
 def _get(username: str) -> User:
     """A user by name, or AccountError."""
     user = db.session.scalar(select(User).where(User.username == username))
@@ -100,7 +112,7 @@ def _get(username: str) -> User:
     return user
 
 
-def disable(username: str, actor: str = "admin-cli") -> None:
+def disable(username: str, actor: str = CLI) -> None:
     """Disable an account and end its sessions."""
     user = _get(username)
     user.active = False
@@ -109,7 +121,7 @@ def disable(username: str, actor: str = "admin-cli") -> None:
     db.session.commit()
 
 
-def enable(username: str, actor: str = "admin-cli") -> None:
+def enable(username: str, actor: str = CLI) -> None:
     """Let a disabled account log in again (with the password and second factor it had)."""
     user = _get(username)
     user.active = True
@@ -124,7 +136,7 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
-def reset_second_factor(username: str, actor: str = "admin-cli", new_password: bool = False) -> Credentials:
+def reset_second_factor(username: str, actor: str = CLI, new_password: bool = False) -> Credentials:
     """Issue a new TOTP secret and recovery codes (the old ones stop working), and a new password if asked; end
     sessions and lift a lock."""
     user = _get(username)
@@ -141,14 +153,25 @@ def reset_second_factor(username: str, actor: str = "admin-cli", new_password: b
     return Credentials(username, password, secret, codes)
 
 
+def confirm_password(user: User, password: str) -> bool:
+    """A logged-in user's own password, asked again before a sensitive change; a wrong one counts like a failed
+    login, and at the lock it also ends the user's sessions (a guesser holding someone's session loses it)."""
+    if _password_ok(user, password):
+        return True
+    _count_failure(user, utcnow())
+    if user.locked_until:
+        user.session_version += 1
+    audit.record(user.username, "user.password_failed", of_agency=user.agency_code)
+    db.session.commit()
+    return False
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Replace a user's own password after checking the current one; other sessions of the user end.
 
     AccountError keys: "current" (wrong current password), "short", "same", "username".
     """
-    if not _password_ok(user, current or ""):
-        audit.record(user.username, "user.password_failed", of_agency=user.agency_code)
-        db.session.commit()
+    if not confirm_password(user, current or ""):
         raise AccountError("current")
     if len(new or "") < MIN_PASSWORD:
         raise AccountError("short")
@@ -208,6 +231,13 @@ def _password_ok(user: User | None, password: str) -> bool:
         return False
 
 
+def _count_failure(user: User, now) -> None:
+    """Count a wrong password or code; from the LOCK_AFTER-th on, lock the account with a doubling back-off."""
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until = now + timedelta(minutes=min(2 ** (user.failed_logins - LOCK_AFTER), 60))
+
+
 def authenticate(username: str, password: str, code: str) -> User:
     """Check password and second factor; lock the account with growing back-off after repeated failures.
 
@@ -223,10 +253,7 @@ def authenticate(username: str, password: str, code: str) -> User:
         raise AccountError("invalid")
     if not (_password_ok(user, password) and user.active and _check_second_factor(user, code)):
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                minutes = min(2 ** (user.failed_logins - LOCK_AFTER), 60)
-                user.locked_until = now + timedelta(minutes=minutes)
+            _count_failure(user, now)
             audit.record(username, "login.failed", of_agency=user.agency_code)
             db.session.commit()
         raise AccountError("invalid")

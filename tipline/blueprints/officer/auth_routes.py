@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -17,6 +17,7 @@ from tipline.extensions import limiter
 from tipline.extensions import login as login_manager
 from tipline.services import users
 
+NEVER_KEPT = {"password", "current", "new", "confirm", "my_password"}  # form fields that hold a password
 LOGIN_ERRORS = {
     "invalid": _l(
         "Wrong username, password or code, or too many failed attempts: the account is then locked for a while."
@@ -26,12 +27,17 @@ LOGIN_ERRORS = {
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    """Ask for a login; a form posted after the session expired is kept and offered again after login."""
+    """Ask for a login; a form posted after the session expired is kept and offered again after login (never a
+    password: a page that asked for one is not resumed)."""
     form = LoginForm(formdata=None)
     if request.method == "POST" and request.path.startswith("/officer/"):
-        kept = {k: v for k, v in request.form.items() if k != "csrf_token"} if _from_this_site() else {}
-        form.resume_url.data, form.resume_fields.data = request.path, json.dumps(kept, ensure_ascii=False)
-        return render_template("officer/login.html", form=form, expired=True), 401
+        secret = any(k in NEVER_KEPT for k in request.form)
+        kept = {} if secret or not _from_this_site() else {k: v for k, v in request.form.items() if k != "csrf_token"}
+        if kept:
+            form.resume_url.data, form.resume_fields.data = request.path, json.dumps(kept, ensure_ascii=False)
+        response = make_response(render_template("officer/login.html", form=form, expired=True), 401)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return redirect(url_for("officer.login"))
 
 

@@ -110,14 +110,23 @@ class RevealForm(FlaskForm):
 class PasswordForm(FlaskForm):
     """An officer's own new password."""
 
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(message=_l("Fill in this box.")), Length(max=200)]
+    )
     new = PasswordField(
         _l("New password (at least 12 characters)"),
-        validators=[DataRequired(), Length(min=12, message=_l("The new password is too short.")), Length(max=200)],
+        validators=[
+            DataRequired(message=_l("Fill in this box.")),
+            Length(min=12, message=_l("The new password is too short.")),
+            Length(max=200),
+        ],
     )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        validators=[
+            DataRequired(message=_l("Fill in this box.")),
+            EqualTo("new", message=_l("The two new passwords differ.")),
+        ],
     )
 
 
@@ -125,10 +134,10 @@ class AccountForm(FlaskForm):
     """A new account in the administrator's agency."""
 
     username = StringField(
-        _l("Username (letters, digits, dots, dashes)"),
+        _l("Username (3 to 80 letters, digits, dots, dashes or underscores)"),
         validators=[
-            DataRequired(),
-            Regexp(r"^[A-Za-z0-9._-]{3,80}$", message=_l("Use 3 to 80 letters, digits, dots, dashes or underscores.")),
+            DataRequired(message=_l("Fill in this box.")),
+            Regexp(r"^[A-Za-z0-9._-]{3,80}\Z", message=_l("Use 3 to 80 letters, digits, dots, dashes or underscores.")),
         ],
     )
     display_name = StringField(_l("Name shown to colleagues"), validators=[Optional(), Length(max=120)])
@@ -136,6 +145,7 @@ class AccountForm(FlaskForm):
 
 
 class ResetAccessForm(FlaskForm):
-    """A new second factor for an account, and a new password if the officer forgot it."""
+    """A new second factor for an account and, with the administrator's own password, a new password."""
 
     new_password = BooleanField(_l("Also issue a new password"))
+    my_password = PasswordField(_l("Your own password (needed to issue a new password)"), validators=[Length(max=200)])
