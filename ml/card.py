@@ -16,8 +16,9 @@ LIMITATIONS = """\
   recognised mostly through shared features (URLs, numbers, shortcodes); measure on your own traffic.
 - Topics and actionability come from disaster-response messages (Haiti 2010 and others). Deployment categories
   (smuggling, trafficking, ...) come from the deployment's keyword patterns until officers' labels train a model.
-- Arabic, Spanish and French have little or no labelled training text: their topic scores rely on shared
-  character n-grams and are less reliable than English and Haitian Creole.
+- Arabic and Spanish have no labelled training text to speak of (French has 1,190 originals): their topic
+  scores rely on shared character n-grams and are less reliable than English and Haitian Creole, and their
+  actionability is floored at the average tip's (see the formula) rather than measured.
 - Specificity uses word lists and regular expressions (dates, times, vehicles, plates, counts of people, phones,
   e-mails, URLs) plus the deployment's gazetteer: places outside the gazetteer are not found.
 - Probabilities are calibrated on the training distributions only.
@@ -31,7 +32,9 @@ def _formula() -> str:
         f"credibility = {terms}\n\nwhere not_spam = 1 - P(spam); actionability = P(related and (request or "
         "direct_report)); specificity = min(1, distinct kinds of specific entities / 3); corroboration = the "
         "maximum similarity in [0, 1] to prior tips supplied by the web service (0 when absent); attachments "
-        "and followups are 1 when present, else 0. No factor depends on the language of the tip."
+        "and followups are 1 when present, else 0. No factor depends on the language of the tip, except that a "
+        "tip in a language outside labelled_languages (fewer than 500 labelled training texts) gets at least "
+        "actionability_prior, the share of actionable training messages, since the model cannot read it."
     )
 
 

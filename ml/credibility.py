@@ -40,6 +40,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 EMPTY_TEMPLATE = N_("The message has too little text to assess.")
+# A language with no labelled training text: the actionability model cannot read it, so a low score is not held
+# against the tip (it counts as the average tip); see Triage._result.
+UNASSESSED_TEMPLATE = N_(
+    "The model has no labelled examples in this language, so the message counts as at least as actionable as "
+    "the average tip (%(percent)s%%)."
+)
 # Names of the specific-detail kinds, listed in the specificity reason's %(kinds)s parameter.
 KIND_NAMES: dict[str, str] = {
     "place": N_("place"),
@@ -88,16 +94,21 @@ def compose(
     attachments: int | None,
     answered: bool | None,
     content: bool = True,
+    assessed: bool = True,
 ) -> list[Factor]:
-    """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1])."""
+    """Return the credibility factors for one tip (corroboration is the max similarity in [0, 1]; assessed=False
+    when the actionability is the floor of a language without labelled training text)."""
     corroboration = min(1.0, max(0.0, float(corroboration or 0.0)))
     count = int(attachments or 0)
     genuine = _factor("not_spam", 1.0 - spam, spam < 0.5, {"percent": _pct(spam)})
     if not content:  # an empty or symbol-only message earns no "genuine report" credit
         genuine = Factor("not_spam", 0.0, WEIGHTS["not_spam"], 0.0, EMPTY_TEMPLATE, {})
+    action = _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)})
+    if not assessed:
+        action = Factor(**{**vars(action), "template": UNASSESSED_TEMPLATE})
     return [
         genuine,
-        _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)}),
+        action,
         _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(KIND_NAMES.get(k, k) for k in kinds)}),
         _factor("corroboration", corroboration, corroboration > 0.0, {"percent": _pct(corroboration)}),
         _factor("attachments", 1.0 if count else 0.0, count > 0, {"count": count}),

@@ -15,7 +15,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ml.lexicon import DATE_WORDS, NUMBER_WORDS, PEOPLE_WORDS, VEHICLE_WORDS
+from ml.lexicon import DATE_WORDS, NUMBER_WORDS, PEOPLE_DUAL_AR, PEOPLE_WORDS, VEHICLE_WORDS
 
 LEMMA_LANGUAGES = frozenset({"en", "es", "fr"})
 SPACY_FALLBACK = "xx"
@@ -40,7 +40,11 @@ REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing gro
     (
         "TIME",
         re.compile(
-            r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE
+            r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)"
+            r"|\b(?:[01]?\d|2[0-3])\s?(?:h|heures?|è|zè)(?!\w)"  # fr "vers 2 h", ht "a 2 zè"
+            r"|\ba las (?:1[0-2]|0?[1-9])\b|\b(?:1[0-2]|0?[1-9]) de la (?:mañana|tarde|noche)\b"  # es
+            r"|الساعة\s?\d{1,2}(?!\d)",  # ar "at 2 o'clock" (\d also reads Arabic-Indic digits)
+            re.IGNORECASE,
         ),
     ),
     ("DATE", re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:19|20)\d\d\b")),
@@ -48,9 +52,14 @@ REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing gro
 
 
 def _people_regex(lang: str) -> re.Pattern[str]:
+    """A count followed by people ("two men", "3 niños"); in Arabic also after the attached "and" (و/ف), and
+    the dual nouns that are a count by themselves."""
     counts = "|".join(re.escape(w) for w in NUMBER_WORDS.get(lang, []))
     people = "|".join(re.escape(w) for w in PEOPLE_WORDS.get(lang, []))
-    return re.compile(rf"(?<!\w)(?:\d+|{counts})\s+(?:{people})(?!\w)", re.IGNORECASE)
+    if lang != "ar":
+        return re.compile(rf"(?<!\w)(?:\d+|{counts})\s+(?:{people})(?!\w)", re.IGNORECASE)
+    dual = "|".join(PEOPLE_DUAL_AR)
+    return re.compile(rf"(?<!\w)[وف]?(?:(?:\d+|{counts})\s+(?:{people})|{dual})(?!\w)")
 
 
 TEXT_KEY = "tipline_text"

@@ -29,6 +29,11 @@ DATE_WORDS: dict[str, list[str]] = {
         "morning",
         "evening",
         "midnight",
+        "night",
+        "nights",
+        "afternoon",
+        "noon",
+        "weekend",
     ],
     "es": [
         "hoy",
@@ -60,7 +65,11 @@ DATE_WORDS: dict[str, list[str]] = {
         "madrugada",
         "medianoche",
         "noche",
+        "noches",
         "tarde",
+        "tardes",
+        "mediodía",
+        "fin de semana",
     ],
     "fr": [
         "aujourd'hui",
@@ -91,6 +100,11 @@ DATE_WORDS: dict[str, list[str]] = {
         "soir",
         "minuit",
         "nuit",
+        "nuits",
+        "soirs",
+        "après-midi",
+        "midi",
+        "week-end",
     ],
     "ht": [
         "jodi",
@@ -122,6 +136,10 @@ DATE_WORDS: dict[str, list[str]] = {
         "desanm",
         "minwi",
         "lannwit",
+        "swa",
+        "apremidi",
+        "midi",
+        "wikenn",
     ],
     "ar": [
         "اليوم",
@@ -139,7 +157,13 @@ DATE_WORDS: dict[str, list[str]] = {
         "السبت",
         "الأحد",
         "صباحا",
+        "صباحًا",
         "مساء",
+        "مساءً",
+        "ليلة",
+        "ليلا",
+        "ليلًا",
+        "ظهرا",
         "يناير",
         "فبراير",
         "مارس",
@@ -294,3 +318,6 @@ NUMBER_WORDS: dict[str, list[str]] = {
     "ht": ["de", "twa", "kat", "senk", "sis", "sèt", "uit", "nèf", "dis", "anpil", "plizyè", "plizye"],
     "ar": ["اثنين", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة", "عشرة", "عدة"],
 }
+
+# Arabic dual nouns ("two men", "two children"): one word that is both the count and the people.
+PEOPLE_DUAL_AR = ["رجلان", "رجلين", "امرأتان", "امرأتين", "طفلان", "طفلين", "شخصان", "شخصين", "ولدان", "ولدين"]

@@ -172,6 +172,23 @@ def cross_fold_macro_f1(labels: np.ndarray, probs: np.ndarray, fold: np.ndarray)
     return float(f1_score(labels, predicted, average="macro", zero_division=0))
 
 
+MIN_LABELLED_TEXTS = 500  # a language with fewer labelled training texts is one the heads cannot read
+
+
+def coverage(data: DisasterData) -> dict[str, Any]:
+    """Return the languages with at least MIN_LABELLED_TEXTS labelled training texts, and the share of actionable
+    messages (the floor of a tip in any other language: see Triage.actionability_floor)."""
+    texts, _ = topic_examples(data)
+    counts: dict[str, int] = {}
+    for text in texts:
+        lang = _language(text)
+        counts[lang] = counts.get(lang, 0) + 1
+    enough = min(MIN_LABELLED_TEXTS, 0.05 * len(texts))  # a small sample: its main languages
+    labelled = sorted(lang for lang, n in counts.items() if n >= enough and lang != "und")
+    prior = float(actionable(np.asarray(data.labels), data.label_names).mean())
+    return {"labelled_languages": labelled, "actionability_prior": round(prior, 4)}
+
+
 def _check_topic_data(data: DisasterData) -> None:
     """Raise DataError unless data has a row per fold, original texts, and actionable and other messages."""
     enough = len(data.ids) >= THRESHOLD_FOLDS and data.with_original()
@@ -203,6 +220,7 @@ def train_topics(
     progress("actionability: fitting")
     action = make_binary_model().fit(X, actionable(Y, data.label_names))
     notes = {
+        **coverage(data),
         "cross_fold_macro_f1_message": round(cross_fold_macro_f1(labels, message, fold), 4),
         "cross_fold_macro_f1_original": round(cross_fold_macro_f1(labels[rows], original, fold[rows]), 4),
         "cross_fold_macro_f1_same_rows_message": round(cross_fold_macro_f1(labels[rows], message[rows], fold[rows]), 4),

@@ -86,6 +86,8 @@ def train_default_model(
         },
         "library_versions": library_versions(),
         "training": notes,
+        "labelled_languages": notes["topics"]["labelled_languages"],
+        "actionability_prior": notes["topics"]["actionability_prior"],
     }
     meta["metrics"] = evaluate_bundle(
         bundle, {**meta, "topic_labels": bundle["topic_labels"]}, sms_test, dis_test, progress

@@ -39,6 +39,8 @@ def tiny_model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "data": {"split": "tiny"},
         "library_versions": library_versions(),
         "metrics": {},
+        "labelled_languages": notes["topics"]["labelled_languages"],
+        "actionability_prior": notes["topics"]["actionability_prior"],
     }
     out = tmp_path_factory.mktemp("tiny-model")
     save_artefact(out, bundle, meta, render_card(meta))

@@ -24,6 +24,25 @@ def test_specificity_signals_are_found_in_every_language(lang: str, text: str) -
     assert specificity(entities) == 1.0
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "A white van waits at the old bridge every night around 2 am, two men unload boxes."),
+        ("es", "Una camioneta blanca espera en el puente viejo todas las noches a las 2, dos hombres descargan cajas."),
+        (
+            "fr",
+            "Une camionnette blanche attend au vieux pont chaque nuit vers 2 h, deux hommes déchargent des caisses.",
+        ),
+        ("ht", "Yon kamyonèt blan ap tann bò ansyen pon an chak swa vè 2 è, de gason ap dechaje bwat."),
+        ("ar", "شاحنة بيضاء تنتظر عند الجسر القديم كل ليلة حوالي الساعة 2، ورجلان يفرغان صناديق."),
+    ],
+)
+def test_the_same_report_shows_the_same_details_in_every_language(lang: str, text: str) -> None:
+    """Specificity must not depend on the language: clock times, nights, and Arabic's attached "and" and dual."""
+    labels = {e["label"] for e in TextAnalyser().entities([text], [lang])[0]}
+    assert labels == {"VEHICLE", "DATE", "TIME", "PEOPLE"}
+
+
 def test_gazetteer_place_is_found_case_insensitively() -> None:
     entities = TextAnalyser(["Port-au-Prince"]).entities(["they went to port-au-prince"], ["en"])[0]
     assert [e["text"] for e in entities if e["label"] == "PLACE"] == ["port-au-prince"]

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ml import N_
-from ml.credibility import EMPTY_TEMPLATE, TEMPLATES
+from ml.credibility import EMPTY_TEMPLATE, TEMPLATES, UNASSESSED_TEMPLATE
 from ml.predict import Triage, TriageResult
 
 ODD_TEXTS = ["", "😀🙏😀", "x" * 100_000, "word " * 20_000, "Help مساعدة ayuda èd 救命 3 moun", "\x00\ufffd"]
@@ -54,7 +54,10 @@ def test_credibility_is_the_sum_of_factor_contributions(tiny_triage: Triage) -> 
 def test_reasons_are_translatable_templates_with_params(tiny_triage: Triage) -> None:
     r = tiny_triage.score(["Win a FREE prize now! txt WIN to 80086"])[0]
     for factor in r.factors:
-        assert factor.template in {t for pair in TEMPLATES.values() for t in pair} | {EMPTY_TEMPLATE}
+        assert factor.template in {t for pair in TEMPLATES.values() for t in pair} | {
+            EMPTY_TEMPLATE,
+            UNASSESSED_TEMPLATE,
+        }
         assert N_(factor.template) == factor.template
         assert factor.text == factor.template % factor.params
 
@@ -82,3 +85,24 @@ def test_keyword_category_is_found_in_haitian_creole_and_spanish(tiny_triage: Tr
 
 def test_empty_batch_returns_no_results(tiny_triage: Triage) -> None:
     assert tiny_triage.score([]) == []
+
+
+def test_a_language_without_labelled_text_is_never_scored_below_the_average_tip(tiny_triage: Triage) -> None:
+    """Spanish and Arabic have no labelled training text: a low actionability there says nothing about the tip."""
+    assert set(tiny_triage.meta["labelled_languages"]) >= {"en"}
+    strict = Triage(tiny_triage.bundle, {**tiny_triage.meta, "labelled_languages": ["en"], "actionability_prior": 0.9})
+    spanish, arabic, english = strict.score(
+        [
+            "Necesitamos agua y comida, nuestra casa se derrumbó y tres niños están heridos.",
+            "نحتاج إلى الماء والطعام، انهار منزلنا وثلاثة أطفال مصابون.",
+            "lol see you at the party tonight, bring the music",
+        ]
+    )
+    assert (spanish.language, arabic.language, english.language) == ("es", "ar", "en")
+    for result in (spanish, arabic):
+        action = next(f for f in result.factors if f.name == "actionability")
+        assert result.actionability >= 0.9
+        assert action.template == UNASSESSED_TEMPLATE and "no labelled examples in this language" in action.text
+    assert english.actionability < 0.9  # a language the model reads keeps its own score
+    assert next(f for f in english.factors if f.name == "actionability").template != UNASSESSED_TEMPLATE
+    assert strict.score([""])[0].actionability == 0.0  # an empty text still earns nothing
