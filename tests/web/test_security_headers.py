@@ -31,7 +31,7 @@ from tests.sms_helpers import sms_params
 from tipline import create_app, tasks
 from tipline.config import TestConfig
 from tipline.extensions import db
-from tipline.models import Event, Feedback, Message, Tip
+from tipline.models import Event, Feedback, Message, Tip, User
 from tipline.security import CSP
 
 ALLOWED_SOURCES = {"'self'", "'none'", "data:"}
@@ -156,6 +156,8 @@ def targets(app, client):
         "code": code,
         "feedback_id": feedback_id,
         "receipt": receipt,
+        "username": "session.csrf",
+        "change": "disable",
     }
 
 
@@ -170,6 +172,13 @@ FIELDS = {
     "officer.reply": {"body": "Forged reply"},
     "officer.close": {"note": "Forged close"},
     "officer.category": {"category": "other"},
+    "officer.account": {
+        "current": "pw-session.csrf-long",
+        "new": "a forged new password",
+        "confirm": "a forged new password",
+    },
+    "officer.add_account": {"username": "forged.user", "role": "admin"},
+    "officer.reset_account": {"new_password": "y", "my_password": "pw-session.admin-long"},
 }
 
 
@@ -184,26 +193,34 @@ def _counts(app) -> tuple:
             db.session.scalar(select(func.count(Event.id))),
             tip.status_code,
             tip.verification,
+            [(u.username, u.active, u.password_hash, u.totp_secret) for u in db.session.scalars(select(User))],
         )
 
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, targets):
     officer = make_officer(app, "session.csrf", "supervisor", "liaison")
+    admin = make_officer(app, "session.admin", "admin", "liaison")
     before = _counts(app)
-    anonymous, staff = app.test_client(), app.test_client()
+    anonymous, staff, boss = app.test_client(), app.test_client(), app.test_client()
     assert login(staff, officer).status_code == 302
+    assert login(boss, admin).status_code == 302
     failures = []
     for rule in _post_routes(app):
         with app.test_request_context():
             url = url_for(rule.endpoint, **{a: targets[a] for a in rule.arguments})
         data = {k: v.format(**targets) for k, v in FIELDS.get(rule.endpoint, {}).items()}
-        for who, client in (("anonymous", anonymous), ("officer", staff)):
+        admin_only = getattr(app.view_functions[rule.endpoint], "allowed_roles", None) == ("admin",)
+        for who, client in (
+            ("anonymous", anonymous),
+            ("admin" if admin_only else "officer", boss if admin_only else staff),
+        ):
             status = client.post(url, data=data).status_code
             if status not in (400, 401):
                 failures.append(f"{who} POST {rule.rule}: {status}")
     assert failures == []
     assert _counts(app) == before
     assert staff.get("/officer/queue").status_code == 200, "a forged logout must not end the session"
+    assert boss.get("/officer/accounts").status_code == 200
 
 
 def test_requests_over_the_size_limit_get_413(app, client):
