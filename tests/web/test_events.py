@@ -39,7 +39,7 @@ def _event(when: datetime | None = None, titles: dict | None = None, **extra) ->
     draft = events.EventDraft(
         titles=titles or {"en": "Meet your police", "es": "Conozca a su policía"},
         descriptions={"en": "Questions and answers."},
-        starts_local=(when or datetime.now(UTC) + timedelta(days=3)).replace(tzinfo=None, second=0, microsecond=0),
+        starts_local=(when or datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0),
         timezone="UTC",
         place="Community hall",
         organisers=["rvpd"],
@@ -205,3 +205,24 @@ def test_a_mistyped_event_code_can_be_typed_again_on_the_same_page(client):
     page = client.get("/f/0000?lang=ht").get_data(as_text=True)
     assert 'name="code"' in page and 'dir="ltr"' in page
     assert 'action="/feedback"' in page
+
+
+def test_feedback_opens_when_the_event_starts(app, client):
+    with app.app_context():
+        code = _event(when=datetime.now(UTC) + timedelta(days=3)).code
+    page = client.get(f"/events/{code}?lang=es").get_data(as_text=True)
+    assert "La opinión sobre este evento se abre cuando empiece el evento." in page
+    assert f'href="/f/{code}"' not in page  # no "Give feedback" button before it starts
+    early = client.get(f"/f/{code}?lang=es")
+    assert early.status_code == 409
+    assert "La opinión sobre este evento se abre cuando empiece el evento." in early.get_data(as_text=True)
+    with app.app_context(), pytest.raises(events.FeedbackError, match="not_started"):
+        events.submit_feedback(code, {"overall": "5"}, None, "web")
+
+
+def test_an_event_with_an_untranslated_description_says_so(app, client):
+    with app.app_context():
+        code = _event().code  # a Spanish title, an English description
+    page = client.get(f"/events/{code}?lang=es").get_data(as_text=True)
+    assert "Conozca a su policía" in page
+    assert "Parte del texto de este evento no está disponible en su idioma" in page

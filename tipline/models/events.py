@@ -46,6 +46,11 @@ class Event(db.Model):
         """True when the organisers wrote a title in lang."""
         return bool(self.titles.get(lang))
 
+    def fully_translated(self, lang: str) -> bool:
+        """True when the title, and the description if there is one, are written in lang."""
+        described = any((self.descriptions or {}).values())
+        return self.translated(lang) and (not described or bool((self.descriptions or {}).get(lang)))
+
 
 class Feedback(db.Model):
     """One resident's feedback about an event: 1–5 ratings and optional text, all optional."""

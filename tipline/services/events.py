@@ -22,6 +22,7 @@ FEEDBACK_DAYS = 30
 FEEDBACK_ERRORS = {
     "unknown": _l("No event has this code. Please check the code printed in the room."),
     "closed": _l("Feedback for this event is closed. Thank you for your interest."),
+    "not_started": _l("Feedback for this event opens when the event starts. Please come back then."),
     "rating": _l("Each answer must be a number from 1 to 5."),
     "duplicate": _l("We already have your feedback for this event. Thank you."),
     "empty": _l("Please answer at least one question or write a comment."),
@@ -29,7 +30,8 @@ FEEDBACK_ERRORS = {
 
 
 class FeedbackError(ValueError):
-    """Feedback refused: 'unknown' event, 'closed' event, 'rating' out of range, 'duplicate' or 'empty'."""
+    """Feedback refused: 'unknown' event, 'not_started' or 'closed' event, 'rating' out of range, 'duplicate' or
+    'empty'."""
 
 
 @dataclass
@@ -87,9 +89,20 @@ def listing(now: datetime | None = None) -> tuple[list[Event], list[Event]]:
     return list(upcoming), list(past)
 
 
+def feedback_refusal(event: Event, now: datetime | None = None) -> str | None:
+    """None while feedback is open (from the event's start until it is closed or its deadline passes), else why:
+    'not_started' or 'closed'."""
+    now = now or utcnow()
+    if event.starts_at is not None and now < event.starts_at:
+        return "not_started"
+    if event.closed or (event.feedback_until is not None and now > event.feedback_until):
+        return "closed"
+    return None
+
+
 def accepts_feedback(event: Event, now: datetime | None = None) -> bool:
-    """Feedback is open until the event is closed or its deadline has passed."""
-    return not event.closed and (event.feedback_until is None or (now or utcnow()) <= event.feedback_until)
+    """Feedback is open from the event's start until it is closed or its deadline has passed."""
+    return feedback_refusal(event, now) is None
 
 
 RATINGS = {"1", "2", "3", "4", "5"}
@@ -114,8 +127,9 @@ def submit_feedback(
     event = find(code)
     if event is None:
         raise FeedbackError("unknown")
-    if not accepts_feedback(event):
-        raise FeedbackError("closed")
+    refusal = feedback_refusal(event)
+    if refusal:
+        raise FeedbackError(refusal)
     clean, text = _clean_ratings(ratings), (text or "").strip() or None
     if not clean and not text:
         raise FeedbackError("empty")

@@ -41,7 +41,14 @@ def event_page(code: str):
     summary = transparency.event_summary(event.code)
     names = dict(catalog.agency_choices())
     organisers = [names.get(code, code) for code in event.organisers]
-    return render_template("events/event.html", event=event, summary=summary, organisers=organisers)
+    return render_template(
+        "events/event.html",
+        event=event,
+        summary=summary,
+        organisers=organisers,
+        refusal=events.feedback_refusal(event),
+        errors=FEEDBACK_ERRORS,
+    )
 
 
 @bp.get("/events/<code>.ics")
@@ -73,11 +80,13 @@ def feedback(code: str):
     """The feedback form of an event, reached by its short code."""
     form = FeedbackForm()
     event = events.find(code)
-    if event is None or not events.accepts_feedback(event):
-        error = FEEDBACK_ERRORS["unknown" if event is None else "closed"]
+    refusal = "unknown" if event is None else events.feedback_refusal(event)
+    if refusal:
         retype = EventCodeForm(formdata=None) if event is None else None  # a mistyped code can be typed again
-        page = render_template("events/feedback.html", event=event, form=None, error=error, code_form=retype)
-        return page, 404 if not event else 410
+        page = render_template(
+            "events/feedback.html", event=event, form=None, error=FEEDBACK_ERRORS[refusal], code_form=retype
+        )
+        return page, {"unknown": 404, "not_started": 409, "closed": 410}[refusal]
     if form.validate_on_submit():
         try:
             events.submit_feedback(code, form.ratings(), form.text.data, "web")
