@@ -7,6 +7,7 @@ import re
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 RECEIPT_RE = re.compile(r'id="receipt-code">([0-9 ]+)<')
 STATUS_RE = re.compile(r'id="tip-status">([^<]+)<')
+SUBMISSION_RE = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:
@@ -22,7 +23,9 @@ def submit_tip(client, lang: str = "en", **fields) -> str:
     and return the receipt code shown to the sender."""
     blank = dict.fromkeys(("category", "place", "lat", "lon", "when"), "")
     data = blank | {"text": "A white van without plates waits at the old bridge every night around 2 am."} | fields
-    data["csrf_token"] = csrf_token(client, f"/tip?lang={lang}")
+    page = client.get(f"/tip?lang={lang}").get_data(as_text=True)
+    data["csrf_token"] = CSRF_RE.search(page).group(1)
+    data.setdefault("submission", SUBMISSION_RE.search(page).group(1))  # the form's one-time id
     response = client.post(f"/tip?lang={lang}", data=data, content_type="multipart/form-data")
     assert response.status_code == 200, response.get_data(as_text=True)
     return RECEIPT_RE.search(response.get_data(as_text=True)).group(1)

@@ -266,7 +266,7 @@ def test_migrations_match_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0011_agency_area_names"
+    assert version == "0012_submission_keys"
 
 
 def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, client):

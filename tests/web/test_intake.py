@@ -354,3 +354,41 @@ def test_language_links_on_a_page_not_found_never_lead_to_another_site(client):
     page = client.get("/%5Cevil.example").get_data(as_text=True)
     links = re.findall(r'<a href="([^"]+)" lang="\w+" hreflang', page)
     assert links and all(href.startswith("?lang=") for href in links)
+
+
+def test_a_reloaded_or_resent_tip_form_makes_one_tip_and_says_so(app, client):
+    page = client.get("/tip?lang=es").get_data(as_text=True)
+    form = {
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
+        "submission": re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1),
+        "text": "Una camioneta roja sin placas espera detrás de la escuela cada noche.",
+    }
+    before = _tip_count(app)
+    first = client.post("/tip?lang=es", data=form)
+    assert RECEIPT_RE.search(first.get_data(as_text=True))
+    again = client.post("/tip?lang=es", data=form)  # the browser's reload, or Back and Send
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and again.headers["Cache-Control"].startswith("no-store")
+    assert not RECEIPT_RE.search(html)
+    assert "Este formulario ya se envió" in html
+    assert _tip_count(app) == before + 1
+    fresh = client.get("/tip").get_data(as_text=True)  # a new form is a new tip
+    assert re.search(r'name="submission" type="hidden" value="([^"]+)"', fresh).group(1) != form["submission"]
+
+
+def test_a_resent_follow_up_message_is_added_once(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    page = follow_up(client, receipt).get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token(client, "/follow-up"),
+        "receipt": re.search(r'name="receipt" type="hidden" value="([^"]+)"', page).group(1),
+        "submission": re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1),
+        "body": "The boat came back tonight with two more men.",
+    }
+    for _ in range(2):  # sent, then the page reloaded
+        answer = client.post("/follow-up/message", data=form)
+        assert answer.status_code == 200
+        assert answer.get_data(as_text=True).count("The boat came back tonight with two more men.") == 1
+    with app.app_context():
+        bodies = [m.body for m in db.session.scalars(select(Message))]
+    assert bodies.count("The boat came back tonight with two more men.") == 1

@@ -29,6 +29,8 @@ class Tip(db.Model):
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     status_code: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
     triage_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unavailable
+    # SHA-256 of the web form's one-time submission id: a reloaded or re-sent form never makes a second tip
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Casework (liaison triage, routing, SLA); the queue orders by priority_key, a static key that already
     # includes age: priority = score + w·age  ⇔  key = score − w·created_hours (higher first).
     queue_state: Mapped[str] = mapped_column(String(16), default="liaison")  # liaison | routed | oversight
@@ -89,6 +91,7 @@ class Message(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # as Tip.submission_key
 
     tip: Mapped[Tip] = relationship(back_populates="messages")
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tipline.extensions import db
 from tipline.models import Attachment, Message, Tip
@@ -25,6 +29,20 @@ class Submission:
     lon: float | None = None
     occurred_at: datetime | None = None
     files: list[bytes] = field(default_factory=list)
+    submission: str | None = None  # the web form's one-time id (see submission_key)
+
+
+class DuplicateSubmission(Exception):
+    """The same web form was sent again (a reload, a double click, Back then Send): nothing new was stored."""
+
+
+def submission_key(submission: str | None) -> str | None:
+    """The stored form of a one-time submission id (its SHA-256), or None when the sender gave none."""
+    return hashlib.sha256(submission.encode()).hexdigest() if submission else None
+
+
+def _already(model, key: str | None) -> bool:
+    return key is not None and db.session.scalar(select(model.id).where(model.submission_key == key)) is not None
 
 
 def _store_files(tip: Tip, files: list[bytes]) -> list[str]:
@@ -43,8 +61,12 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
 
     Returns the tip and the clear receipt code, which is shown once and never stored. `on_receipt(tip, code)`
     runs inside the same transaction (a channel records the answer it will give, so both land together).
-    Raises uploads.UploadRejected before anything is stored if a file is not acceptable.
+    Raises uploads.UploadRejected before anything is stored if a file is not acceptable, and DuplicateSubmission
+    when the same form was accepted before.
     """
+    key = submission_key(sub.submission)
+    if _already(Tip, key):
+        raise DuplicateSubmission
     tip = Tip(
         public_id=secrets.token_hex(5).upper(),
         channel=sub.channel,
@@ -58,6 +80,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         category_code=sub.category or None,
         status_code=catalog.initial_status().code,
         triage_state="pending",
+        submission_key=key,
     )
     keys = _store_files(tip, sub.files)
     try:
@@ -69,21 +92,33 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         if on_receipt is not None:
             on_receipt(tip, code)
         db.session.commit()
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
-        for key in keys:
-            (uploads.store_dir() / key).unlink(missing_ok=True)
+        for stored in keys:
+            (uploads.store_dir() / stored).unlink(missing_ok=True)
+        if isinstance(exc, IntegrityError) and _already(Tip, key):  # the same form, sent twice at once
+            raise DuplicateSubmission from exc
         raise
     triage.enqueue(tip_id)
     return tip, code
 
 
-def add_sender_message(tip: Tip, body: str, ui_language: str) -> Message:
-    """Append the sender's follow-up message (more information or an answer) to a tip's conversation."""
-    message = Message(tip=tip, author_role="sender", language=triage.detect_language(body) or ui_language, body=body)
-    db.session.add(message)
-    db.session.commit()
-    return message
+def add_sender_message(tip: Tip, body: str, ui_language: str, submission: str | None = None) -> bool:
+    """Append the sender's follow-up message (more information or an answer) to a tip's conversation; False when
+    this form was sent before (nothing is added twice)."""
+    key = submission_key(submission)
+    if _already(Message, key):
+        return False
+    language = triage.detect_language(body) or ui_language
+    db.session.add(Message(tip=tip, author_role="sender", language=language, body=body, submission_key=key))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _already(Message, key):  # the same form, sent twice at once
+            return False
+        raise
+    return True
 
 
 class ReceiptError(LookupError):

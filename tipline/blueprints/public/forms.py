@@ -129,6 +129,7 @@ TOO_LONG = _l("Please write at most %(max)d characters.")
 class TipForm(ResidentForm):
     """The anonymous tip form."""
 
+    submission = HiddenField()  # a one-time id per form: sending it again never makes a second tip
     text = TextAreaField(
         _l("What happened?"),
         filters=[_strip],
@@ -201,6 +202,7 @@ class MessageForm(ResidentForm):
     """Add information or answer an officer; the receipt travels in a hidden field, never in a cookie."""
 
     receipt = HiddenField(validators=[DataRequired()])
+    submission = HiddenField()  # a one-time id per form: sending it again never adds the message twice
     body = TextAreaField(
         _l("Your message"),
         filters=[_strip],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask import current_app, g, make_response, render_template
@@ -63,14 +64,18 @@ def tip():
             lon=form.lon.data,
             occurred_at=_local(form.when.data),
             files=files,
+            submission=form.submission.data,
         )
         try:
             _tip, code = intake.submit_tip(submission)
         except uploads.UploadRejected as exc:
             form.attachments.errors = [UPLOAD_ERRORS[exc.args[0]]]
+        except intake.DuplicateSubmission:
+            return _no_store(make_response(render_template("public/receipt.html", code=None)))
         else:
             page = render_template("public/receipt.html", code=receipts.format_code(code))
             return _no_store(make_response(page))
+    form.submission.data = form.submission.data or secrets.token_urlsafe(16)
     files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
     return render_template("public/tip.html", form=form, files_dropped=files_dropped), _form_status(form)
 
@@ -103,7 +108,7 @@ def follow_up():
             form.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
             status = 400 if exc.args[0] == "malformed" else 404
             return render_template("public/follow_up.html", form=form), status
-        reply = MessageForm(receipt=form.receipt.data, formdata=None)
+        reply = MessageForm(receipt=form.receipt.data, submission=secrets.token_urlsafe(16), formdata=None)
         return _no_store(make_response(render_template("public/conversation.html", tip=tip, form=reply)))
     return render_template("public/follow_up.html", form=form), _form_status(form)
 
@@ -126,8 +131,8 @@ def follow_up_message():
         page = render_template("public/conversation.html", tip=tip, form=form, sent=False, unsent=form.body.data)
         return _no_store(make_response(page, 409))
     if form.validate_on_submit():
-        intake.add_sender_message(tip, form.body.data, current_language())
-        sent = True
-        form = MessageForm(receipt=form.receipt.data, formdata=None)
+        intake.add_sender_message(tip, form.body.data, current_language(), form.submission.data)
+        sent = True  # a form sent twice is added once, and both times the sender is told it was sent
+        form = MessageForm(receipt=form.receipt.data, submission=secrets.token_urlsafe(16), formdata=None)
     page = render_template("public/conversation.html", tip=tip, form=form, sent=sent)
     return _no_store(make_response(page, 200 if sent or not form.errors else 400))
