@@ -52,6 +52,8 @@ def test_an_officer_changes_their_password_and_other_sessions_end(app):
     assert "The new password is too short." in short.get_data(as_text=True)
     mistyped = _change_password(here, officer["password"], "a much longer passphrase", "a much longer passfrase")
     assert "The two new passwords differ." in mistyped.get_data(as_text=True)
+    weak = _change_password(here, officer["password"], "aaaaaaaaaaaa")
+    assert "too easy to guess" in weak.get_data(as_text=True)
     named = _change_password(here, officer["password"], "my name is pw.change ok")
     assert "must not contain your username" in named.get_data(as_text=True)
 

@@ -226,6 +226,9 @@ def test_rate_limiter_keeps_no_ip_address(app, client):
 
 
 def test_coordinates_with_a_decimal_comma_are_read_and_a_wrong_one_gets_one_clear_message(app, client):
+    form = client.get("/tip?lang=fr").get_data(as_text=True)
+    for box in ("lat", "lon"):  # a number box would make the browser send "31,70" as 3170
+        assert re.search(rf'<input[^>]*id="{box}"[^>]*type="text"|<input[^>]*type="text"[^>]*id="{box}"', form), box
     submit_tip(client, text=LONG_ENOUGH, lat="31,70", lon="-106,45", lang="fr")
     with app.app_context():
         assert (db.session.scalar(select(Tip.lat)), db.session.scalar(select(Tip.lon))) == (31.70, -106.45)
@@ -392,3 +395,9 @@ def test_a_resent_follow_up_message_is_added_once(app, client):
     with app.app_context():
         bodies = [m.body for m in db.session.scalars(select(Message))]
     assert bodies.count("The boat came back tonight with two more men.") == 1
+
+
+def test_every_public_page_names_its_icon_on_this_site(client):
+    page = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert icon.startswith("/static/") and client.get(icon).status_code == 200

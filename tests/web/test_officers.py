@@ -93,6 +93,7 @@ def test_verified_tip_is_routed_by_the_agreement_and_appears_in_each_agencys_que
         other = app.test_client()
         login(other, officer)
         assert tip_id in _queue_ids(other, view="agency")
+        assert tip_id in _queue_ids(other)  # an agency starts at what was routed to it, not the empty desk
     stranger = make_officer(app, "rvpd.one", "officer", "rvpd")
     other = app.test_client()
     login(other, stranger)
@@ -109,11 +110,15 @@ def test_a_jurisdiction_question_is_settled_by_a_supervisor(app, client, liaison
         proposal = {"lead": None, "supporting": [], "flags": ["jurisdiction_question"], "candidates": ["rvpd", "rvso"]}
         tip.routing = {"proposal": proposal}
         db.session.commit()
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert 'id="supervisor-decides"' in page and "Confirm routing" not in page  # no form the officer cannot use
+    assert "supervisor decides" in client.get("/officer/queue").get_data(as_text=True)  # the queue's badge
     refused = post_action(client, tip_id, "route", lead="rvpd", reason="Closer to the city")
     assert refused.status_code == 400
-    assert "a supervisor decides where it goes" in refused.get_data(as_text=True)
+    assert "a supervisor decides where this tip goes" in refused.get_data(as_text=True)
     supervisor = app.test_client()
     login(supervisor, make_officer(app, "desk.super", "supervisor", "liaison"))
+    assert "Confirm routing" in supervisor.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
     assert post_action(supervisor, tip_id, "route", lead="rvpd", reason="Closer to the city").status_code == 302
 
 
@@ -305,3 +310,51 @@ def test_a_tip_like_an_earlier_one_is_credited_for_corroboration(app, client):
         factors = [{f["name"]: f["contribution"] for f in t.triage.factors} for t in (first, second)]
     assert factors[0]["corroboration"] == 0
     assert factors[1]["corroboration"] > 0.05
+
+
+def test_officer_pages_are_never_cached_and_speak_the_officers_language(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    for url in ("/officer/queue", f"/officer/tips/{tip_id}", "/officer/account"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    queue_page = client.get("/officer/queue?lang=es").get_data(as_text=True)
+    assert "Oficina Regional de Coordinación" in queue_page and "Regional Coordination Desk" not in queue_page
+    assert "<td>English</td>" in queue_page.split("<tbody>")[1]  # the tip's language by its name, not "en"
+    wrong = client.get("/officer/queue?min_credibility=abc&lang=es")
+    assert wrong.status_code == 400
+    assert "Indique un número de 0 a 1, por ejemplo 0.5." in wrong.get_data(as_text=True)
+
+
+def test_the_tip_page_has_one_id_per_box_and_its_history_shows_casework_not_views(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "verify", outcome="verified", note="Checked with the patrol.")
+    for _ in range(60):
+        page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    ids = [i for i in re.findall(r' id="([^"]+)"', page) if i != "csrf_token"]  # hidden tokens have no label
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    history = page.split('class="history"')[1].split("</ul>")[0]
+    assert "tip.verify" in history and "tip.view" not in history
+
+
+def test_the_audit_log_pages_through_every_entry(app, client):
+    from tipline.services import audit
+
+    reviewer = make_officer(app, "ia.pages", "oversight", "oversight")
+    with app.app_context():
+        for n in range(450):
+            audit.record("system", "test.filler", n=n)
+        db.session.commit()
+    login(client, reviewer)
+    first = client.get("/officer/audit").get_data(as_text=True)
+    assert "Older entries" in first and "Newer entries" not in first
+    seen, page = 0, 1
+    while True:
+        html = client.get(f"/officer/audit?page={page}").get_data(as_text=True)
+        seen += html.count("test.filler")
+        if "Older entries" not in html:
+            break
+        page += 1
+    assert seen == 450

@@ -161,3 +161,17 @@ def test_the_months_feedback_average_never_gives_away_a_small_events_ratings(app
     averages = {(r["dimension"], r["key"]): r["value"] for r in data["tables"]["feedback_averages"]}
     assert averages[("event_avg", f"{busy_code}:overall")] == 4.0
     assert averages.get(("feedback_avg", "overall")) in (None, 4.0)  # never 3.5, which gives the 1 away
+
+
+def test_before_anything_is_published_the_open_data_can_still_be_found(app):
+    from flask import render_template
+
+    with app.test_request_context("/transparency/?lang=es"):
+        page = render_template("transparency/empty.html")
+    assert 'href="/transparency/data.json"' in page and 'href="/transparency/datapackage.json"' in page
+    assert "Los archivos de datos abiertos ya existen" in page
+
+
+def test_a_withheld_count_reads_left_to_right_on_arabic_pages(client, month):
+    page = client.get(f"/transparency/{month}?lang=ar").get_data(as_text=True)
+    assert '<td><bdi dir="ltr">&lt;5</bdi></td>' in page

@@ -103,9 +103,14 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verifica
     return Verification(True, count, head=prev)
 
 
-def entries(tip_public_id: str | None = None, limit: int = 500, scope=None) -> list[AuditEntry]:
-    """Newest entries first, optionally for one tip and within a scope (an SQL condition, see scope_for)."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+def entries(
+    tip_public_id: str | None = None, limit: int = 500, scope=None, exclude: tuple[str, ...] = (), offset: int = 0
+) -> list[AuditEntry]:
+    """Newest entries first (skipping offset), optionally for one tip, within a scope (an SQL condition, see
+    scope_for) and without some actions."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    if exclude:
+        query = query.where(AuditEntry.action.not_in(exclude))
     if scope is not None:
         query = query.where(scope)
     if tip_public_id:

@@ -27,6 +27,7 @@ CLI = "admin-cli"  # the actor of shell commands; cli_actor() adds the operating
 LOCK_AFTER = 5
 RECOVERY_CODES = 8
 MIN_PASSWORD = 12  # NIST SP 800-63B asks for at least 8; officers' accounts open tips, so more
+MIN_DISTINCT_CHARACTERS = 6
 USERNAME = re.compile(r"[A-Za-z0-9._-]{3,80}")
 _DUMMY_HASH = None
 
@@ -169,7 +170,7 @@ def confirm_password(user: User, password: str) -> bool:
 def change_password(user: User, current: str, new: str) -> None:
     """Replace a user's own password after checking the current one; other sessions of the user end.
 
-    AccountError keys: "current" (wrong current password), "short", "same", "username".
+    AccountError keys: "current" (wrong current password), "short", "same", "weak", "username".
     """
     if not confirm_password(user, current or ""):
         raise AccountError("current")
@@ -177,6 +178,8 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("short")
     if new == current:
         raise AccountError("same")
+    if len(set(new.lower())) < MIN_DISTINCT_CHARACTERS:  # "aaaaaaaaaaaa", "121212121212"
+        raise AccountError("weak")
     if user.username.lower() in new.lower():
         raise AccountError("username")
     user.password_hash = hasher().hash(new)

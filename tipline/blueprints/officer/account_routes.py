@@ -36,6 +36,7 @@ PASSWORD_ERRORS = {
     "current": _l("Your current password is not right."),
     "short": _l("The new password is too short."),
     "same": _l("The new password must differ from the current one."),
+    "weak": _l("The new password is too easy to guess: use several different words or characters."),
     "username": _l("The new password must not contain your username."),
 }
 

@@ -28,6 +28,20 @@ class LoginForm(FlaskForm):
     resume_fields = HiddenField()
 
 
+SHARE_NUMBER = _l("Give a number from 0 to 1, such as 0.5.")
+
+
+class ShareField(FloatField):
+    """A share from 0 to 1, with one message of ours for anything else ("abc", "1,5", 7)."""
+
+    def process_formdata(self, valuelist):
+        """Read a decimal; a word gets our message instead of WTForms' 'Not a valid float value.'."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(SHARE_NUMBER)) from None
+
+
 class QueueFilterForm(FlaskForm):
     """Queue filters, read from the query string."""
 
@@ -40,7 +54,7 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[], default="")
     category = SelectField(_l("Category"), choices=[], default="")
     language = SelectField(_l("Language"), choices=[], default="")
-    min_credibility = FloatField(_l("Minimum credibility"), validators=[Optional(), NumberRange(0, 1)])
+    min_credibility = ShareField(_l("Minimum credibility"), validators=[Optional(), NumberRange(0, 1, SHARE_NUMBER)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
     include_closed = BooleanField(_l("Include closed"))
@@ -93,14 +107,15 @@ class ShareForm(FlaskForm):
     """Share or forward to another agency, with a reason."""
 
     agency = SelectField(_l("Agency"), choices=[], validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    # ids of their own: the tip page also has the routing reason and the verification note
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)], id="share-reason")
     forward = BooleanField(_l("Also send it to the agency's own system"))
 
 
 class CloseForm(FlaskForm):
     """Close the tip."""
 
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], id="close-note")
 
 
 class RevealForm(FlaskForm):

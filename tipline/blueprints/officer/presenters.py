@@ -16,6 +16,13 @@ from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
 from tipline.services import audit, casework, catalog, maps, queue, sms, triage, uploads
 
+ROUTING_FLAGS = {  # what a person must look at in a routing proposal (tipline.services.routing)
+    "oversight": _l("complaint: oversight body"),
+    "no_location": _l("no location"),
+    "outside": _l("outside every area"),
+    "near_boundary": _l("near a boundary"),
+    "jurisdiction_question": _l("supervisor decides"),
+}
 VIEWS = [("intake", _l("Intake desk")), ("agency", _l("Routed to my agency")), ("all", _l("Everything I can see"))]
 
 
@@ -134,7 +141,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "similar": _similar(tip, user),
         "overdue": queue.is_overdue(tip),
         "attempts": list(attempts),
-        "history": audit.entries(tip.public_id, limit=50),
+        "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,

@@ -19,7 +19,9 @@ ACTION_ERRORS = {
     "agency": _l("Choose a valid agency."),
     "oversight_by_category": _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere."),
     "reason": _l("Give a reason."),
-    "supervisor": _l("No jurisdiction and no agreement covers this tip: a supervisor decides where it goes."),
+    "supervisor": _l(
+        "No agreement names an agency for this place and category: a supervisor decides where this tip goes."
+    ),
     "assignee": _l("Choose an officer of your agency."),
     "category": _l("Choose a category."),
     "template": _l("Choose a standard reply."),
@@ -27,6 +29,12 @@ ACTION_ERRORS = {
     "closed": _l("This tip is closed: the sender can no longer receive replies."),
     "holder": _l("Your agency has this tip for information: the liaison desk or the lead agency acts on it."),
 }
+
+
+@bp.context_processor
+def _officer_names() -> dict:
+    """Readable names the officers' templates show instead of internal codes."""
+    return {"routing_flags": officer_views.ROUTING_FLAGS}
 
 
 @bp.get("/")
@@ -41,6 +49,8 @@ def index():
 def queue_page():
     """The agency's queue, highest priority first, with filters and keyset pagination."""
     form = forms.QueueFilterForm(request.args)
+    if "view" not in request.args:  # the desks start at intake; an agency at what was routed to it
+        form.view.data = "intake" if current_user.agency.kind in ("liaison", "oversight") else "agency"
     officer_views.fill_filter_choices(form)
     if not form.validate():
         return render_template("officer/queue.html", form=form, tips=[], next_url=None, overdue=queue.is_overdue), 400
@@ -189,14 +199,27 @@ def _audit_scope():
     return audit.scope_for(current_user, queue.visible_to(current_user))
 
 
+AUDIT_PAGE = 200
+
+
 @bp.get("/audit")
 @roles_required("oversight", "admin")
 def audit_log():
     """The audit log, newest first, with the chain's verification."""
     tip, scope = request.args.get("tip") or None, _audit_scope()
-    entries = audit.entries(tip, scope=scope)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    entries = audit.entries(tip, limit=AUDIT_PAGE + 1, scope=scope, offset=(page - 1) * AUDIT_PAGE)
     # Scoped readers see neither the chain's length nor entry numbers: their gaps would count hidden activity.
-    return render_template("officer/audit.html", entries=entries, check=audit.verify(), tip=tip, whole=scope is None)
+    return render_template(
+        "officer/audit.html",
+        entries=entries[:AUDIT_PAGE],
+        check=audit.verify(),
+        tip=tip,
+        whole=scope is None,
+        page=page,
+        more=len(entries) > AUDIT_PAGE,
+    )
 
 
 @bp.get("/audit.csv")

@@ -20,6 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from tipline.i18n import deployment_zone
 
@@ -81,7 +82,13 @@ class ResidentForm(FlaskForm):
 
 
 class LocalFloatField(FloatField):
-    """A decimal number typed with a point or a comma (18,547), with a message in the visitor's language."""
+    """A decimal number typed with a point or a comma (18,547), with a message in the visitor's language.
+
+    A text box (inputmode="decimal" in the template), not type=number: browsers drop the comma of "31,75" from a
+    number box and send 3175, which the server could no longer tell from a typo.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         """Parse the typed number; a clear translated message when it is not one."""
