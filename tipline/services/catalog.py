@@ -90,11 +90,14 @@ def status_choices(lang: str) -> list[tuple[str, str]]:
     return [(s.code, s.name(lang)) for s in rows]
 
 
-def agency_choices(exclude_kinds: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Agencies as (code, name in the current language)."""
+def agency_choices(
+    exclude_kinds: tuple[str, ...] = (), only_kinds: tuple[str, ...] | None = None
+) -> list[tuple[str, str]]:
+    """Agencies as (code, name in the current language), without some kinds or of some kinds only."""
     lang = current_language()
     rows = db.session.scalars(select(Agency).order_by(Agency.name))
-    return [(a.code, a.display(lang)) for a in rows if a.kind not in exclude_kinds]
+    kept = [a for a in rows if a.kind not in exclude_kinds and (only_kinds is None or a.kind in only_kinds)]
+    return [(a.code, a.display(lang)) for a in kept]
 
 
 def officers_of(agency: str) -> list[tuple[str, str]]:

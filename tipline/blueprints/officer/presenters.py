@@ -16,6 +16,7 @@ from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
 from tipline.services import audit, casework, catalog, maps, queue, sms, triage, uploads
 
+COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
 ROUTING_FLAGS = {  # what a person must look at in a routing proposal (tipline.services.routing)
     "oversight": _l("complaint: oversight body"),
     "no_location": _l("no location"),
@@ -71,12 +72,18 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
         form.lead.choices, form.supporting.choices = agencies, agencies
     elif isinstance(form, forms.AssignForm):
         form.assignee.choices = [("", _l("Nobody"))] + catalog.officers_of(user.agency_code)
-    elif isinstance(form, forms.CategoryForm):
-        form.category.choices = catalog.category_choices(lang)
+    elif isinstance(form, forms.CategoryForm):  # an uncategorised tip shows no category as chosen
+        unset = [] if tip.category_code else [("", _l("Choose a category"))]
+        form.category.choices = unset + catalog.category_choices(lang)
     elif isinstance(form, forms.ReplyForm):
         form.template.choices = [("", _l("None"))] + catalog.status_choices(lang)
-    elif isinstance(form, forms.ShareForm):
-        form.agency.choices = [c for c in catalog.agency_choices() if c[0] != user.agency_code]
+    elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
+        only = ("oversight",) if tip.queue_state == "oversight" else None
+        form.agency.choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
+        if only:
+            form.agency.invalid_choice_message = COMPLAINTS_STAY
+        else:
+            form.agency.invalid_choice_message = _l("Choose a valid agency.")
 
 
 def _action_forms(tip: Tip, user: User, failed) -> dict:
