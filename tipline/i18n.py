@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -103,8 +104,15 @@ def deployment_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
+@lru_cache(maxsize=16)
 def _date_pattern(locale: str) -> str:
-    return NUMERIC_DATES.get(locale, "medium")
+    """The locale's medium date with its short time (no seconds), or the numeric Creole pattern."""
+    if locale in NUMERIC_DATES:
+        return NUMERIC_DATES[locale]
+    combined = str(dates.get_datetime_format("medium", locale))
+    date = dates.get_date_format("medium", locale).pattern
+    time = dates.get_time_format("short", locale).pattern
+    return combined.replace("{1}", date).replace("{0}", time)
 
 
 def _format_date_local(value) -> str:

@@ -161,6 +161,9 @@ def test_the_months_feedback_average_never_gives_away_a_small_events_ratings(app
     averages = {(r["dimension"], r["key"]): r["value"] for r in data["tables"]["feedback_averages"]}
     assert averages[("event_avg", f"{busy_code}:overall")] == 4.0
     assert averages.get(("feedback_avg", "overall")) in (None, 4.0)  # never 3.5, which gives the 1 away
+    page = client.get(f"/transparency/{PERIOD}?lang=es").get_data(as_text=True)
+    assert f'<tr><th scope="row">Conozca a su policía ({busy_code})</th>' in page  # the event by its title
+    assert '<th scope="row">Calificación general del evento</th><td><bdi dir="ltr">4,0</bdi>' in page  # 4,0 in Spanish
 
 
 def test_before_anything_is_published_the_open_data_can_still_be_found(app):

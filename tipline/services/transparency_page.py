@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from markupsafe import Markup
 from sqlalchemy import select
 
 from tipline.extensions import db
-from tipline.models import Agency, Area, Category
+from tipline.models import Agency, Area, Category, Event
 from tipline.services import charts, transparency
 
 
@@ -30,11 +31,16 @@ def _names(lang: str) -> dict[str, dict[str, str]]:
         "category": {c.code: c.name(lang) for c in db.session.scalars(select(Category))},
         "agency": {a.code: a.display(lang) for a in db.session.scalars(select(Agency))},
         "area": {a.code: a.display(lang) for a in db.session.scalars(select(Area))},
+        "event": {e.code: f"{e.title(lang)} ({e.code})" for e in db.session.scalars(select(Event))},
     }
 
 
 def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
     """The visitor's label of a key."""
+    if dim in ("event_feedback", "event_avg"):  # "2241", or "2241:overall": the event by its title
+        code, _, question = key.partition(":")
+        event = names["event"].get(code, code)
+        return f"{event} — {labels.get(question, question)}" if question else event
     base = dim.split("_")[0] if dim.startswith("complaint") else dim
     base = {"first_response": "agency", "closure": "agency", "complaint": "verification"}.get(base, base)
     if key in names.get(base, {}):
@@ -57,7 +63,7 @@ def _value_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dic
     dim, title, desc, head = spec
     section = Section(ident, title, desc, head)
     for key, row in sorted(rows.get(dim, {}).items()):
-        shown = f"{row.value:.1f}" if row.value_shown else labels["too_few"]
+        shown = format_decimal(row.value, "0.0") if row.value_shown else labels["too_few"]  # 3,7 in es and fr
         section.rows.append((_label(dim, key, names, labels), shown))
     return section
 
