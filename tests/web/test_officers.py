@@ -365,3 +365,11 @@ def test_the_audit_log_pages_through_every_entry(app, client):
             break
         page += 1
     assert seen == 450
+
+
+def test_the_tip_map_marks_a_place_named_in_the_tip(app, client, liaison):
+    submit_tip(client, text="Boxes change hands under the bridge after midnight.", place="puente viejo", lang="es")
+    tip_id = tip_by_text(app, "Boxes change hands")
+    login(client, liaison)
+    drawn = client.get(f"/officer/tips/{tip_id}/map.svg").get_data(as_text=True)
+    assert 'class="tip-point"' in drawn  # the gazetteer's point for "puente viejo", not just the areas

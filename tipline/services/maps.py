@@ -61,6 +61,9 @@ def area_map(
         )
     if point is not None:
         px, py = proj(point[1], point[0])
-        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="6" fill="#a4001d" stroke="#fff" stroke-width="2"/>')
+        out.append(
+            f'<circle class="tip-point" cx="{px:.1f}" cy="{py:.1f}" r="6" fill="#a4001d" '
+            'stroke="#fff" stroke-width="2"/>'
+        )
     out.append("</svg>")
     return "".join(out)

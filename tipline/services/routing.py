@@ -43,7 +43,7 @@ def is_oversight_category(category: str | None) -> bool:
     return bool(category) and category in catalog.oversight_categories()
 
 
-def _locate(lat, lon, place_text, text) -> tuple[float | None, float | None, str]:
+def locate(lat, lon, place_text, text) -> tuple[float | None, float | None, str]:
     """The point to route on: coordinates first, then a gazetteer place named in the place field or the text."""
     if lat is not None and lon is not None:
         return lat, lon, "coordinates"
@@ -80,7 +80,7 @@ def decide(
     """Propose where a verified item goes, and why."""
     if is_oversight_category(category):
         return Decision(lead=agency_of_kind("oversight"), flags=["oversight"], rule="oversight")
-    lat, lon, source = _locate(lat, lon, place_text, text)
+    lat, lon, source = locate(lat, lon, place_text, text)
     if lat is None:
         return Decision(lead=None, flags=["no_location"], location_source=source)
     hits = geo.geography().containing(lat, lon)

@@ -14,7 +14,7 @@ from tipline.blueprints.officer import forms
 from tipline.extensions import db
 from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
-from tipline.services import audit, casework, catalog, maps, queue, sms, triage, uploads
+from tipline.services import audit, casework, catalog, maps, queue, routing, sms, triage, uploads
 
 COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
 ROUTING_FLAGS = {  # what a person must look at in a routing proposal (tipline.services.routing)
@@ -157,8 +157,9 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
 
 
 def map_svg(tip: Tip) -> str:
-    """The jurisdictions with the tip's point."""
-    point = (tip.lat, tip.lon) if tip.lat is not None else None
+    """The jurisdictions with the tip's point: its coordinates, else the gazetteer place routing found in it."""
+    lat, lon, _source = routing.locate(tip.lat, tip.lon, tip.place, tip.text)
+    point = (lat, lon) if lat is not None else None
     return maps.area_map(catalog.areas(), point=point, title=gettext("Jurisdictions and the tip's location"))
 
 
