@@ -146,12 +146,18 @@ EXTRA_RULES = {
 }
 
 
-def test_event_views_declare_their_roles_and_refuse_others(app):
-    for endpoint, (_method, roles) in EXTRA_RULES.items():
+def _declared_and_signed_in(app, rules: dict, prefix: str):
+    """Check each view declares its rule's roles; yield (role, a client signed in with that role) per role."""
+    for endpoint, (_method, roles) in rules.items():
         assert set(app.view_functions[endpoint].allowed_roles) == roles, endpoint
     for role in ROLES:
         client = app.test_client()
-        login(client, make_officer(app, f"ev.{role}", role, "oversight" if role == "oversight" else "liaison"))
+        login(client, make_officer(app, f"{prefix}.{role}", role, "oversight" if role == "oversight" else "liaison"))
+        yield role, client
+
+
+def test_event_views_declare_their_roles_and_refuse_others(app):
+    for role, client in _declared_and_signed_in(app, EXTRA_RULES, "ev"):
         expected = 200 if role in EXTRA_RULES["officer_events.new"][1] else 403
         assert client.get("/officer/events/new").status_code == expected, role
         assert client.get("/officer/events/").status_code == 200, role
@@ -175,11 +181,7 @@ ACCOUNT_RULES = {
 
 
 def test_account_views_declare_their_roles_and_refuse_others(app):
-    for endpoint, (_method, roles) in ACCOUNT_RULES.items():
-        assert set(app.view_functions[endpoint].allowed_roles) == roles, endpoint
-    for role in ROLES:
-        client = app.test_client()
-        login(client, make_officer(app, f"acct.{role}", role, "oversight" if role == "oversight" else "liaison"))
+    for role, client in _declared_and_signed_in(app, ACCOUNT_RULES, "acct"):
         assert client.get("/officer/account").status_code == 200, role
         assert client.get("/officer/accounts").status_code == (200 if role == "admin" else 403), role
         token = csrf_token(client, "/officer/account")
