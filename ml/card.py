@@ -33,8 +33,9 @@ def _formula() -> str:
         "direct_report)); specificity = min(1, distinct kinds of specific entities / 3); corroboration = the "
         "maximum similarity in [0, 1] to prior tips supplied by the web service (0 when absent); attachments "
         "and followups are 1 when present, else 0. No factor depends on the language of the tip, except that a "
-        "tip in a language outside labelled_languages (fewer than 500 labelled training texts) gets at least "
-        "actionability_prior, the share of actionable training messages, since the model cannot read it."
+        "tip in a deployment language outside labelled_languages (fewer than 500 labelled training texts) gets at "
+        "least actionability_prior, the share of actionable training messages, since the model cannot read it "
+        "(a tip whose language is unknown, 'und', does not)."
     )
 
 

@@ -41,7 +41,8 @@ REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing gro
         "TIME",
         re.compile(
             r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)"
-            r"|\b(?:[01]?\d|2[0-3])\s?(?:h|heures?|è|zè)(?!\w)"  # fr "vers 2 h", ht "a 2 zè"
+            # fr "vers 2 h", ht "a 2 zè"; not "12 H" (an address), "3è étage" (a floor)
+            r"|\b(?:[01]?\d|2[0-3])\s?(?-i:h|è|zè)(?!\w)(?!\s*étage)"
             r"|\ba las (?:1[0-2]|0?[1-9])\b|\b(?:1[0-2]|0?[1-9]) de la (?:mañana|tarde|noche)\b"  # es
             r"|الساعة\s?\d{1,2}(?!\d)",  # ar "at 2 o'clock" (\d also reads Arabic-Indic digits)
             re.IGNORECASE,
@@ -111,8 +112,17 @@ class SpecificityEntities:
     def __call__(self, doc: Doc) -> Doc:
         """Set doc.ents to the non-overlapping specificity and personal-data spans."""
         spans = self.phrases(doc, as_spans=True) + _regex_spans(doc, [("PEOPLE", self.people), *REGEXES])
-        doc.ents = filter_spans(spans)
+        doc.ents = prefer_personal(spans)
         return doc
+
+
+def prefer_personal(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans where personal data (phones, e-mails, URLs, plates) wins over any longer detail that
+    overlaps it ("a las 3 (0612345678)"): whatever is masked must never lose to a time or a place."""
+    personal = filter_spans([s for s in spans if s.label_ in PERSONAL_LABELS])
+    taken = {i for s in personal for i in range(s.start, s.end)}
+    rest = [s for s in spans if s.label_ not in PERSONAL_LABELS and taken.isdisjoint(range(s.start, s.end))]
+    return sorted(personal + filter_spans(rest), key=lambda s: s.start)
 
 
 @Language.factory("tipline_entities", default_config={"lang": "en"})
@@ -200,7 +210,7 @@ class TextAnalyser:
             for i, doc in zip(idx, nlp.pipe(make_docs(nlp, batch)), strict=True):
                 places = self._places(doc, nlp_lang)
                 if places:
-                    doc.ents = filter_spans(list(doc.ents) + places)
+                    doc.ents = prefer_personal(list(doc.ents) + places)
                 out[i] = doc
         return [doc for doc in out if doc is not None]
 

@@ -79,8 +79,13 @@ def test_a_deployment_offers_the_languages_it_sets(monkeypatch, tmp_path):
     from tipline.config import _env_languages
 
     monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    import subprocess
+    import sys
+
     monkeypatch.setenv("TIPLINE_LANGUAGES", "en, es")
     assert _env_languages("TIPLINE_LANGUAGES") == ("en", "es")
+    read = "from tipline.config import Config; print(','.join(Config.LANGUAGES))"
+    assert subprocess.run([sys.executable, "-c", read], capture_output=True, text=True).stdout.strip() == "en,es"
     app = create_app(
         type("TwoLanguages", (TestConfig,), {"LANGUAGES": ("en", "es"), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     )

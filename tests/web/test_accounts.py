@@ -191,14 +191,18 @@ def test_a_reset_gives_a_new_second_factor_and_with_the_admins_password_a_new_pa
     client = app.test_client()
     login(client, admin)
 
-    kept = _post(client, "/officer/accounts/dep.reset/reset", "/officer/accounts/dep.reset").get_data(as_text=True)
+    page = "/officer/accounts/dep.reset"
+    empty = _post(client, f"{page}/reset", page)  # a session alone, without the administrator's own password
+    assert empty.status_code == 400 and "Fill in this box." in empty.get_data(as_text=True)
+    stolen = _post(client, f"{page}/reset", page, my_password="a guess")
+    assert stolen.status_code == 400 and "Your password is not right." in stolen.get_data(as_text=True)
+    kept = _post(client, f"{page}/reset", page, my_password=admin["password"]).get_data(as_text=True)
     assert "Unchanged." in kept
     assert login(app.test_client(), deputy).status_code == 401  # the old authenticator stopped working
     deputy["secret"] = _credentials(kept)[1]
     deputy.pop("last_step")
     assert login(app.test_client(), deputy).status_code == 302
 
-    page = "/officer/accounts/dep.reset"
     unconfirmed = _post(client, f"{page}/reset", page, new_password="y", my_password="not mine")
     assert unconfirmed.status_code == 400
     assert "Your password is not right." in unconfirmed.get_data(as_text=True)
@@ -210,7 +214,8 @@ def test_a_reset_gives_a_new_second_factor_and_with_the_admins_password_a_new_pa
 
     disabled = make_officer(app, "dep.gone", "officer", "rvpd")
     _post(client, "/officer/accounts/dep.gone/disable", "/officer/accounts/dep.gone")
-    answer = _post(client, "/officer/accounts/dep.gone/reset", "/officer/accounts/dep.gone").get_data(as_text=True)
+    gone = "/officer/accounts/dep.gone"
+    answer = _post(client, f"{gone}/reset", gone, my_password=admin["password"]).get_data(as_text=True)
     assert "This account is disabled: enable it so the officer can log in." in answer
     assert disabled["username"] in answer
 

@@ -375,6 +375,10 @@ def test_a_reloaded_or_resent_tip_form_makes_one_tip_and_says_so(app, client):
     assert not RECEIPT_RE.search(html)
     assert "Este formulario ya se envió" in html
     assert _tip_count(app) == before + 1
+    edited = client.post("/tip?lang=es", data={**form, "text": form["text"] + " Tiene una antena en el techo."})
+    assert RECEIPT_RE.search(edited.get_data(as_text=True))  # Back, a detail added, Send: a tip of its own
+    assert _tip_count(app) == before + 2
+    assert client.get("/tip").headers["Cache-Control"].startswith("no-store")  # no stored copy brings the id back
     fresh = client.get("/tip").get_data(as_text=True)  # a new form is a new tip
     assert re.search(r'name="submission" type="hidden" value="([^"]+)"', fresh).group(1) != form["submission"]
 

@@ -372,4 +372,5 @@ def test_the_tip_map_marks_a_place_named_in_the_tip(app, client, liaison):
     tip_id = tip_by_text(app, "Boxes change hands")
     login(client, liaison)
     drawn = client.get(f"/officer/tips/{tip_id}/map.svg").get_data(as_text=True)
-    assert 'class="tip-point"' in drawn  # the gazetteer's point for "puente viejo", not just the areas
+    assert 'class="tip-point approximate"' in drawn  # the gazetteer's point for "puente viejo", drawn as a guess
+    assert "Un lugar nombrado en el aviso, no las coordenadas del remitente" in drawn  # the sender chose Spanish

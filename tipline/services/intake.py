@@ -36,9 +36,10 @@ class DuplicateSubmission(Exception):
     """The same web form was sent again (a reload, a double click, Back then Send): nothing new was stored."""
 
 
-def submission_key(submission: str | None) -> str | None:
-    """The stored form of a one-time submission id (its SHA-256), or None when the sender gave none."""
-    return hashlib.sha256(submission.encode()).hexdigest() if submission else None
+def submission_key(submission: str | None, content: str) -> str | None:
+    """The stored form of a one-time submission id: SHA-256 of the id and the text, so that the same form sent
+    again is one tip while the same form edited (Back, add a detail, Send) is a new one; None without an id."""
+    return hashlib.sha256(f"{submission}\0{content}".encode()).hexdigest() if submission else None
 
 
 def _already(model, key: str | None) -> bool:
@@ -64,7 +65,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
     Raises uploads.UploadRejected before anything is stored if a file is not acceptable, and DuplicateSubmission
     when the same form was accepted before.
     """
-    key = submission_key(sub.submission)
+    key = submission_key(sub.submission, sub.text)
     if _already(Tip, key):
         raise DuplicateSubmission
     tip = Tip(
@@ -106,7 +107,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
 def add_sender_message(tip: Tip, body: str, ui_language: str, submission: str | None = None) -> bool:
     """Append the sender's follow-up message (more information or an answer) to a tip's conversation; False when
     this form was sent before (nothing is added twice)."""
-    key = submission_key(submission)
+    key = submission_key(submission, body)
     if _already(Message, key):
         return False
     language = triage.detect_language(body) or ui_language

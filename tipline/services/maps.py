@@ -36,8 +36,10 @@ def area_map(
     labels: dict[str, str] | None = None,
     width: int = 480,
     height: int = 320,
+    approximate: str = "",
 ) -> str:
-    """An SVG map of (code, name, geometry) areas, optionally a point (lat, lon) and a label per area."""
+    """An SVG map of (code, name, geometry) areas, optionally a point (lat, lon) and a label per area; a point
+    that is only a named place's, not the sender's coordinates, is drawn hollow with `approximate` as its title."""
     shapes = [(code, name, shape(geom)) for code, name, geom in areas]
     if not shapes:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img"></svg>'
@@ -61,9 +63,16 @@ def area_map(
         )
     if point is not None:
         px, py = proj(point[1], point[0])
-        out.append(
-            f'<circle class="tip-point" cx="{px:.1f}" cy="{py:.1f}" r="6" fill="#a4001d" '
-            'stroke="#fff" stroke-width="2"/>'
-        )
+        if approximate:
+            out.append(
+                f'<circle class="tip-point approximate" cx="{px:.1f}" cy="{py:.1f}" r="9" fill="none" '
+                f'stroke="#a4001d" stroke-width="3" stroke-dasharray="4 3">'
+                f"<title>{escape(approximate)}</title></circle>"
+            )
+        else:
+            out.append(
+                f'<circle class="tip-point" cx="{px:.1f}" cy="{py:.1f}" r="6" fill="#a4001d" '
+                'stroke="#fff" stroke-width="2"/>'
+            )
     out.append("</svg>")
     return "".join(out)

@@ -105,3 +105,30 @@ def test_spaced_plates_phones_after_punctuation_and_country_domains_are_masked(
 )
 def test_ordinary_numbers_and_words_are_not_masked(lang: str, text: str) -> None:
     assert mask_personal_data(text, lang) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "hidden"),
+    [
+        ("Me llamó a las 3 (0612345678) para amenazarme.", "es", "0612345678"),
+        ("Llamaron desde el 0612345678 (10 de la noche).", "es", "0612345678"),
+        ("Il a appelé vers 2 h au 06 12 34 56 78.", "fr", "06 12 34 56 78"),
+    ],
+)
+def test_a_time_next_to_a_phone_number_never_unmasks_it(text: str, lang: str, hidden: str) -> None:
+    masked = mask_personal_data(text, lang)
+    assert hidden not in masked and "[phone]" in masked
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Ils habitent au 3è étage de l'immeuble."),
+        ("fr", "Ils ont attendu pendant 2 heures."),
+        ("en", "They live in Apartment 12 H."),
+        ("ht", "Swa ou vini, swa ou rete lakay ou."),
+    ],
+)
+def test_floors_durations_and_either_or_are_not_times_or_dates(lang: str, text: str) -> None:
+    labels = {e["label"] for e in TextAnalyser().entities([text], [lang])[0]}
+    assert not labels & {"TIME", "DATE"}

@@ -162,15 +162,17 @@ def reset_account(username: str):
     if user.id == current_user.id:
         flash(_l("Change your own password under “Your account”."), "error")
         return redirect(url_for("officer.account"))
-    if form.new_password.data:
-        if user.role not in WEB_PASSWORD_RESET:
-            form.new_password.errors = [
-                _l("A new password for an administrator or an oversight reviewer is issued from the command line.")
-            ]
-            return _detail_page(user, form, 400)
-        if not users.confirm_password(current_user._get_current_object(), form.my_password.data or ""):
-            form.my_password.errors = [_l("Your password is not right.")]
-            return _detail_page(user, form, 400)
+    if form.new_password.data and user.role not in WEB_PASSWORD_RESET:
+        form.new_password.errors = [
+            _l("A new password for an administrator or an oversight reviewer is issued from the command line.")
+        ]
+        return _detail_page(user, form, 400)
+    if not form.my_password.data:
+        form.my_password.errors = [_l("Fill in this box.")]
+        return _detail_page(user, form, 400)
+    if not users.confirm_password(current_user._get_current_object(), form.my_password.data):
+        form.my_password.errors = [_l("Your password is not right.")]  # a stolen session alone resets nothing
+        return _detail_page(user, form, 400)
     creds = users.reset_second_factor(user.username, actor=current_user.username, new_password=form.new_password.data)
     return _credentials(creds, active=user.active)
 

@@ -163,4 +163,4 @@ class ResetAccessForm(FlaskForm):
     """A new second factor for an account and, with the administrator's own password, a new password."""
 
     new_password = BooleanField(_l("Also issue a new password"))
-    my_password = PasswordField(_l("Your own password (needed to issue a new password)"), validators=[Length(max=200)])
+    my_password = PasswordField(_l("Your own password"), validators=[Length(max=200)])

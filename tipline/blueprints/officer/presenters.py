@@ -158,9 +158,12 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
 
 def map_svg(tip: Tip) -> str:
     """The jurisdictions with the tip's point: its coordinates, else the gazetteer place routing found in it."""
-    lat, lon, _source = routing.locate(tip.lat, tip.lon, tip.place, tip.text)
+    lat, lon, source = routing.locate(tip.lat, tip.lon, tip.place, tip.text)
     point = (lat, lon) if lat is not None else None
-    return maps.area_map(catalog.areas(), point=point, title=gettext("Jurisdictions and the tip's location"))
+    guess = gettext("A place named in the tip, not the sender's coordinates") if source == "gazetteer" else ""
+    return maps.area_map(
+        catalog.areas(), point=point, title=gettext("Jurisdictions and the tip's location"), approximate=guess
+    )
 
 
 def attachment(tip: Tip, attachment_id: int, user: User) -> tuple[bytes, str] | None:

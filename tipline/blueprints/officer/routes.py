@@ -208,7 +208,7 @@ def audit_log():
     """The audit log, newest first, with the chain's verification."""
     tip, scope = request.args.get("tip") or None, _audit_scope()
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1  # not "²"
     entries = audit.entries(tip, limit=AUDIT_PAGE + 1, scope=scope, offset=(page - 1) * AUDIT_PAGE)
     # Scoped readers see neither the chain's length nor entry numbers: their gaps would count hidden activity.
     return render_template(

@@ -77,7 +77,8 @@ def tip():
             return _no_store(make_response(page))
     form.submission.data = form.submission.data or secrets.token_urlsafe(16)
     files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
-    return render_template("public/tip.html", form=form, files_dropped=files_dropped), _form_status(form)
+    page = render_template("public/tip.html", form=form, files_dropped=files_dropped)
+    return _no_store(make_response(page, _form_status(form)))  # a stored copy would carry what was typed
 
 
 def _followup_failed(response) -> bool:
