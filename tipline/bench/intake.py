@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -81,6 +82,8 @@ def _client_loop(base: str, count: int, with_csrf: bool, errors: list) -> None:
         if with_csrf:
             data["csrf_token"] = CSRF_RE.search(client.get("/tip").text).group(1)
         for _ in range(count):
+            if with_csrf:  # as a browser that loaded the form: a one-time submission id per tip (a lookup each)
+                data["submission"] = secrets.token_urlsafe(16)
             response = client.post("/tip", data=data)
             if response.status_code != 200:
                 errors.append(response.status_code)
