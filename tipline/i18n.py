@@ -6,9 +6,10 @@ from functools import lru_cache
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from babel import dates
+from babel import dates, support
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale, get_timezone
+from wtforms.i18n import messages_path
 
 from tipline.extensions import babel
 
@@ -94,6 +95,23 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_format_date_local, "format_date_local")
     app.add_template_filter(_format_event_start, "format_event_start")
 
+
+@lru_cache(maxsize=16)
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' built-in messages ("This field is required.") in the current language, each catalog loaded once."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = _WTFormsMessages()
 
 # Babel's Haitian Creole data has no month names ("2026 M11 26"): dates in Creole are written the Haitian way.
 NUMERIC_DATES = {"ht": "dd/MM/y HH:mm"}

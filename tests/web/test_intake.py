@@ -405,3 +405,15 @@ def test_every_public_page_names_its_icon_on_this_site(client):
     page = client.get("/").get_data(as_text=True)
     icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
     assert icon.startswith("/static/") and client.get(icon).status_code == 200
+
+
+def test_wtforms_own_messages_follow_the_visitors_language(app):
+    from tipline.blueprints.public.forms import TipForm
+
+    seen = {}
+    for lang in ("es", "fr", "ar", "en"):
+        with app.test_request_context(f"/tip?lang={lang}"):
+            form = TipForm(formdata=None)
+            seen[lang] = form.meta.get_translations(form).gettext("This field is required.")
+    assert seen["en"] == "This field is required."
+    assert len(set(seen.values())) == 4  # each language its own sentence, from a catalog read once per process

