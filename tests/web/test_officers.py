@@ -320,7 +320,7 @@ def test_officer_pages_are_never_cached_and_speak_the_officers_language(app, cli
     submit_tip(client, text=SMUGGLING)
     tip_id = tip_by_text(app, "unload boxes")
     login(client, liaison)
-    for url in ("/officer/queue", f"/officer/tips/{tip_id}", "/officer/account"):
+    for url in ("/officer/queue", f"/officer/tips/{tip_id}", "/officer/account", "/officer/events/"):
         assert client.get(url).headers["Cache-Control"] == "no-store", url
     queue_page = client.get("/officer/queue?lang=es").get_data(as_text=True)
     with app.app_context():

@@ -1,14 +1,16 @@
 """Liaison officers, agency officers and oversight: login, queues, tip detail and actions, audit log."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 
-@bp.after_request
+@bp.after_app_request
 def _never_cached(response):
-    """Officers' pages hold decrypted tips and personal data: no browser or proxy keeps a copy."""
-    response.headers["Cache-Control"] = "no-store"
+    """Everything under /officer/ (tips, events' exact figures, credentials, the login page that keeps typed work)
+    holds decrypted or personal data: no browser or proxy keeps a copy."""
+    if request.path.startswith(f"{bp.url_prefix}/"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -8,7 +8,7 @@ administrators and oversight reviewers, so that no web session can take over an 
 from __future__ import annotations
 
 import segno
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -178,11 +178,9 @@ def reset_account(username: str):
 
 
 def _credentials(creds: users.Credentials, active: bool):
-    """The one-time credentials page, with the authenticator QR code drawn inline (never cached)."""
+    """The one-time credentials page, with the authenticator QR code drawn inline (never cached, as every
+    officer page)."""
     qr = segno.make(creds.provisioning_uri(), error="m").svg_inline(
         scale=4, border=2, title=gettext("Authenticator QR code")
     )
-    page = render_template("officer/credentials.html", creds=creds, qr=Markup(qr), active=active)  # noqa: S704
-    response = make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("officer/credentials.html", creds=creds, qr=Markup(qr), active=active)  # noqa: S704

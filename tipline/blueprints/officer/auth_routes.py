@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import abort, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -35,9 +35,7 @@ def _unauthorized():
         kept = {} if secret or not _from_this_site() else {k: v for k, v in request.form.items() if k != "csrf_token"}
         if kept:
             form.resume_url.data, form.resume_fields.data = request.path, json.dumps(kept, ensure_ascii=False)
-        response = make_response(render_template("officer/login.html", form=form, expired=True), 401)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return render_template("officer/login.html", form=form, expired=True), 401
     return redirect(url_for("officer.login"))
 
 

@@ -191,7 +191,7 @@ def attachment(public_id: str, attachment_id: int):
     if found is None:
         abort(404)
     content, ctype = found
-    return Response(content, mimetype=ctype, headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
+    return Response(content, mimetype=ctype, headers={"Content-Disposition": "inline"})
 
 
 def _audit_scope():
