@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -25,6 +26,13 @@ from wtforms.widgets import TextInput
 from tipline.i18n import WTFORMS_MESSAGES, deployment_zone
 
 TEXT_MIN, TEXT_MAX = 10, 5000
+
+
+def _new_submission_id() -> str:
+    """A one-time id for a freshly shown form (see intake.submission_key)."""
+    return secrets.token_urlsafe(16)
+
+
 EARLIEST_YEAR = 1900
 
 
@@ -141,7 +149,7 @@ TOO_LONG = _l("Please write at most %(max)d characters.")
 class TipForm(ResidentForm):
     """The anonymous tip form."""
 
-    submission = HiddenField()  # a one-time id per form: sending it again never makes a second tip
+    submission = HiddenField(default=_new_submission_id)  # sending the same form again never makes a second tip
     text = TextAreaField(
         _l("What happened?"),
         filters=[_strip],
@@ -214,7 +222,7 @@ class MessageForm(ResidentForm):
     """Add information or answer an officer; the receipt travels in a hidden field, never in a cookie."""
 
     receipt = HiddenField(validators=[DataRequired()])
-    submission = HiddenField()  # a one-time id per form: sending it again never adds the message twice
+    submission = HiddenField(default=_new_submission_id)  # sending it again never adds the message twice
     body = TextAreaField(
         _l("Your message"),
         filters=[_strip],

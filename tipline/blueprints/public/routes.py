@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask import current_app, g, make_response, render_template
@@ -75,7 +74,6 @@ def tip():
         else:
             page = render_template("public/receipt.html", code=receipts.format_code(code))
             return _no_store(make_response(page))
-    form.submission.data = form.submission.data or secrets.token_urlsafe(16)
     files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
     page = render_template("public/tip.html", form=form, files_dropped=files_dropped)
     return _no_store(make_response(page, _form_status(form)))  # a stored copy would carry what was typed
@@ -109,7 +107,7 @@ def follow_up():
             form.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
             status = 400 if exc.args[0] == "malformed" else 404
             return render_template("public/follow_up.html", form=form), status
-        reply = MessageForm(receipt=form.receipt.data, submission=secrets.token_urlsafe(16), formdata=None)
+        reply = MessageForm(receipt=form.receipt.data, formdata=None)
         return _no_store(make_response(render_template("public/conversation.html", tip=tip, form=reply)))
     return render_template("public/follow_up.html", form=form), _form_status(form)
 
@@ -134,6 +132,6 @@ def follow_up_message():
     if form.validate_on_submit():
         intake.add_sender_message(tip, form.body.data, current_language(), form.submission.data)
         sent = True  # a form sent twice is added once, and both times the sender is told it was sent
-        form = MessageForm(receipt=form.receipt.data, submission=secrets.token_urlsafe(16), formdata=None)
+        form = MessageForm(receipt=form.receipt.data, formdata=None)
     page = render_template("public/conversation.html", tip=tip, form=form, sent=sent)
     return _no_store(make_response(page, 200 if sent or not form.errors else 400))
