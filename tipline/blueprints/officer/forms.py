@@ -17,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
+from tipline.services import users
+
 
 class LoginForm(FlaskForm):
     """Password and a second factor (authenticator code or recovery code)."""
@@ -132,7 +134,7 @@ class PasswordForm(FlaskForm):
         _l("New password (at least 12 characters)"),
         validators=[
             DataRequired(message=_l("Fill in this box.")),
-            Length(min=12, message=_l("The new password is too short.")),
+            Length(min=users.MIN_PASSWORD, message=_l("The new password is too short.")),
             Length(max=200),
         ],
     )
@@ -152,7 +154,9 @@ class AccountForm(FlaskForm):
         _l("Username (3 to 80 letters, digits, dots, dashes or underscores)"),
         validators=[
             DataRequired(message=_l("Fill in this box.")),
-            Regexp(r"^[A-Za-z0-9._-]{3,80}\Z", message=_l("Use 3 to 80 letters, digits, dots, dashes or underscores.")),
+            Regexp(
+                rf"^{users.USERNAME.pattern}\Z", message=_l("Use 3 to 80 letters, digits, dots, dashes or underscores.")
+            ),
         ],
     )
     display_name = StringField(_l("Name shown to colleagues"), validators=[Optional(), Length(max=120)])

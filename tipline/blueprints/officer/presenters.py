@@ -17,6 +17,7 @@ from tipline.models import ForwardAttempt, Tip, User
 from tipline.services import audit, casework, catalog, maps, queue, routing, sms, triage, uploads
 
 COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
+CHOOSE_AGENCY = _l("Choose a valid agency.")
 ROUTING_FLAGS = {  # what a person must look at in a routing proposal (tipline.services.routing)
     "oversight": _l("complaint: oversight body"),
     "no_location": _l("no location"),
@@ -80,10 +81,7 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
     elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
         only = ("oversight",) if tip.queue_state == "oversight" else None
         form.agency.choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
-        if only:
-            form.agency.invalid_choice_message = COMPLAINTS_STAY
-        else:
-            form.agency.invalid_choice_message = _l("Choose a valid agency.")
+        form.agency.invalid_choice_message = COMPLAINTS_STAY if only else CHOOSE_AGENCY
 
 
 def _action_forms(tip: Tip, user: User, failed) -> dict:

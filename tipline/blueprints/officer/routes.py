@@ -16,8 +16,8 @@ ACTION_ERRORS = {
     "outcome": _l("Choose an outcome."),
     "duplicate_of": _l("Give the id of the original tip (one your agency can see)."),
     "not_routable": _l("Only a verified tip waiting at the liaison desk can be routed."),
-    "agency": _l("Choose a valid agency."),
-    "oversight_by_category": _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere."),
+    "agency": officer_views.CHOOSE_AGENCY,
+    "oversight_by_category": officer_views.COMPLAINTS_STAY,
     "reason": _l("Give a reason."),
     "supervisor": _l(
         "No agreement names an agency for this place and category: a supervisor decides where this tip goes."
