@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ml import N_
 
@@ -105,7 +105,7 @@ def compose(
         genuine = Factor("not_spam", 0.0, WEIGHTS["not_spam"], 0.0, EMPTY_TEMPLATE, {})
     action = _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)})
     if not assessed:
-        action = Factor(**{**vars(action), "template": UNASSESSED_TEMPLATE})
+        action = replace(action, template=UNASSESSED_TEMPLATE)
     return [
         genuine,
         action,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -179,10 +180,7 @@ def coverage(data: DisasterData) -> dict[str, Any]:
     """Return the languages with at least MIN_LABELLED_TEXTS labelled training texts, and the share of actionable
     messages (the floor of a tip in any other language: see Triage.actionability_floor)."""
     texts, _ = topic_examples(data)
-    counts: dict[str, int] = {}
-    for text in texts:
-        lang = _language(text)
-        counts[lang] = counts.get(lang, 0) + 1
+    counts = Counter(_language(text) for text in texts)
     enough = min(MIN_LABELLED_TEXTS, 0.05 * len(texts))  # a small sample: its main languages
     labelled = sorted(lang for lang, n in counts.items() if n >= enough and lang != "und")
     prior = float(actionable(np.asarray(data.labels), data.label_names).mean())
