@@ -65,9 +65,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
     Raises uploads.UploadRejected before anything is stored if a file is not acceptable, and DuplicateSubmission
     when the same form was accepted before.
     """
-    key = submission_key(sub.submission, sub.text)
-    if _already(Tip, key):
-        raise DuplicateSubmission
+    key = submission_key(sub.submission, sub.text)  # a resend fails on its unique index: no lookup before
     tip = Tip(
         public_id=secrets.token_hex(5).upper(),
         channel=sub.channel,
@@ -97,7 +95,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         db.session.rollback()
         for stored in keys:
             (uploads.store_dir() / stored).unlink(missing_ok=True)
-        if isinstance(exc, IntegrityError) and _already(Tip, key):  # the same form, sent twice at once
+        if isinstance(exc, IntegrityError) and _already(Tip, key):  # the same form, sent again
             raise DuplicateSubmission from exc
         raise
     triage.enqueue(tip_id)
@@ -107,16 +105,14 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
 def add_sender_message(tip: Tip, body: str, ui_language: str, submission: str | None = None) -> bool:
     """Append the sender's follow-up message (more information or an answer) to a tip's conversation; False when
     this form was sent before (nothing is added twice)."""
-    key = submission_key(submission, body)
-    if _already(Message, key):
-        return False
+    key = submission_key(submission, body)  # a resend fails on its unique index: no lookup before
     language = triage.detect_language(body) or ui_language
     db.session.add(Message(tip=tip, author_role="sender", language=language, body=body, submission_key=key))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        if _already(Message, key):  # the same form, sent twice at once
+        if _already(Message, key):  # the same form, sent again
             return False
         raise
     return True
