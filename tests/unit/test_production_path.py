@@ -271,7 +271,7 @@ def test_migrations_match_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0012_submission_keys"
+    assert version == "0013_username_case"
 
 
 def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, client):
@@ -291,3 +291,29 @@ def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, cli
         assert b"31.70" not in bytes(db.session.execute(text("SELECT lat FROM tips")).scalar_one())
         tip = db.session.scalar(select(Tip))
         assert (tip.lat, tip.lon) == (31.7012, -106.4478)
+
+
+def test_the_username_index_migration_names_the_accounts_that_differ_only_in_case(app, capfd):
+    from flask_migrate import downgrade, upgrade
+
+    from tipline.models import User
+
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0012_submission_keys")  # before the index: both names could be stored
+        db.session.remove()
+        for name in ("Desk.Twin", "desk.twin"):
+            db.session.add(User(username=name, display_name=name, password_hash="x", role="officer", agency_code="rvpd"))
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(SystemExit):
+            upgrade(revision="heads")
+        assert "these differ only in case: desk.twin. Rename all but one" in capfd.readouterr().err
+        db.session.remove()
+        db.session.execute(text("UPDATE users SET username = 'desk.twin2' WHERE username = 'desk.twin'"))
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="heads")
+        db.session.remove()
+        version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert version == "0013_username_case"

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pyotp
+import pytest
 from sqlalchemy import update
 
 from tests.helpers import login, submit_tip
@@ -40,6 +41,24 @@ def test_users_add_refuses_bad_input_clearly(app):
     _run(app, "users", "add", "twice", "--role", "officer", "--agency", "rvpd")
     assert "already exists" in _run(app, "users", "add", "twice", "--role", "officer", "--agency", "rvpd").output
 
+
+
+def test_two_accounts_whose_names_differ_only_in_case_cannot_both_be_stored(app, monkeypatch):
+    """The check before the insert can race with another admin adding the same name; the index then refuses it."""
+    from sqlalchemy import select as sql_select
+
+    from tipline.models import User
+    from tipline.services import users
+
+    _run(app, "users", "add", "Case.Twin", "--role", "officer", "--agency", "rvpd")
+    with app.app_context():
+        real_scalar = db.session.scalar
+        monkeypatch.setattr(db.session, "scalar", lambda stmt, *a, **k: None)  # lose the race: the check sees no one
+        with pytest.raises(users.AccountError, match="already exists"):
+            users.add("case.twin", "officer", "rvpd")
+        monkeypatch.setattr(db.session, "scalar", real_scalar)
+        names = db.session.scalars(sql_select(User.username).where(User.username.ilike("case.twin"))).all()
+    assert names == ["Case.Twin"]
 
 def test_disable_ends_the_session_of_a_logged_in_user(app):
     output = _run(app, "users", "add", "leaving", "--role", "officer", "--agency", "rvpd").output

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Session identifier: changes when the user is disabled or their second factor is reset."""
         return f"{self.id}:{self.session_version}"
+
+
+Index("uq_users_username_lower", func.lower(User.username), unique=True)  # IA.Reviewer beside ia.reviewer
 
 
 class RecoveryCode(db.Model):

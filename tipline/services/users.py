@@ -14,6 +14,7 @@ from datetime import timedelta
 import pyotp
 from argon2.exceptions import VerificationError
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from tipline.extensions import db
@@ -91,8 +92,12 @@ def add(
     )
     secret, codes = _new_second_factor(user, totp_secret)
     db.session.add(user)
-    audit.record(actor, "user.add", of_agency=agency, username=username, role=role, agency=agency)
-    db.session.commit()
+    try:
+        audit.record(actor, "user.add", of_agency=agency, username=username, role=role, agency=agency)
+        db.session.commit()
+    except IntegrityError as exc:  # the same name added at the same moment elsewhere: its index refuses this one
+        db.session.rollback()
+        raise AccountError(f"user '{username}' already exists") from exc
     return Credentials(username, password, secret, codes)
 
 
