@@ -303,7 +303,9 @@ def test_the_username_index_migration_names_the_accounts_that_differ_only_in_cas
         downgrade(revision="0012_submission_keys")  # before the index: both names could be stored
         db.session.remove()
         for name in ("Desk.Twin", "desk.twin"):
-            db.session.add(User(username=name, display_name=name, password_hash="x", role="officer", agency_code="rvpd"))
+            db.session.add(
+                User(username=name, display_name=name, password_hash="x", role="officer", agency_code="rvpd")
+            )
         db.session.commit()
         db.session.remove()
         with pytest.raises(SystemExit):

@@ -42,7 +42,6 @@ def test_users_add_refuses_bad_input_clearly(app):
     assert "already exists" in _run(app, "users", "add", "twice", "--role", "officer", "--agency", "rvpd").output
 
 
-
 def test_two_accounts_whose_names_differ_only_in_case_cannot_both_be_stored(app, monkeypatch):
     """The check before the insert can race with another admin adding the same name; the index then refuses it."""
     from sqlalchemy import select as sql_select
@@ -59,6 +58,7 @@ def test_two_accounts_whose_names_differ_only_in_case_cannot_both_be_stored(app,
         monkeypatch.setattr(db.session, "scalar", real_scalar)
         names = db.session.scalars(sql_select(User.username).where(User.username.ilike("case.twin"))).all()
     assert names == ["Case.Twin"]
+
 
 def test_disable_ends_the_session_of_a_logged_in_user(app):
     output = _run(app, "users", "add", "leaving", "--role", "officer", "--agency", "rvpd").output
