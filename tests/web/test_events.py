@@ -226,3 +226,39 @@ def test_an_event_with_an_untranslated_description_says_so(app, client):
     page = client.get(f"/events/{code}?lang=es").get_data(as_text=True)
     assert "Conozca a su policía" in page
     assert "Parte del texto de este evento no está disponible en su idioma" in page
+
+
+def test_a_browser_gives_feedback_on_an_event_once_and_another_browser_still_can(app, client):
+    with app.app_context():
+        code = _event().code
+    token = csrf_token(client, f"/f/{code}")
+    assert client.post(f"/f/{code}", data={"csrf_token": token, "overall": "5"}).status_code == 200
+    again = client.post(f"/f/{code}?lang=es", data={"csrf_token": token, "overall": "1"})
+    assert again.status_code == 409
+    assert "Ya recibimos su opinión sobre este evento. Gracias." in again.get_data(as_text=True)
+    assert 'name="overall"' not in client.get(f"/f/{code}").get_data(as_text=True)  # no form to fill in again
+    event_page = client.get(f"/events/{code}").get_data(as_text=True)
+    assert "Ya recibimos su opinión sobre este evento." in event_page  # the language chosen above stays
+    assert f'href="/f/{code}"' not in event_page
+    other = app.test_client()
+    assert (
+        other.post(f"/f/{code}", data={"csrf_token": csrf_token(other, f"/f/{code}"), "overall": "2"}).status_code
+        == 200
+    )
+    with app.app_context():
+        assert sorted(f.ratings["overall"] for f in db.session.scalars(select(Feedback))) == [2, 5]
+
+
+def test_web_feedback_from_one_address_is_limited_per_hour(app, monkeypatch):
+    monkeypatch.setitem(app.config, "EVENT_FEEDBACK_RATE_LIMIT", "2 per hour")
+    with app.app_context():
+        code = _event().code
+    statuses = []
+    for _ in range(3):  # three browsers behind one address
+        browser = app.test_client()
+        token = csrf_token(browser, f"/f/{code}")
+        statuses.append(browser.post(f"/f/{code}?lang=fr", data={"csrf_token": token, "overall": "5"}))
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert "Trop de tentatives" in statuses[-1].get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(Feedback)).all()) == 2

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, url_for
+from flask import Response, abort, current_app, redirect, render_template, session, url_for
 
 from tipline.blueprints.public import bp
 from tipline.blueprints.public.event_forms import EventCodeForm, FeedbackForm
+from tipline.extensions import limiter
 from tipline.i18n import current_language
 from tipline.services import calendar, catalog, events, transparency
 
@@ -46,7 +47,7 @@ def event_page(code: str):
         event=event,
         summary=summary,
         organisers=organisers,
-        refusal=events.feedback_refusal(event),
+        refusal=_feedback_refusal(event),
         errors=FEEDBACK_ERRORS,
     )
 
@@ -75,24 +76,37 @@ def feedback_code():
     return render_template("events/code.html", form=form), 400 if form.errors else 200
 
 
+def _feedback_refusal(event) -> str | None:
+    """Why this browser cannot give feedback on the event now: the event's own reason, or 'duplicate' once this
+    browser session has sent some (its cookie holds the codes; the server keeps nothing linking a browser to them)."""
+    refusal = events.feedback_refusal(event)
+    return refusal or ("duplicate" if event.code in session.get("feedback_sent", []) else None)
+
+
+def _feedback_limit() -> str:
+    return current_app.config["EVENT_FEEDBACK_RATE_LIMIT"]
+
+
 @bp.route("/f/<code>", methods=["GET", "POST"])
+@limiter.limit(_feedback_limit, methods=["POST"])  # per keyed address and day: a room shares one Wi-Fi address
 def feedback(code: str):
-    """The feedback form of an event, reached by its short code."""
+    """The feedback form of an event, reached by its short code; once per event per browser session."""
     form = FeedbackForm()
     event = events.find(code)
-    refusal = "unknown" if event is None else events.feedback_refusal(event)
+    refusal = "unknown" if event is None else _feedback_refusal(event)
     if refusal:
         retype = EventCodeForm(formdata=None) if event is None else None  # a mistyped code can be typed again
         page = render_template(
             "events/feedback.html", event=event, form=None, error=FEEDBACK_ERRORS[refusal], code_form=retype
         )
-        return page, {"unknown": 404, "not_started": 409, "closed": 410}[refusal]
+        return page, {"unknown": 404, "not_started": 409, "closed": 410, "duplicate": 409}[refusal]
     if form.validate_on_submit():
         try:
             events.submit_feedback(code, form.ratings(), form.text.data, "web")
         except events.FeedbackError as exc:
             form.form_errors.append(FEEDBACK_ERRORS[exc.args[0]])
         else:
+            session["feedback_sent"] = [*session.get("feedback_sent", [])[-19:], event.code]
             return render_template("events/thanks.html", event=event)
     status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
     return render_template("events/feedback.html", event=event, form=form), status
