@@ -22,7 +22,10 @@ MESSAGES = {
 
 
 def _render(error: HTTPException):
-    """Render the friendly page for an HTTP error."""
+    """Render the friendly page for an HTTP error (unless the code that raised it gave its own answer, as a rate
+    limit that hands the form back does)."""
+    if error.response is not None:
+        return error.response
     code = error.code or 500
     message = MESSAGES.get(code, error.description)
     return render_template("error.html", code=code, message=message), code

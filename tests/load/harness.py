@@ -112,6 +112,7 @@ class Server:
                 "ARGON2_TIME_COST": "1",
                 "TRIAGE_ENABLED": "0",
                 "SMS_RATE_LIMIT": "1000 per hour",
+                "TIP_RATE_LIMIT": "100000 per hour",
                 "TWILIO_API_BASE": "http://127.0.0.1:9",
             }
         )

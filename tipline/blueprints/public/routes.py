@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, g, make_response, render_template
+from flask import Response, current_app, g, make_response, render_template
 from flask_babel import lazy_gettext as _l
 
 from tipline.blueprints.public import bp
@@ -47,11 +47,36 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=deployment_zone()) if moment and moment.tzinfo is None else moment
 
 
-@bp.route("/tip", methods=["GET", "POST"])
-def tip():
-    """Submit an anonymous tip; on success show the receipt code once."""
+def _tip_form() -> TipForm:
     form = TipForm()
     form.category.choices = [("", _l("I don't know"))] + catalog.category_choices(current_language())
+    return form
+
+
+def _tip_page(form: TipForm, status: int, throttled: bool = False) -> Response:
+    """The tip form again, with what was typed (a stored copy would carry it: no-store); files cannot come back."""
+    files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
+    page = render_template("public/tip.html", form=form, files_dropped=files_dropped, throttled=throttled)
+    return _no_store(make_response(page, status))
+
+
+def _tip_limit() -> str:
+    """The configured limit of accepted tips per address."""
+    return current_app.config["TIP_RATE_LIMIT"]
+
+
+def _tip_throttled(_limit) -> Response:
+    """Over the limit: the form comes back with the text kept and a notice, never an error page that loses it."""
+    return _tip_page(_tip_form(), 429, throttled=True)
+
+
+@bp.route("/tip", methods=["GET", "POST"])
+@limiter.limit(
+    _tip_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200, on_breach=_tip_throttled
+)
+def tip():
+    """Submit an anonymous tip; on success show the receipt code once."""
+    form = _tip_form()
     if form.validate_on_submit():
         files = [f.read() for f in form.attachments.data or [] if getattr(f, "filename", None)]
         submission = intake.Submission(
@@ -74,9 +99,7 @@ def tip():
         else:
             page = render_template("public/receipt.html", code=receipts.format_code(code))
             return _no_store(make_response(page))
-    files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
-    page = render_template("public/tip.html", form=form, files_dropped=files_dropped)
-    return _no_store(make_response(page, _form_status(form)))  # a stored copy would carry what was typed
+    return _tip_page(form, _form_status(form))
 
 
 def _followup_failed(response) -> bool:
