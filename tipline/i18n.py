@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel import dates, support
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
 from wtforms.i18n import messages_path
 
@@ -67,12 +67,21 @@ def _language_url(code: str) -> str:
         path = quote(request.path, safe="/")
     else:
         args = {}
-        path = quote(request.path, safe="/") if "GET" in rule.methods else BACK_AFTER_POST.get(rule.rule, "/")
+        path = quote(request.path, safe="/") if "GET" in rule.methods else _back_after_post(rule.rule)
     args["lang"] = [code]
     return f"{path}?{urlencode(args, doseq=True)}"
 
 
 BACK_AFTER_POST = {"/follow-up/message": "/follow-up"}
+
+
+def _back_after_post(rule: str) -> str:
+    """Where a language link leads from a page answering a POST-only address: an officer's action on a tip back to
+    the tip, another officer page to the officer's start, a resident's page to its form or the home page."""
+    public_id = (request.view_args or {}).get("public_id")
+    if rule.startswith("/officer/tips/") and public_id:
+        return url_for("officer.tip_detail", public_id=public_id)
+    return "/officer/" if rule.startswith("/officer/") else BACK_AFTER_POST.get(rule, "/")
 
 
 def _template_globals() -> dict:

@@ -140,6 +140,13 @@ def test_officer_reply_reaches_the_sender_in_their_language(app, client, liaison
     receipt = submit_tip(client, lang="es", text="Una camioneta gris deja personas cerca del puente viejo.")
     tip_id = tip_by_text(app, "camioneta gris")
     login(client, liaison)
+    form = (
+        client.get(f"/officer/tips/{tip_id}").get_data(as_text=True).split('name="template"')[1].split("</select>")[0]
+    )
+    assert 'value="received"' in form and 'value="needs_info"' not in form  # only the status the tip is in
+    early = post_action(client, tip_id, "reply", template="needs_info", body="¿A qué hora pasa la camioneta?")
+    assert early.status_code == 400
+    assert post_action(client, tip_id, "verify", outcome="needs_info").status_code == 302
     response = post_action(client, tip_id, "reply", template="needs_info", body="¿A qué hora pasa la camioneta?")
     assert response.status_code == 302
     sender = app.test_client()
@@ -343,7 +350,7 @@ def test_the_tip_page_has_one_id_per_box_and_its_history_shows_casework_not_view
     ids = [i for i in re.findall(r' id="([^"]+)"', page) if i != "csrf_token"]  # hidden tokens have no label
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     history = page.split('class="history"')[1].split("</ul>")[0]
-    assert "tip.verify" in history and "tip.view" not in history
+    assert "Verification saved" in history and "tip.view" not in history
 
 
 def test_the_audit_log_pages_through_every_entry(app, client):
@@ -374,3 +381,59 @@ def test_the_tip_map_marks_a_place_named_in_the_tip(app, client, liaison):
     drawn = client.get(f"/officer/tips/{tip_id}/map.svg").get_data(as_text=True)
     assert 'class="tip-point approximate"' in drawn  # the gazetteer's point for "puente viejo", drawn as a guess
     assert "Un lugar nombrado en el aviso, no las coordenadas del remitente" in drawn  # the sender chose Spanish
+
+
+def test_a_reply_to_a_sender_who_texted_stop_says_it_was_not_sent_by_sms(app, client, liaison, gateway):
+    from tests.sms_helpers import post_sms
+
+    post_sms(client, app, "Dos hombres descargan cajas de un bote cerca de la estación de bombeo.")
+    post_sms(client, app, "STOP")
+    tip_id = tip_by_text(app, "descargan cajas")
+    login(client, liaison)
+    page = client.get(f"/officer/tips/{tip_id}?lang=es").get_data(as_text=True)
+    assert "El remitente detuvo los mensajes o el número fue borrado" in page
+    response = post_action(client, tip_id, "reply", body="¿De qué color es el bote?")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Respuesta guardada, pero no enviada por SMS" in page
+    assert "Hecho." not in page
+    assert gateway.sent == []
+
+
+def test_the_tip_page_names_agencies_roles_language_and_history_in_the_officers_language(app, client, liaison):
+    submit_tip(client, text=SMUGGLING, category="smuggling", lat="31.65", lon="-106.40")
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    post_action(client, tip_id, "verify", outcome="verified")
+    page = client.get(f"/officer/tips/{tip_id}?lang=fr").get_data(as_text=True)
+    facts = page.split('class="facts"')[1].split("</dl>")[0]
+    with app.app_context():
+        desk = db.session.get(Agency, "liaison").display("fr")
+    assert f"<bdi>{desk}</bdi> (bureau de liaison)" in facts
+    assert "<dd>English</dd>" in facts
+    assert 'id="coordinates" dir="ltr">(31.6500, -106.4000)' in page  # no place typed: the coordinates still show
+    history = page.split('class="history"')[1].split("</ul>")[0]
+    assert "Vérification enregistrée" in history and "tip.verify" not in history
+
+
+def test_a_closed_tip_offers_no_reply_or_share_form(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    assert f'action="/officer/tips/{tip_id}/reply"' in client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    post_action(client, tip_id, "close", note="Handled by patrol")
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert f'action="/officer/tips/{tip_id}/reply"' not in page
+    assert f'action="/officer/tips/{tip_id}/share"' not in page
+
+
+def test_language_links_on_a_page_answering_an_officer_action_lead_back_to_the_tip(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    token = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token).group(1)
+    revealed = client.post(f"/officer/tips/{tip_id}/reveal", data={"csrf_token": token}).get_data(as_text=True)
+    assert f'href="/officer/tips/{tip_id}?lang=es"' in revealed
+    assert 'href="/?lang=es"' not in revealed
+    assert client.get(f"/officer/tips/{tip_id}?lang=es").status_code == 200

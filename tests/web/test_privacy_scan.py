@@ -109,7 +109,7 @@ def _run_everything(app, client, gateway, photo: bytes) -> str:
     officer = make_officer(app, "privacy.desk")
     assert login(client, officer).status_code == 302
     for marker, body in (("PRVMARK-TIPTEXT", MARKERS["reply"]), ("PRVMARK-SMSTEXT", MARKERS["sms_reply"])):
-        response = post_action(client, tip_by_text(app, marker), "reply", template="needs_info", body=body)
+        response = post_action(client, tip_by_text(app, marker), "reply", template="", body=body)
         assert response.status_code == 302
     assert [m["Body"] for m in gateway.sent if MARKERS["sms_reply"] in m["Body"]], "the SMS reply was not sent"
     assert MARKERS["reply"] in follow_up(app.test_client(), receipt).get_data(as_text=True)

@@ -193,9 +193,9 @@ def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -
     """Answer the sender (a status reply text in their language, plus free text)."""
     _require(tip, user, CASE_ROLES)
     parts = []
-    if status_template:
+    if status_template:  # a standard reply tells the sender the status the tip is in, never another one
         status = db.session.get(Status, status_template)
-        if status is None:
+        if status is None or status_template != tip.status_code:
             raise ActionError("template")
         parts.append(status.replies.get(tip.ui_language) or status.replies.get("en", ""))
     if body.strip():

@@ -19,6 +19,11 @@ from tipline.services import audit, intake, triage
 from tipline.services.aggregates import QUESTIONS
 
 FEEDBACK_DAYS = 30
+QUESTION_LABELS = {  # the feedback questions as the public pages and the organisers' summary name them
+    "overall": _l("Overall rating of the event"),
+    "heard": _l("Did you feel heard?"),
+    "would_report": _l("Would you report to us?"),
+}
 FEEDBACK_ERRORS = {
     "unknown": _l("No event has this code. Please check the code printed in the room."),
     "closed": _l("Feedback for this event is closed. Thank you for your interest."),

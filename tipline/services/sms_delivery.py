@@ -34,6 +34,12 @@ def _reachable(contact: SmsContact | None) -> bool:
     return contact is not None and contact.number is not None and not contact.opted_out
 
 
+def can_text(tip: Tip) -> bool:
+    """Whether an officer's reply to this SMS tip goes out as a text (not after STOP, nor once the number is
+    erased); the follow-up page shows it either way."""
+    return tip.channel == "sms" and _reachable(_contact_of_tip(tip.id))
+
+
 def queue_officer_reply(tip: Tip, body: str) -> SmsOutbound | None:
     """Queue an officer's reply as a text when the tip came by SMS and the sender can still be reached."""
     if tip.channel != "sms":

@@ -14,10 +14,32 @@ from tipline.blueprints.officer import forms
 from tipline.extensions import db
 from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
-from tipline.services import audit, casework, catalog, maps, queue, routing, sms, triage, uploads
+from tipline.services import audit, casework, catalog, maps, queue, routing, sms, sms_delivery, triage, uploads
 
 COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
 CHOOSE_AGENCY = _l("Choose a valid agency.")
+HISTORY_ACTIONS = {  # the tip page's history in words; the audit log keeps the codes
+    "tip.verify": _l("Verification saved"),
+    "tip.route": _l("Routing confirmed"),
+    "tip.assign": _l("Assigned"),
+    "tip.category": _l("Category set"),
+    "tip.reply": _l("Replied to the sender"),
+    "tip.close": _l("Closed"),
+    "tip.share": _l("Shared with an agency"),
+    "tip.forward": _l("Sent to an agency's own system"),
+    "tip.forwarded": _l("Delivered to the agency's own system"),
+    "tip.forward_withdrawn": _l("Not sent: the agency no longer holds the tip"),
+    "tip.to_oversight": _l("Moved to the oversight body"),
+    "tip.reveal": _l("Personal data revealed"),
+    "attachment.view": _l("Attachment opened"),
+}
+HOLDING_ROLES = {  # how an agency holds a tip, as the tip page names it
+    "liaison": _l("liaison desk"),
+    "oversight": _l("oversight"),
+    "lead": _l("lead"),
+    "support": _l("supporting"),
+    "shared": _l("for information"),
+}
 ROUTING_FLAGS = {  # what a person must look at in a routing proposal (tipline.services.routing)
     "oversight": _l("complaint: oversight body"),
     "no_location": _l("no location"),
@@ -77,7 +99,7 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
         unset = [] if tip.category_code else [("", _l("Choose a category"))]
         form.category.choices = unset + catalog.category_choices(lang)
     elif isinstance(form, forms.ReplyForm):
-        form.template.choices = [("", _l("None"))] + catalog.status_choices(lang)
+        form.template.choices = [("", _l("None")), (tip.status_code, tip.status.name(lang))]  # the status it is in
     elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
         only = ("oversight",) if tip.queue_state == "oversight" else None
         form.agency.choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
@@ -148,6 +170,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
+        "untextable": tip.channel == "sms" and not sms_delivery.can_text(tip),
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),

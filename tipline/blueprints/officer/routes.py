@@ -10,7 +10,7 @@ from tipline.auth import roles_required, staff_required
 from tipline.blueprints.officer import bp, forms
 from tipline.blueprints.officer import presenters as officer_views
 from tipline.extensions import db
-from tipline.services import audit, casework, forwarding, queue
+from tipline.services import audit, casework, catalog, forwarding, queue, sms_delivery
 
 ACTION_ERRORS = {
     "outcome": _l("Choose an outcome."),
@@ -24,17 +24,27 @@ ACTION_ERRORS = {
     ),
     "assignee": _l("Choose an officer of your agency."),
     "category": _l("Choose a category."),
-    "template": _l("Choose a standard reply."),
+    "template": _l("A standard reply tells the sender the tip's current status: choose that one, or none."),
     "empty": _l("Write a message or choose a standard reply."),
     "closed": _l("This tip is closed: the sender can no longer receive replies."),
     "holder": _l("Your agency has this tip for information: the liaison desk or the lead agency acts on it."),
 }
+NOT_TEXTED = _l(
+    "Reply saved, but not sent by SMS: the sender stopped texts or the number was erased. They can read it on the"
+    " follow-up page with their receipt code."
+)
+FORWARD_NOTICE = _l("Shared. Sending it to the agency's own system: the result is under Forwarding attempts.")
 
 
 @bp.context_processor
 def _officer_names() -> dict:
     """Readable names the officers' templates show instead of internal codes."""
-    return {"routing_flags": officer_views.ROUTING_FLAGS}
+    return {
+        "routing_flags": officer_views.ROUTING_FLAGS,
+        "holding_roles": officer_views.HOLDING_ROLES,
+        "history_actions": officer_views.HISTORY_ACTIONS,
+        "agency_names": dict(catalog.agency_choices()),
+    }
 
 
 @bp.get("/")
@@ -88,8 +98,9 @@ def reveal(public_id: str):
     return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, revealed=True))
 
 
-def _act(public_id: str, form_cls, action):
-    """Run one action from a posted form, then go back to the tip (idempotent repeats change nothing)."""
+def _act(public_id: str, form_cls, action, done=None):
+    """Run one action from a posted form, then go back to the tip (idempotent repeats change nothing); `done(tip,
+    form)` may give a more precise notice than "Done." when the action had an effect."""
     tip = _tip_or_404(public_id)
     form = form_cls()
     officer_views.fill_action_choices(form, tip, current_user)
@@ -101,7 +112,10 @@ def _act(public_id: str, form_cls, action):
     except casework.ActionError as exc:
         flash(ACTION_ERRORS[exc.args[0]], "error")
         return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, failed=form)), 400
-    flash(_l("Done.") if changed is not False else _l("Already done: nothing changed."), "success")
+    if changed is False:
+        flash(_l("Already done: nothing changed."), "success")
+    else:
+        flash((done and done(tip, form)) or _l("Done."), "success")
     if queue.get_for(current_user, public_id) is None:  # e.g. moved to the oversight body
         return redirect(url_for("officer.queue"))
     return redirect(url_for("officer.tip_detail", public_id=public_id))
@@ -153,6 +167,7 @@ def reply(public_id: str):
         public_id,
         forms.ReplyForm,
         lambda tip, f: casework.reply(tip, current_user, f.body.data or "", f.template.data or None),
+        done=lambda tip, f: None if tip.channel != "sms" or sms_delivery.can_text(tip) else NOT_TEXTED,
     )
 
 
@@ -164,6 +179,7 @@ def share(public_id: str):
         public_id,
         forms.ShareForm,
         lambda tip, f: casework.share(tip, current_user, f.agency.data, f.reason.data, forward=f.forward.data),
+        done=lambda tip, f: FORWARD_NOTICE if f.forward.data else None,
     )
 
 

@@ -63,7 +63,11 @@ def summary(code: str):
     """Exact feedback figures and texts for the organisers."""
     event = _managed(code)
     return render_template(
-        "officer_events/summary.html", event=event, summary=events.summary(event), form=ConvertForm()
+        "officer_events/summary.html",
+        event=event,
+        summary=events.summary(event),
+        form=ConvertForm(),
+        questions=events.QUESTION_LABELS,
     )
 
 

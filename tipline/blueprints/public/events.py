@@ -49,6 +49,7 @@ def event_page(code: str):
         organisers=organisers,
         refusal=_feedback_refusal(event),
         errors=FEEDBACK_ERRORS,
+        questions=events.QUESTION_LABELS,
     )
 
 

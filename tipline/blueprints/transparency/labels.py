@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from tipline.services.events import QUESTION_LABELS
+
 COUNT_SPECS = (
     ("channel", _l("Tips received by channel"), _l("Number of tips received this month, by web and by text message.")),
     (
@@ -80,9 +82,7 @@ KEY_LABELS = {
     "oversight": _l("Oversight body"),
     "open": lazy_pgettext("state of a tip", "Open"),
     "closed": _l("Closed"),
-    "overall": _l("Overall rating of the event"),
-    "heard": _l("Did you feel heard?"),
-    "would_report": _l("Would you report to us?"),
+    **QUESTION_LABELS,
     "too_few": _l("Too few to publish"),
 }
 
