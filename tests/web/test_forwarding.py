@@ -74,7 +74,9 @@ def test_forwarding_retries_until_the_receiver_accepts(app, client, receiver):
     assert set(forwarding.SCHEMA["required"]) <= set(payload)
     assert signature == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
-    assert "fedliaison #3: 200 ok" in page
+    attempts = page.split("<h2>Forwarding attempts</h2>")[1].split("</ul>")[0]
+    assert "<bdi>Federal Border Liaison Unit</bdi> #3" in attempts
+    assert [line.endswith("· delivered</li>") for line in attempts.split("<li")[1:]] == [False, False, True]
 
 
 def test_without_the_signing_secret_nothing_is_sent_and_the_officer_sees_why(app, client, receiver, monkeypatch):

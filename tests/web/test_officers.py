@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.helpers import STATUS_RE, follow_up, login, make_officer, post_action, submit_tip, tip_by_text, totp_code
@@ -118,7 +119,13 @@ def test_a_jurisdiction_question_is_settled_by_a_supervisor(app, client, liaison
     assert "a supervisor decides where this tip goes" in refused.get_data(as_text=True)
     supervisor = app.test_client()
     login(supervisor, make_officer(app, "desk.super", "supervisor", "liaison"))
-    assert "Confirm routing" in supervisor.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    page = supervisor.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "Confirm routing" in page
+    with app.app_context():
+        names = [escape(db.session.get(Agency, code).name) for code in ("rvpd", "rvso")]
+    assert "agencies to choose from: <bdi>{}</bdi>, <bdi>{}</bdi>".format(*names) in page
+    lead = page.split('name="lead"')[1].split("</select>")[0]
+    assert '<option selected value="">Choose an agency</option>' in lead  # no agency picked for the supervisor
     assert post_action(supervisor, tip_id, "route", lead="rvpd", reason="Closer to the city").status_code == 302
 
 
@@ -437,3 +444,28 @@ def test_language_links_on_a_page_answering_an_officer_action_lead_back_to_the_t
     assert f'href="/officer/tips/{tip_id}?lang=es"' in revealed
     assert 'href="/?lang=es"' not in revealed
     assert client.get(f"/officer/tips/{tip_id}?lang=es").status_code == 200
+
+
+def test_queue_filters_take_a_decimal_comma_and_say_once_what_is_wrong(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    login(client, liaison)
+    assert client.get("/officer/queue?min_credibility=0,0&lang=fr").status_code == 200
+    for bad in ("abc", "1,5", "7"):
+        page = client.get(f"/officer/queue?min_credibility={bad}&lang=es").get_data(as_text=True)
+        assert page.count("Indique un número de 0 a 1") == 1, bad
+    reversed_period = client.get("/officer/queue?since=2026-11-20&until=2026-11-01&lang=fr")
+    assert reversed_period.status_code == 400
+    assert "La date de fin est antérieure à la date de début." in reversed_period.get_data(as_text=True)
+
+
+def test_verification_and_an_open_routing_question_start_with_nothing_chosen(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    tip_id = tip_by_text(app, "unload boxes")
+    login(client, liaison)
+    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    outcome = page.split('name="outcome"')[1].split("</select>")[0]
+    assert '<option selected value="">Choose an outcome</option>' in outcome
+    refused = post_action(client, tip_id, "verify", outcome="")
+    assert refused.status_code == 400 and "Choose an outcome." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Tip.verification).where(Tip.public_id == tip_id)) is None

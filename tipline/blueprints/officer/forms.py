@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from tipline.services import users
 
@@ -34,13 +34,17 @@ SHARE_NUMBER = _l("Give a number from 0 to 1, such as 0.5.")
 
 
 class ShareField(FloatField):
-    """A share from 0 to 1, with one message of ours for anything else ("abc", "1,5", 7)."""
+    """A share from 0 to 1, written with a decimal point or comma ("0.5", "0,5"); one message of ours for anything
+    else ("abc", "1,5", 7), instead of WTForms' 'Not a valid float value.'."""
 
     def process_formdata(self, valuelist):
-        """Read a decimal; a word gets our message instead of WTForms' 'Not a valid float value.'."""
+        """Read the decimal and check its range here, so that a bad value gets one message, not two."""
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata([v.strip().replace(",", ".", 1) for v in valuelist])
+            if self.data is not None and not 0 <= self.data <= 1:
+                raise ValueError
         except ValueError:
+            self.data = None
             raise ValueError(str(SHARE_NUMBER)) from None
 
 
@@ -56,10 +60,15 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[], default="")
     category = SelectField(_l("Category"), choices=[], default="")
     language = SelectField(_l("Language"), choices=[], default="")
-    min_credibility = ShareField(_l("Minimum credibility"), validators=[Optional(), NumberRange(0, 1, SHARE_NUMBER)])
+    min_credibility = ShareField(_l("Minimum credibility"), validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
     include_closed = BooleanField(_l("Include closed"))
+
+    def validate_until(self, field) -> None:
+        """A period that ends before it starts would show an empty queue without saying why."""
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date is before the start date."))
 
 
 class VerifyForm(FlaskForm):
@@ -68,11 +77,13 @@ class VerifyForm(FlaskForm):
     outcome = SelectField(
         _l("Outcome"),
         choices=[
+            ("", _l("Choose an outcome")),  # nothing chosen for the officer: a slip of the mouse verifies nothing
             ("verified", _l("Verified")),
             ("unfounded", _l("Unfounded")),
             ("duplicate", _l("Duplicate")),
             ("needs_info", _l("Needs more information")),
         ],
+        default="",
     )
     duplicate_of = StringField(_l("Duplicate of (tip id)"), validators=[Optional(), Length(max=16)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

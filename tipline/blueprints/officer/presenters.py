@@ -92,7 +92,8 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
     lang = current_language()
     if isinstance(form, forms.RouteForm):
         agencies = catalog.agency_choices(exclude_kinds=("oversight",))
-        form.lead.choices, form.supporting.choices = agencies, agencies
+        unset = [] if (tip.routing.get("proposal") or {}).get("lead") else [("", _l("Choose an agency"))]
+        form.lead.choices, form.supporting.choices = unset + agencies, agencies
     elif isinstance(form, forms.AssignForm):
         form.assignee.choices = [("", _l("Nobody"))] + catalog.officers_of(user.agency_code)
     elif isinstance(form, forms.CategoryForm):  # an uncategorised tip shows no category as chosen
