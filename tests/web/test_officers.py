@@ -136,7 +136,9 @@ def test_overriding_the_proposal_needs_a_reason(app, client, liaison):
     post_action(client, tip_id, "verify", outcome="verified")
     refused = post_action(client, tip_id, "route", lead="rvpd")
     assert refused.status_code == 400
-    assert "Give a reason." in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert '<p class="error" id="reason-error" role="alert">Give a reason.</p>' in page  # at the field
+    assert "Nothing was changed: please correct the marked field below." in page
     assert post_action(client, tip_id, "route", lead="rvpd", reason="City task force case 24-118").status_code == 302
     with app.app_context():
         tip = db.session.scalar(select(Tip).where(Tip.public_id == tip_id))

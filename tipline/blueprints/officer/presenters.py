@@ -172,6 +172,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "untextable": tip.channel == "sms" and not sms_delivery.can_text(tip),
+        "agency_names": dict(catalog.agency_choices()),
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),

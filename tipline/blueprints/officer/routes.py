@@ -10,7 +10,7 @@ from tipline.auth import roles_required, staff_required
 from tipline.blueprints.officer import bp, forms
 from tipline.blueprints.officer import presenters as officer_views
 from tipline.extensions import db
-from tipline.services import audit, casework, catalog, forwarding, queue, sms_delivery
+from tipline.services import audit, casework, forwarding, queue, sms_delivery
 
 ACTION_ERRORS = {
     "outcome": _l("Choose an outcome."),
@@ -43,7 +43,6 @@ def _officer_names() -> dict:
         "routing_flags": officer_views.ROUTING_FLAGS,
         "holding_roles": officer_views.HOLDING_ROLES,
         "history_actions": officer_views.HISTORY_ACTIONS,
-        "agency_names": dict(catalog.agency_choices()),
     }
 
 
@@ -114,7 +113,12 @@ def _act(public_id: str, form_cls, action, done=None):
     try:
         changed = action(tip, form)
     except casework.ActionError as exc:
-        flash(ACTION_ERRORS[exc.args[0]], "error")
+        key = exc.args[0]
+        if key in form._fields:  # the message goes where the mistake is; the top of the page points to it
+            form[key].errors = [*form[key].errors, ACTION_ERRORS[key]]
+            flash(_l("Nothing was changed: please correct the marked field below."), "error")
+        else:
+            flash(ACTION_ERRORS[key], "error")
         return render_template("officer/tip.html", **officer_views.detail_context(tip, current_user, failed=form)), 400
     if changed is False:
         flash(_l("Already done: nothing changed."), "success")
