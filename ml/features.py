@@ -43,7 +43,9 @@ REGEXES: list[tuple[str, re.Pattern[str]]] = [  # a pattern with a capturing gro
             r"\b(?:[01]?\d|2[0-3])(?::|h|H)[0-5]\d\b|\b(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)"
             # fr "vers 2 h", ht "a 2 zè"; not "12 H" (an address), "3è étage" (a floor)
             r"|\b(?:[01]?\d|2[0-3])\s?(?-i:h|è|zè)(?!\w)(?!\s*étage)"
-            r"|\ba las (?:1[0-2]|0?[1-9])\b|\b(?:1[0-2]|0?[1-9]) de la (?:mañana|tarde|noche)\b"  # es
+            # es; "a las 3 mujeres" is a count of people, not a time
+            r"|\ba las (?:1[0-2]|0?[1-9])\b(?!\s+(?:" + "|".join(map(re.escape, PEOPLE_WORDS["es"])) + r")\b)"
+            r"|\b(?:1[0-2]|0?[1-9]) de la (?:mañana|tarde|noche)\b"
             r"|الساعة\s?\d{1,2}(?!\d)",  # ar "at 2 o'clock" (\d also reads Arabic-Indic digits)
             re.IGNORECASE,
         ),

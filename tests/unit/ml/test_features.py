@@ -132,3 +132,11 @@ def test_a_time_next_to_a_phone_number_never_unmasks_it(text: str, lang: str, hi
 def test_floors_durations_and_either_or_are_not_times_or_dates(lang: str, text: str) -> None:
     labels = {e["label"] for e in TextAnalyser().entities([text], [lang])[0]}
     assert not labels & {"TIME", "DATE"}
+
+
+def test_a_las_before_a_count_of_people_is_the_count_not_a_time() -> None:
+    """The count "a las 3 mujeres" (to the 3 women) is three people; "a las 3 se fueron" (at 3 they left) a time."""
+    analyser = TextAnalyser()
+    women, left = analyser.entities(["Le gritaron a las 3 mujeres en la parada.", "A las 3 se fueron."], ["es", "es"])
+    assert [(e["label"], e["text"]) for e in women] == [("PEOPLE", "3 mujeres")]
+    assert [(e["label"], e["text"]) for e in left] == [("TIME", "A las 3")]
