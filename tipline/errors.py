@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -28,7 +29,9 @@ def _render(error: HTTPException):
         return error.response
     code = error.code or 500
     message = MESSAGES.get(code, error.description)
-    return render_template("error.html", code=code, message=message), code
+    # An officer keeps the officers' menu, except on a server error (loading the officer may be what failed).
+    officer = code < 500 and request.path.startswith("/officer/") and current_user.is_authenticated
+    return render_template("error.html", code=code, message=message, officer=officer), code
 
 
 def init_app(app: Flask) -> None:

@@ -471,3 +471,14 @@ def test_verification_and_an_open_routing_question_start_with_nothing_chosen(app
     assert refused.status_code == 400 and "Choose an outcome." in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Tip.verification).where(Tip.public_id == tip_id)) is None
+
+
+def test_a_missing_tip_keeps_the_officer_in_the_officers_pages(client, liaison):
+    login(client, liaison)
+    missing = client.get("/officer/tips/NOSUCHTIP?lang=ht")
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404
+    assert 'href="/officer/queue">Retounen nan lis atant lan</a>' in page
+    assert 'href="/officer/account"' in page  # the officers' menu, not the residents' header
+    public = client.get("/no-such-page").get_data(as_text=True)
+    assert 'href="/officer/account"' not in public
