@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(_format_date_local, "format_date_local")
+    app.add_template_filter(_format_month, "format_month")
     app.add_template_filter(_format_event_start, "format_event_start")
 
 
@@ -145,6 +147,18 @@ def _date_pattern(locale: str) -> str:
 def _format_date_local(value) -> str:
     """A timestamp in the visitor's language (and the deployment's time zone), through Babel."""
     return format_datetime(value, _date_pattern(str(get_locale()))) if value else ""
+
+
+HT_MONTHS = ("janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm")
+
+
+def _format_month(period: str) -> str:
+    """A published month ("2026-11") by its name in the visitor's language: "November 2026", "novanm 2026"."""
+    year, month = (int(part) for part in period.split("-"))
+    locale = str(get_locale())
+    if locale == "ht":  # no Creole month names in Babel (see NUMERIC_DATES)
+        return f"{HT_MONTHS[month - 1]} {year}"
+    return dates.format_date(date(year, month, 1), "LLLL y", locale=locale)
 
 
 def _format_event_start(event) -> str:

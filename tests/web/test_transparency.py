@@ -178,3 +178,21 @@ def test_before_anything_is_published_the_open_data_can_still_be_found(app):
 def test_a_withheld_count_reads_left_to_right_on_arabic_pages(client, month):
     page = client.get(f"/transparency/{month}?lang=ar").get_data(as_text=True)
     assert '<td><bdi dir="ltr">&lt;5</bdi></td>' in page
+
+
+def test_the_published_month_is_named_in_the_visitors_language(client, month):
+    from datetime import date
+
+    from babel.dates import format_date
+
+    from tipline.i18n import HT_MONTHS
+
+    year, number = (int(part) for part in month.split("-"))
+    for lang, name in (
+        ("es", format_date(date(year, number, 1), "LLLL y", locale="es")),
+        ("ht", f"{HT_MONTHS[number - 1]} {year}"),
+    ):
+        assert name.split()[0].isalpha() and name.endswith(str(year))  # a month's name, not "2026-11"
+        page = client.get(f"/transparency/{month}?lang={lang}").get_data(as_text=True)
+        assert f"<bdi>{name}</bdi></h1>" in page
+        assert f'aria-current="page">{name}</a>' in page
