@@ -7,6 +7,7 @@ Each must be refused with a clear message before anything is stored, and the typ
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 from PIL import Image
@@ -56,8 +57,9 @@ def _pdf_with_metadata() -> bytes:
     return out.getvalue()
 
 
-def _pdf_with_hidden_personal_data(filter_as_array: bool = False) -> bytes:
-    """A PDF whose page XMP, annotation author and embedded photo's EXIF name the resident."""
+def _pdf_with_hidden_personal_data(filter_as_array: bool = False, deflated: bool = False) -> bytes:
+    """A PDF whose page XMP, annotation author and embedded photo's EXIF name the resident (the photo deflated
+    on top of its JPEG coding when asked: [/FlateDecode /DCTDecode])."""
     from pypdf.annotations import Text
     from pypdf.generic import (
         ArrayObject,
@@ -78,7 +80,7 @@ def _pdf_with_hidden_personal_data(filter_as_array: bool = False) -> bytes:
     note[NameObject("/T")] = TextStringObject("AnnotAuthorJane")
     writer.add_annotation(0, note)
     photo, dct = DecodedStreamObject(), NameObject("/DCTDecode")
-    photo._data = _jpeg_with_gps()
+    photo._data = zlib.compress(_jpeg_with_gps()) if deflated else _jpeg_with_gps()
     photo.update(
         {
             NameObject("/Type"): NameObject("/XObject"),
@@ -87,7 +89,11 @@ def _pdf_with_hidden_personal_data(filter_as_array: bool = False) -> bytes:
             NameObject("/Height"): NumberObject(48),
             NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
             NameObject("/BitsPerComponent"): NumberObject(8),
-            NameObject("/Filter"): ArrayObject([dct]) if filter_as_array else dct,
+            NameObject("/Filter"): ArrayObject([NameObject("/FlateDecode"), dct])
+            if deflated
+            else ArrayObject([dct])
+            if filter_as_array
+            else dct,
         }
     )
     page[NameObject("/Resources")] = DictionaryObject(
@@ -96,7 +102,7 @@ def _pdf_with_hidden_personal_data(filter_as_array: bool = False) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     data = out.getvalue()
-    assert all(s in data for s in (b"PageXMP", b"PieceInfoSecret", b"AnnotAuthorJane", b"PhoneMaker"))
+    assert all(s in data for s in (b"PageXMP", b"PieceInfoSecret", b"AnnotAuthorJane"))
     return data
 
 
@@ -203,3 +209,74 @@ def test_a_fourth_attachment_is_refused(app, client):
     response = client.post("/tip", data={"text": TEXT, "csrf_token": token, "attachments": files})
     assert response.status_code == 400
     assert "at most 3 files" in response.get_data(as_text=True)
+
+
+def _post_one(client, content: bytes, name: str, lang: str = "es"):
+    token = csrf_token(client, f"/tip?lang={lang}")
+    data = {"text": TEXT, "csrf_token": token, "attachments": [(io.BytesIO(content), name)]}
+    return client.post(f"/tip?lang={lang}", data=data)
+
+
+def test_a_picture_too_large_to_decode_is_refused_from_its_header(app, client):
+    out = io.BytesIO()
+    Image.new("1", (9000, 5000)).save(out, format="PNG")  # 45 megapixels in a few kilobytes
+    assert len(out.getvalue()) < 100_000
+    response = _post_one(client, out.getvalue(), "huge.png")
+    assert response.status_code == 400
+    assert "Las fotos pueden tener como máximo 40 megapíxeles." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Tip)).all() == []
+
+
+def test_a_pdf_with_too_many_pages_is_refused(app, client):
+    writer = PdfWriter()
+    for _ in range(uploads.MAX_PDF_PAGES + 1):
+        writer.add_blank_page(width=10, height=10)
+    out = io.BytesIO()
+    writer.write(out)
+    response = _post_one(client, out.getvalue(), "many.pdf", lang="fr")
+    assert response.status_code == 400
+    assert "Les documents PDF peuvent compter au plus 200 pages." in response.get_data(as_text=True)
+
+
+def test_a_pdf_stamp_attached_file_and_photo_behind_two_filters_reveal_nothing(app, client):
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    appearance = DecodedStreamObject()
+    appearance.set_data(b"q Q")
+    appearance.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form")})
+    appearance[NameObject("/StampSecret")] = TextStringObject("PhoneMaker in a stamp")
+    stamp = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Stamp"),
+            NameObject("/Rect"): ArrayObject([]),
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(appearance)}),
+        }
+    )
+    attached = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/FS"): TextStringObject("AttachedSecret.jpg"),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(stamp), writer._add_object(attached)])
+    out = io.BytesIO()
+    writer.write(out)
+    assert b"StampSecret" in out.getvalue() and b"AttachedSecret" in out.getvalue()
+    assert _post_one(client, out.getvalue(), "stamped.pdf").status_code == 200
+    [(_ctype, stored)] = _stored(app)
+    assert b"StampSecret" not in stored and b"AttachedSecret" not in stored
+    assert len(PdfReader(io.BytesIO(stored)).pages[0]["/Annots"]) == 1  # the stamp stays, without its appearance
+
+
+def test_a_pdf_photo_whose_metadata_cannot_be_reached_is_refused(app, client):
+    response = _post_one(client, _pdf_with_hidden_personal_data(deflated=True), "scan.pdf", lang="en")
+    assert response.status_code == 400
+    assert "This PDF holds a picture whose hidden data (such as a GPS position) cannot be removed." in (
+        response.get_data(as_text=True)
+    )
+    assert _stored(app) == []

@@ -19,7 +19,8 @@ logging.getLogger("PIL").setLevel(logging.INFO)
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SAVED_AS = {"MPO": "JPEG"}  # many phones' cameras write multi-picture JPEGs: the main picture is kept
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # refused above this, before decoding (Pillow itself only warns up to twice its limit)
+MAX_PDF_PAGES = 200  # a few kilobytes can describe a hundred thousand pages
 # What Pillow raises on damaged or hostile files (a PNG header chunk cut short gives ValueError, for one).
 DAMAGED_IMAGE = (
     Image.DecompressionBombError,
@@ -53,6 +54,8 @@ def _clean_image(data: bytes) -> CleanFile:
             fmt = SAVED_AS.get(img.format, img.format)
             if fmt not in IMAGE_FORMATS:
                 raise UploadRejected("type")
+            if img.width * img.height > MAX_PIXELS:  # read from the header: nothing is decoded yet
+                raise UploadRejected("pixels")
             img.load()
             img = ImageOps.exif_transpose(img)  # keep the visible orientation, drop the tag
             if img.mode not in ("RGB", "RGBA", "L", "LA"):
@@ -74,7 +77,8 @@ def _clean_image(data: bytes) -> CleanFile:
 # APP2 (ICC colour profile) and APP14 (Adobe colour transform) are needed to show the picture as it is.
 _JPEG_PRIVATE = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
 _PAGE_PRIVATE = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb")
-_ANNOTATION_PRIVATE = ("/T", "/M", "/CreationDate", "/NM")
+_ANNOTATION_PRIVATE = ("/T", "/M", "/CreationDate", "/NM", "/AP")  # /AP: appearance streams, which hold images
+_ANNOTATION_CARRIERS = ("/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D")  # files inside
 
 
 def strip_jpeg_segments(data: bytes) -> bytes:
@@ -110,32 +114,46 @@ def _scrub_resources(resources, seen: set[int]) -> None:
             _scrub_resources(obj.get("/Resources"), seen)
         elif _filters(obj) == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
             obj._data = strip_jpeg_segments(obj._data)  # noqa: SLF001
+        elif "/DCTDecode" in _filters(obj) or "/JPXDecode" in _filters(obj):  # a photo behind another filter
+            raise UploadRejected("unscrubbable")  # its metadata cannot be reached without re-encoding
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
-    """Copy a PDF's pages into a new document without document or page metadata, annotation authors and dates,
-    page actions, thumbnails, or the EXIF/XMP of embedded photos."""
+    """Copy at most MAX_PDF_PAGES pages into a new document without document or page metadata, annotations'
+    authors, dates and appearance streams, attached files and media, page actions, thumbnails, or the EXIF/XMP of
+    embedded photos; a photo whose metadata cannot be reached is refused."""
     from pypdf import PdfReader, PdfWriter  # imported on first PDF: it weighs 14 MB in every worker
     from pypdf.errors import PyPdfError
+    from pypdf.generic import ArrayObject, NameObject
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UploadRejected("encrypted")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise UploadRejected("pages")
         writer = PdfWriter()
         seen: set[int] = set()
         for page in reader.pages:  # scrubbed before copying: what add_page clones is written out
             for key in _PAGE_PRIVATE:
                 page.pop(key, None)
+            kept = []  # notes and links stay; attached files and media go, and no appearance (a stamp's photo)
             for ref in page.get("/Annots") or []:
                 annotation = ref.get_object()
+                if annotation.get("/Subtype") in _ANNOTATION_CARRIERS:
+                    continue
                 for key in _ANNOTATION_PRIVATE:
                     annotation.pop(key, None)
+                kept.append(ref)
+            if "/Annots" in page:
+                page[NameObject("/Annots")] = ArrayObject(kept)
             _scrub_resources(page.get("/Resources"), seen)
             writer.add_page(page)
         writer.metadata = None
         out = io.BytesIO()
         writer.write(out)
+    except UploadRejected:  # a ValueError too: keep its own message ("encrypted", "pages")
+        raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, RecursionError) as exc:
         raise UploadRejected("type") from exc
     return CleanFile(out.getvalue(), "application/pdf")

@@ -18,6 +18,12 @@ UPLOAD_ERRORS = {
     "size": _l("Each attachment may be at most 10 MB."),
     "empty": _l("One of the attachments is empty."),
     "encrypted": _l("Password-protected PDF documents cannot be accepted."),
+    "pixels": _l("Photos may be at most 40 megapixels. Please send a smaller copy."),
+    "pages": _l("PDF documents may have at most 200 pages."),
+    "unscrubbable": _l(
+        "This PDF holds a picture whose hidden data (such as a GPS position) cannot be removed. Please send the"
+        " picture itself instead."
+    ),
 }
 RECEIPT_ERRORS = {
     "malformed": _l("A receipt code has 16 digits, for example 1234 5678 9012 3456. Please check it."),
