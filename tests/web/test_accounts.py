@@ -111,9 +111,11 @@ def test_an_administrator_adds_an_officer_who_can_then_log_in(app):
     assert "adm.add" in page
     assert 'value="oversight"' not in page  # the role that reads every complaint is given from the shell
 
-    created = _post(
-        client, "/officer/accounts", "/officer/accounts", username="new.deputy", role="officer", display_name="Deputy"
-    )
+    account = {"username": "new.deputy", "role": "officer", "display_name": "Deputy"}
+    unconfirmed = _post(client, "/officer/accounts", "/officer/accounts", **account, my_password="a guess")
+    assert unconfirmed.status_code == 400  # a stolen session alone creates no account that outlives it
+    assert "Your password is not right." in unconfirmed.get_data(as_text=True)
+    created = _post(client, "/officer/accounts", "/officer/accounts", **account, my_password=admin["password"])
     assert created.status_code == 200
     assert created.headers["Cache-Control"] == "no-store"
     html = created.get_data(as_text=True)
@@ -139,7 +141,14 @@ def test_bad_account_requests_get_clear_messages(app):
     client = app.test_client()
     login(client, admin)
     for taken in ("adm.bad", "ADM.Bad"):
-        answer = _post(client, "/officer/accounts", "/officer/accounts", username=taken, role="officer")
+        answer = _post(
+            client,
+            "/officer/accounts",
+            "/officer/accounts",
+            username=taken,
+            role="officer",
+            my_password=admin["password"],
+        )
         assert answer.status_code == 400
         assert "This username is taken" in answer.get_data(as_text=True)
     for malformed in ("a b<", "abc\n", "ab"):

@@ -262,3 +262,30 @@ def test_web_feedback_from_one_address_is_limited_per_hour(app, monkeypatch):
     assert "Trop de tentatives" in statuses[-1].get_data(as_text=True)
     with app.app_context():
         assert len(db.session.scalars(select(Feedback)).all()) == 2
+
+
+def test_an_officer_cannot_name_only_other_agencies_as_organisers(app, client):
+    with app.app_context():
+        _login(client, _user())  # an officer of rvpd
+    data = {
+        "csrf_token": csrf_token(client, "/officer/events/new"),
+        "title_en": "Meeting in another agency's name",
+        "starts": "2030-05-04T18:30",
+        "timezone": "UTC",
+        "place": "Library",
+        "organisers": ["rvso"],
+    }
+    refused = client.post("/officer/events/new?lang=es", data=data)
+    assert refused.status_code == 400
+    assert "Su propia agencia debe estar entre las organizadoras." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Event)).all() == []
+    assert client.post("/officer/events/new", data={**data, "organisers": ["rvso", "rvpd"]}).status_code == 302
+
+
+def test_a_calendar_file_is_named_by_the_stored_code(app, client):
+    with app.app_context():
+        code = _event().code
+    response = client.get(f"/events/%20{code}.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f"inline; filename={code}.ics"

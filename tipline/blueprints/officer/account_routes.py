@@ -86,6 +86,8 @@ def add_account():
     form.role.choices = [(r, r) for r in WEB_ROLES]
     if not form.validate_on_submit():
         return _accounts_page(form, 400)
+    if not _own_password_confirmed(form):  # a stolen session alone creates no account that outlives it
+        return _accounts_page(form, 400)
     try:
         creds = users.add(
             form.username.data,
@@ -99,6 +101,17 @@ def add_account():
         form.username.errors = [_l("This username is taken: choose another.")]
         return _accounts_page(form, 400)
     return _credentials(creds, active=True)
+
+
+def _own_password_confirmed(form) -> bool:
+    """The administrator typed their own password in form.my_password (a wrong one counts toward the lock)."""
+    if not form.my_password.data:
+        form.my_password.errors = [_l("Fill in this box.")]
+        return False
+    if not users.confirm_password(current_user._get_current_object(), form.my_password.data):
+        form.my_password.errors = [_l("Your password is not right.")]
+        return False
+    return True
 
 
 def _colleague_or_404(username: str) -> User:
@@ -167,11 +180,7 @@ def reset_account(username: str):
             _l("A new password for an administrator or an oversight reviewer is issued from the command line.")
         ]
         return _detail_page(user, form, 400)
-    if not form.my_password.data:
-        form.my_password.errors = [_l("Fill in this box.")]
-        return _detail_page(user, form, 400)
-    if not users.confirm_password(current_user._get_current_object(), form.my_password.data):
-        form.my_password.errors = [_l("Your password is not right.")]  # a stolen session alone resets nothing
+    if not _own_password_confirmed(form):  # a stolen session alone resets nothing
         return _detail_page(user, form, 400)
     creds = users.reset_second_factor(user.username, actor=current_user.username, new_password=form.new_password.data)
     return _credentials(creds, active=user.active)

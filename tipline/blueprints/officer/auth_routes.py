@@ -42,14 +42,15 @@ def _unauthorized():
 def _from_this_site() -> bool:
     """False for a form another site posted: its fields must never be offered to send.
 
-    Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin (which our no-referrer
-    policy turns into "null" even on our own pages, so "null" proves nothing either way).
+    Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin. Our no-referrer policy
+    makes an old browser send "null" even from our own pages, but so can a page of another site: without proof the
+    fields are not kept (the officer types them again).
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site:
         return fetch_site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    return not origin or origin == "null" or urlsplit(origin).netloc == request.host
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc == request.host
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -172,6 +172,7 @@ class AccountForm(FlaskForm):
     )
     display_name = StringField(_l("Name shown to colleagues"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[], invalid_choice_message=_l("Choose one of the roles in the list."))
+    my_password = PasswordField(_l("Your own password"), validators=[Length(max=200)])
 
 
 class ResetAccessForm(FlaskForm):

@@ -65,7 +65,7 @@ def queue_page():
         return render_template("officer/queue.html", form=form, tips=[], next_url=None, overdue=queue.is_overdue), 400
     after = officer_views.parse_after(request.args.get("after"))
     tips, next_after = officer_views.queue_page(current_user, form, after)
-    args = {k: v for k, v in request.args.to_dict().items() if k != "after"}
+    args = {k: v for k, v in request.args.to_dict().items() if k in form._fields or k == "lang"}  # never _anchor…
     next_url = url_for("officer.queue", **args, after=next_after) if next_after else None
     first_url = url_for("officer.queue", **args) if after else None  # keyset pages go forward; this goes back
     return render_template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tipline.auth import roles_required
@@ -43,17 +44,21 @@ def new():
     if not form.is_submitted():
         form.organisers.data = [current_user.agency_code]
     if form.validate_on_submit():
-        draft = events.EventDraft(
-            titles=form.texts("title"),
-            descriptions=form.texts("description"),
-            starts_local=form.starts.data,
-            timezone=form.timezone.data,
-            place=form.place.data,
-            organisers=form.organisers.data,
-            languages=form.languages.data or [],
-        )
-        event = events.create_event(draft, created_by_id=current_user.id, actor=current_user.username)
-        return redirect(url_for("officer_events.summary", code=event.code))
+        if current_user.agency_code not in form.organisers.data:
+            # naming other agencies alone would publish them as organisers and open their feedback to this one
+            form.organisers.errors = [_l("Your own agency must be among the organisers.")]
+        else:
+            draft = events.EventDraft(
+                titles=form.texts("title"),
+                descriptions=form.texts("description"),
+                starts_local=form.starts.data,
+                timezone=form.timezone.data,
+                place=form.place.data,
+                organisers=form.organisers.data,
+                languages=form.languages.data or [],
+            )
+            event = events.create_event(draft, created_by_id=current_user.id, actor=current_user.username)
+            return redirect(url_for("officer_events.summary", code=event.code))
     return render_template("officer_events/new.html", form=form), 400 if form.errors else 200
 
 

@@ -56,8 +56,10 @@ def event_page(code: str):
 @bp.get("/events/<code>.ics")
 def event_ics(code: str):
     """One event as an iCalendar file."""
-    body = calendar.ics([_event_or_404(code)], current_language(), _base())
-    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f"inline; filename={code}.ics"})
+    event = _event_or_404(code)
+    body = calendar.ics([event], current_language(), _base())
+    headers = {"Content-Disposition": f"inline; filename={event.code}.ics"}  # the stored code, not the typed path
+    return Response(body, mimetype="text/calendar", headers=headers)
 
 
 @bp.get("/events/<code>/qr.svg")
