@@ -490,3 +490,17 @@ def test_a_missing_tip_keeps_the_officer_in_the_officers_pages(client, liaison):
     assert 'href="/officer/account"' in page  # the officers' menu, not the residents' header
     public = client.get("/no-such-page").get_data(as_text=True)
     assert 'href="/officer/account"' not in public
+
+
+def test_an_unknown_username_is_audited_like_a_wrong_password_without_the_name_typed(app, client, liaison):
+    from tipline.models import AuditEntry
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/officer/login").get_data(True))
+    data = {"username": "Hunter2-typed-here", "password": "x", "code": "123456", "csrf_token": token.group(1)}
+    answer = client.post("/officer/login", data=data)
+    assert answer.status_code == 401
+    assert login(client, liaison, code="123456").status_code == 401
+    with app.app_context():
+        failed = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).all()
+    assert [e.actor for e in failed] == ["unknown", liaison["username"]]
+    assert all("Hunter2" not in str(e.details) for e in failed)

@@ -249,8 +249,8 @@ def _count_failure(user: User, now) -> None:
 def authenticate(username: str, password: str, code: str) -> User:
     """Check password and second factor; lock the account with growing back-off after repeated failures.
 
-    Every failure gives the same answer after the same password check, so a locked account does not tell that
-    its username exists.
+    Every failure gives the same answer after the same password check and the same audit write, so neither a
+    locked account nor the time taken tells whether a username exists.
     """
     user = db.session.scalar(select(User).where(User.username == username))
     now = utcnow()
@@ -263,7 +263,9 @@ def authenticate(username: str, password: str, code: str) -> User:
         if user is not None:
             _count_failure(user, now)
             audit.record(username, "login.failed", of_agency=user.agency_code)
-            db.session.commit()
+        else:  # the same write as for a real account, so the time taken does not tell; the typed name is not kept
+            audit.record("unknown", "login.failed")  # (it may be a password typed in the wrong box)
+        db.session.commit()
         raise AccountError("invalid")
     user.failed_logins, user.locked_until = 0, None
     audit.record(username, "login", of_agency=user.agency_code)
