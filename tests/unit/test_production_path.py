@@ -7,6 +7,7 @@ dry run (changes nothing), and schema drift between the models and the migration
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from tipline.config import ConfigError, ProductionConfig, TestConfig
 from tipline.extensions import db
 from tipline.models import Attachment, AuditEntry, Message, Receipt, Tip
 from tipline.models.types import utcnow
-from tipline.services import crypto, keys, retention, uploads
+from tipline.services import audit, crypto, keys, retention, uploads
 
 
 def test_production_refuses_to_start_without_keys(monkeypatch, tmp_path):
@@ -271,7 +272,7 @@ def test_migrations_match_the_models(app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0013_username_case"
+    assert version == "0014_audit_notes"
 
 
 def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, client):
@@ -318,4 +319,43 @@ def test_the_username_index_migration_names_the_accounts_that_differ_only_in_cas
         upgrade(revision="heads")
         db.session.remove()
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0013_username_case"
+    assert version == "0014_audit_notes"
+
+
+def test_an_officers_note_is_kept_encrypted_outside_the_chain_and_erased_with_the_tip(app, client):
+    from tests.helpers import login, make_officer, post_action, tip_by_text
+
+    submit_tip(client, text="A boat lands at the sandbar below the pump station every night.")
+    tip_id = tip_by_text(app, "sandbar")
+    officer = make_officer(app, "desk.notes")
+    login(client, officer)
+    note = "Caller is Maria Lopez from 5th Street"
+    assert post_action(client, tip_id, "close", note=note).status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tip.close"))
+        assert entry.notes == {"note": note} and "Maria" not in json.dumps(entry.details)
+        raw = db.session.execute(text("SELECT private FROM audit_log WHERE id = :id"), {"id": entry.id}).scalar_one()
+        assert b"Maria" not in bytes(raw)
+        assert audit.verify().ok
+    oversight = make_officer(app, "ia.notes", "oversight", "oversight")
+    reader = app.test_client()
+    login(reader, oversight)
+    assert note in reader.get(f"/officer/audit?tip={tip_id}").get_data(as_text=True)
+    _close_long_ago(app, 400, "closed")
+    assert "purged 1 tips" in app.test_cli_runner().invoke(args=["retention", "run"]).output
+    with app.app_context():
+        db.session.expire_all()
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tip.close"))
+        assert entry.private is None and entry.notes == {}
+        assert audit.verify().ok  # the chain holds the note's digest, not the note
+    assert note not in reader.get(f"/officer/audit?tip={tip_id}").get_data(as_text=True)
+
+
+def test_a_changed_note_breaks_the_chain_at_its_entry(app):
+    with app.app_context():
+        entry = audit.record("officer.a", "tip.close", "T1", notes={"note": "as written"})
+        db.session.commit()
+        entry.private = entry.private.replace("as written", "rewritten")
+        db.session.commit()
+        result = audit.verify()
+    assert not result.ok and result.broken_id == entry.id and result.reason == "notes changed after they were written"

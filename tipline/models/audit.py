@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.extensions import db
-from tipline.models.types import UTCDateTime, utcnow
+from tipline.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class AuditEntry(db.Model):
@@ -26,3 +27,11 @@ class AuditEntry(db.Model):
     agency_code: Mapped[str | None] = mapped_column(String(32), index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Officers' free text (notes, reasons), encrypted; the hashed details hold its digest, so retention can erase
+    # it with the tip and the chain still verifies.
+    private: Mapped[str | None] = mapped_column(EncryptedText)
+
+    @property
+    def notes(self) -> dict:
+        """The free text of the entry ({} once erased)."""
+        return {k: v for k, v in json.loads(self.private).items() if k != "salt"} if self.private else {}

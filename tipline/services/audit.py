@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, text
@@ -39,14 +40,25 @@ def _lock_chain() -> None:
 
 
 def record(
-    actor: str, action: str, tip_public_id: str | None = None, *, of_agency: str | None = None, **details
+    actor: str,
+    action: str,
+    tip_public_id: str | None = None,
+    *,
+    of_agency: str | None = None,
+    notes: dict[str, str] | None = None,
+    **details,
 ) -> AuditEntry:
     """Append an entry (in the caller's transaction; the caller commits once).
 
     of_agency names the agency an entry without a tip concerns, so that agency's admins (and only they, with the
-    oversight body) read it.
+    oversight body) read it. notes holds an officer's free text (a note, a reason): it may name people, so it is
+    stored encrypted beside the entry and erased with the tip, while the chain covers its salted digest.
     """
     _lock_chain()
+    private = None
+    if notes and any(notes.values()):
+        private = json.dumps({"salt": secrets.token_hex(16), **notes}, sort_keys=True, ensure_ascii=False)
+        details = {**details, "notes_sha256": hashlib.sha256(private.encode()).hexdigest()}
     last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         at=utcnow().replace(microsecond=0),
@@ -56,6 +68,7 @@ def record(
         details=details,
         agency_code=of_agency,
         prev_hash=last or GENESIS,
+        private=private,
     )
     entry.hash = _content_hash(entry)
     db.session.add(entry)
@@ -94,6 +107,10 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verifica
                 return Verification(False, count, entry.id, "previous-hash link broken (entry removed or reordered)")
             if _content_hash(entry) != entry.hash:
                 return Verification(False, count, entry.id, "content changed after it was written")
+            if entry.private is not None and (
+                hashlib.sha256(entry.private.encode()).hexdigest() != entry.details.get("notes_sha256")
+            ):
+                return Verification(False, count, entry.id, "notes changed after they were written")
             prev, count, after = entry.hash, count + 1, entry.id
             if count in anchors and anchors.pop(count) != entry.hash:
                 return Verification(False, count - 1, entry.id, f"entry {count} differs from the written-down head")
@@ -155,6 +172,7 @@ def export_rows(scope=None):
                 "action": e.action,
                 "tip": e.tip_public_id or "",
                 "details": json.dumps(e.details, sort_keys=True, ensure_ascii=False),
+                "notes": json.dumps(e.notes, sort_keys=True, ensure_ascii=False) if e.private else "",
             }
             yield (
                 row

@@ -116,7 +116,9 @@ def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, 
     if outcome == "verified" and tip.queue_state == "liaison":
         decision = routing.decide(tip.lat, tip.lon, tip.category_code, tip.place, tip.text)
         tip.routing = {"proposal": decision.as_dict()}
-    audit.record(user.username, "tip.verify", tip.public_id, outcome=outcome, duplicate_of=duplicate_of, note=note)
+    audit.record(
+        user.username, "tip.verify", tip.public_id, outcome=outcome, duplicate_of=duplicate_of, notes={"note": note}
+    )
     db.session.commit()
     return True
 
@@ -152,7 +154,7 @@ def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reas
         supporting=supporting,
         overridden=overridden,
         rule=proposal.get("rule"),
-        reason=reason,
+        notes={"reason": reason},
     )
     db.session.commit()
     return True
@@ -226,7 +228,8 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
     if already and not forward:
         return False
     _assign(tip, agency, "shared", reason)
-    audit.record(user.username, "tip.forward" if forward else "tip.share", tip.public_id, agency=agency, reason=reason)
+    action = "tip.forward" if forward else "tip.share"
+    audit.record(user.username, action, tip.public_id, agency=agency, notes={"reason": reason})
     db.session.commit()
     if forward and target.forward_url:
         from tipline.services import forwarding
@@ -241,6 +244,6 @@ def close(tip: Tip, user: User, note: str = "") -> bool:
     if tip.closed_at is not None:
         return False
     _set_status(tip, "closed")
-    audit.record(user.username, "tip.close", tip.public_id, note=note)
+    audit.record(user.username, "tip.close", tip.public_id, notes={"note": note})
     db.session.commit()
     return True

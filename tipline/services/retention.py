@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from tipline.extensions import db
-from tipline.models import Attachment, Message, Receipt, Status, Tip, TriageRecord
+from tipline.models import Attachment, AuditEntry, Message, Receipt, Status, Tip, TriageRecord
 from tipline.models.types import utcnow
 from tipline.services import audit, geo, signals, uploads
 
@@ -57,6 +57,8 @@ def _purge(tip: Tip, report: Report) -> None:
     db.session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     db.session.execute(delete(Message).where(Message.tip_id == tip.id))
     db.session.execute(delete(Receipt).where(Receipt.tip_id == tip.id))
+    # officers' notes about it go too; the audit chain keeps their digests and still verifies
+    db.session.execute(update(AuditEntry).where(AuditEntry.tip_public_id == tip.public_id).values(private=None))
     for record in db.session.scalars(select(TriageRecord).where(TriageRecord.tip_id == tip.id)):
         record.factors = []
     tip.text, tip.place, tip.lat, tip.lon, tip.occurred_at = PURGED_TEXT, None, None, None, None
