@@ -80,7 +80,7 @@ def test_an_agency_admin_reads_only_its_own_agency_entries_and_no_chain_length(a
     page, csv = _audit(admin)
     assert "sla.remind" not in page + csv and "ov.rev" not in page + csv and tip_id not in page + csv
     assert "rvpd.admin" in page and "Chain verified: no entry altered." in page
-    assert not re.search(r"\d+ entries", page) and csv.splitlines()[0] == "at,actor,action,tip,details"
+    assert not re.search(r"\d+ entries", page) and csv.splitlines()[0] == "at,actor,action,tip,details,notes"
 
     def seen() -> str:  # the check line and the table (the page's form tokens change every second)
         page = admin.get("/officer/audit").get_data(as_text=True)
@@ -92,7 +92,7 @@ def test_an_agency_admin_reads_only_its_own_agency_entries_and_no_chain_length(a
     assert seen() == before
     whole, whole_csv = _audit(reviewer)  # the oversight body reads the whole chain, numbered, with its hashes
     assert "sla.remind" in whole and re.search(r"Chain verified: \d+ entries", whole)
-    assert whole_csv.splitlines()[0] == "id,at,actor,action,tip,details,agency,prev_hash,hash"
+    assert whole_csv.splitlines()[0] == "id,at,actor,action,tip,details,notes,agency,prev_hash,hash"
 
 
 def test_a_complaint_does_not_corroborate_an_ordinary_tip(app, client):
