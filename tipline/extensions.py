@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
 
 
 def _client_address() -> str:
-    """Rate-limit key of the client: a keyed hash of its address and today's date, never the address itself.
+    """Rate-limit key of the client: a keyed hash of its address (an IPv6 /64) and today's date, never the address.
 
     The limiter's storage (memory, or Redis with several workers) so holds no IP address, and a key cannot be
     linked to the same visitor on another day; counters start afresh at midnight UTC.
@@ -29,7 +29,21 @@ def _client_address() -> str:
     from tipline.services.crypto import keyed_hash
 
     day = dt.datetime.now(dt.UTC).date().isoformat()
-    return keyed_hash("SECRET_KEY", f"{day} {request.remote_addr or 'unknown'}")[:32]
+    return keyed_hash("SECRET_KEY", f"{day} {_network(request.remote_addr)}")[:32]
+
+
+def _network(address: str | None) -> str:
+    """The part of an address one subscriber holds: the whole IPv4 address, the /64 of an IPv6 one (a home or
+    a phone gets a /64 and may use any address in it, so a limit on single IPv6 addresses would be no limit)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip)
 
 
 @event.listens_for(Engine, "connect")

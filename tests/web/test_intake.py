@@ -434,3 +434,14 @@ def test_over_the_tip_limit_the_form_comes_back_with_the_text_and_nothing_else_i
     assert f"{third}</textarea>" in page  # what was typed is kept, ready to send later
     assert response.headers["Cache-Control"] == "no-store"
     assert _tip_count(app) == 2
+
+
+def test_addresses_of_one_ipv6_subscriber_share_the_tip_limit(app, monkeypatch):
+    monkeypatch.setitem(app.config, "TIP_RATE_LIMIT", "1 per hour")
+    statuses = []
+    for address in ("2001:db8:1:2::10", "2001:db8:1:2:ffff::7", "2001:db8:1:3::10"):  # the third: another /64
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = address
+        token = csrf_token(browser, "/tip")
+        statuses.append(browser.post("/tip", data={"text": LONG_ENOUGH, "csrf_token": token}).status_code)
+    assert statuses == [200, 429, 200]
