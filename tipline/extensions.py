@@ -41,9 +41,10 @@ def _network(address: str | None) -> str:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return address or "unknown"
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip)
+    if ip.version == 6:
+        mapped = ip.ipv4_mapped  # "::ffff:192.0.2.1" is an IPv4 client
+        return str(mapped) if mapped else str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 @event.listens_for(Engine, "connect")
