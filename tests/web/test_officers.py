@@ -504,3 +504,22 @@ def test_an_unknown_username_is_audited_like_a_wrong_password_without_the_name_t
         failed = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).all()
     assert [e.actor for e in failed] == ["unknown", liaison["username"]]
     assert all("Hunter2" not in str(e.details) for e in failed)
+
+
+def test_a_corroboration_from_tips_the_officer_cannot_see_is_explained(app, client, liaison):
+    from sqlalchemy import update
+
+    submit_tip(client, text="A white van without plates unloads boxes behind the pump station every night at 2 am.")
+    submit_tip(client, text="Again the white van without plates unloads boxes behind the pump station at 2 am.")
+    with app.app_context():
+        first, second = db.session.scalars(select(Tip).order_by(Tip.id)).all()
+        second_id = second.public_id
+    login(client, liaison)
+    page = client.get(f"/officer/tips/{second_id}").get_data(as_text=True)
+    assert "<h3>Similar tips</h3>" in page and 'id="similar-elsewhere"' not in page
+    with app.app_context():  # the first tip now belongs to another agency only
+        db.session.execute(update(Assignment).where(Assignment.tip_id == first.id).values(agency_code="rvpd"))
+        db.session.commit()
+    page = client.get(f"/officer/tips/{second_id}").get_data(as_text=True)
+    assert "<h3>Similar tips</h3>" not in page
+    assert "The similar tips counted in the score are not listed" in page
