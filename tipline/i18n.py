@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(_format_date_local, "format_date_local")
-    app.add_template_filter(_format_month, "format_month")
+    app.add_template_filter(format_month, "format_month")
     app.add_template_filter(_format_event_start, "format_event_start")
 
 
@@ -152,7 +152,7 @@ def _format_date_local(value) -> str:
 HT_MONTHS = ("janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm")
 
 
-def _format_month(period: str) -> str:
+def format_month(period: str) -> str:
     """A published month ("2026-11") by its name in the visitor's language: "November 2026", "novanm 2026"."""
     year, month = (int(part) for part in period.split("-"))
     locale = str(get_locale())

@@ -168,4 +168,4 @@ def test_an_admin_still_reads_colleagues_entries_written_before_entries_named_an
     reader = app.test_client()
     login(reader, admin)
     page = reader.get("/officer/audit").get_data(as_text=True)
-    assert re.search(r"<td>rv\.old</td><td>login</td>", page)
+    assert re.search(r"<td>rv\.old</td><td><code>login</code></td>", page)

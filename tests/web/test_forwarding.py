@@ -86,8 +86,12 @@ def test_without_the_signing_secret_nothing_is_sent_and_the_officer_sees_why(app
     login(client, make_officer(app, "desk.nokey", "officer", "liaison"))
     post_action(client, tip_id, "share", agency="fedliaison", reason="Federal smuggling case", forward="y")
     assert receiver.received == []
-    page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
-    assert "not sent: set FEDLIAISON_FORWARD_SECRET" in page
+    page = client.get(f"/officer/tips/{tip_id}?lang=es").get_data(as_text=True)
+    assert "no enviada: no hay clave de firma para esta agencia" in page
+    assert "FEDLIAISON_FORWARD_SECRET" not in page  # operators' detail, for administrators only
+    admin = app.test_client()
+    login(admin, make_officer(app, "liaison.admin.fwd", "admin", "liaison"))
+    assert "set FEDLIAISON_FORWARD_SECRET to sign it" in admin.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
 
 
 def test_the_schema_is_published(client):
@@ -112,3 +116,21 @@ def test_a_retry_after_the_tip_became_a_complaint_sends_nothing(app, client, rec
         actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.tip_public_id == tip_id)).all()
     assert len(receiver.received) == sent
     assert "tip.forward_withdrawn" in actions
+
+
+def test_sharing_with_an_agency_without_a_system_of_its_own_is_a_share_not_a_forward(app, client, receiver):
+    submit_tip(client, text="Boxes unloaded from a boat under the old bridge at 2 am, three men, a white van.")
+    tip_id = tip_by_text(app, "Boxes unloaded")
+    login(client, make_officer(app, "desk.nosys", "officer", "liaison"))
+    form = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True).split('name="agency"')[1].split("</select>")[0]
+    assert form.split("<option")[1].startswith(' value="">Choose an agency<')  # nothing chosen by a slip
+    with app.app_context():
+        agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+        code = next(a.code for a in agencies if not a.forward_url and a.kind not in ("oversight", "liaison"))
+    shared = post_action(client, tip_id, "share", agency=code, reason="Their patrol area", forward="y")
+    page = client.get(shared.headers["Location"]).get_data(as_text=True)
+    assert "This agency has no system of its own to send it to" in page
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.tip_public_id == tip_id)).all()
+    assert "tip.share" in actions and "tip.forward" not in actions
+    assert receiver.received == []

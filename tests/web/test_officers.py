@@ -354,7 +354,7 @@ def test_officer_pages_are_never_cached_and_speak_the_officers_language(app, cli
     assert "<td>English</td>" in queue_page.split("<tbody>")[1]  # the tip's language by its name, not "en"
     wrong = client.get("/officer/queue?min_credibility=abc&lang=es")
     assert wrong.status_code == 400
-    assert "Indique un número de 0 a 1, por ejemplo 0.5." in wrong.get_data(as_text=True)
+    assert "Indique un número de 0 a 1, por ejemplo 0,5." in wrong.get_data(as_text=True)
 
 
 def test_the_tip_page_has_one_id_per_box_and_its_history_shows_casework_not_views(app, client, liaison):

@@ -196,3 +196,14 @@ def test_the_published_month_is_named_in_the_visitors_language(client, month):
         page = client.get(f"/transparency/{month}?lang={lang}").get_data(as_text=True)
         assert f"<bdi>{name}</bdi></h1>" in page
         assert f'aria-current="page">{name}</a>' in page
+
+
+def test_the_monthly_chart_and_table_name_the_months(client, month):
+    from tipline.i18n import HT_MONTHS
+
+    year, number = (int(part) for part in month.split("-"))
+    page = client.get(f"/transparency/{month}?lang=ht").get_data(as_text=True)
+    section = page.split('id="fig-months-h"')[1].split("</section>")[0]
+    assert f"{HT_MONTHS[number - 1]} {year}" in section.split("<table")[1]  # the table's row
+    assert f"{HT_MONTHS[number - 1]} {year}" in section.split("<svg")[1].split("</svg>")[0]  # the chart's label
+    assert f">{month}<" not in section

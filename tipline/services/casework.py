@@ -224,6 +224,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
         raise ActionError("reason")
     if tip.queue_state == "oversight" and target.kind != "oversight":
         raise ActionError("oversight_by_category")
+    forward = forward and bool(target.forward_url)  # an agency without a system of its own is shared with only
     already = any(a.agency_code == agency and a.active for a in tip.assignments)
     if already and not forward:
         return False
@@ -231,7 +232,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
     action = "tip.forward" if forward else "tip.share"
     audit.record(user.username, action, tip.public_id, agency=agency, notes={"reason": reason})
     db.session.commit()
-    if forward and target.forward_url:
+    if forward:
         from tipline.services import forwarding
 
         forwarding.enqueue(tip.id, agency, user.agency_code)

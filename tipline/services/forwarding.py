@@ -72,6 +72,12 @@ def enqueue(tip_id: int, agency: str, from_agency: str) -> bool:
     return tasks.dispatch(tasks.forward_tip, tip_id, agency, from_agency)
 
 
+def has_system(agency_code: str) -> bool:
+    """Whether the agency has a system of its own that tips can be forwarded to."""
+    agency = db.session.get(Agency, agency_code)
+    return agency is not None and bool(agency.forward_url)
+
+
 def may_receive(tip: Tip, agency: Agency) -> bool:
     """True while the agency still holds the tip, and a complaint (oversight) goes to the oversight body only."""
     holds = any(a.agency_code == agency.code and a.active for a in tip.assignments)

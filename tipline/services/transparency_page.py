@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from tipline.extensions import db
+from tipline.i18n import format_month
 from tipline.models import Agency, Area, Category, Event
 from tipline.services import charts, transparency
 
@@ -75,7 +76,7 @@ def figures(period: str, lang: str, specs: dict, labels: dict[str, str], rtl: bo
     heads = specs["heads"]
     counts = [_count_section(f"fig-{s[0]}", (*s, heads[s[0]]), rows, names, labels, rtl) for s in specs["counts"]]
     values = [_value_section(f"fig-{s[0]}", (*s, heads[s[0]]), rows, names, labels) for s in specs["values"]]
-    months = transparency.monthly_totals()
+    months = [(format_month(month), shown) for month, shown in transparency.monthly_totals()]  # "septiembre 2026"
     title, desc = specs["months"]
     chart = charts.bar_chart("fig-months", title, desc, months, rtl)
     monthly = Section("fig-months", title, desc, specs["heads"]["months"], months, chart)

@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import TextInput
 
 from tipline.services import users
 
@@ -35,7 +36,10 @@ SHARE_NUMBER = _l("Give a number from 0 to 1, such as 0.5.")
 
 class ShareField(FloatField):
     """A share from 0 to 1, written with a decimal point or comma ("0.5", "0,5"); one message of ours for anything
-    else ("abc", "1,5", 7), instead of WTForms' 'Not a valid float value.'."""
+    else ("abc", "1,5", 7), instead of WTForms' 'Not a valid float value.'. A text box: a number box would drop
+    the comma ("0,5" sent as "05") and show nothing for a value it cannot read."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         """Read the decimal and check its range here, so that a bad value gets one message, not two."""

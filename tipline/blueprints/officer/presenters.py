@@ -103,7 +103,8 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
         form.template.choices = [("", _l("None")), (tip.status_code, tip.status.name(lang))]  # the status it is in
     elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
         only = ("oversight",) if tip.queue_state == "oversight" else None
-        form.agency.choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
+        choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
+        form.agency.choices = [("", _l("Choose an agency")), *choices] if choices else []  # nothing sent by a slip
         form.agency.invalid_choice_message = COMPLAINTS_STAY if only else CHOOSE_AGENCY
 
 
@@ -137,7 +138,7 @@ def _reasons(tip: Tip) -> list[dict]:
             template = factor["template"]  # an English template from ml/, translated through the catalog
             params = dict(factor.get("params", {}))
             if "kinds" in params:  # the detail kinds (ml.credibility.KIND_NAMES), each translated
-                params["kinds"] = ", ".join(gettext(kind) for kind in str(params["kinds"]).split(", "))
+                params["kinds"] = gettext(", ").join(gettext(kind) for kind in str(params["kinds"]).split(", "))
             sentence = gettext(template) % params
         except (KeyError, TypeError, ValueError):
             sentence = factor.get("template", "")
@@ -173,6 +174,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "untextable": tip.channel == "sms" and not sms_delivery.can_text(tip),
         "agency_names": dict(catalog.agency_choices()),
+        "area_names": {code: name for code, name, _shape in catalog.areas()},
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),

@@ -34,6 +34,7 @@ NOT_TEXTED = _l(
     " follow-up page with their receipt code."
 )
 FORWARD_NOTICE = _l("Shared. Sending it to the agency's own system: the result is under Forwarding attempts.")
+SHARED_ONLY = _l("Shared. This agency has no system of its own to send it to: its officers read it here.")
 
 
 @bp.context_processor
@@ -187,7 +188,9 @@ def share(public_id: str):
         public_id,
         forms.ShareForm,
         lambda tip, f: casework.share(tip, current_user, f.agency.data, f.reason.data, forward=f.forward.data),
-        done=lambda tip, f: FORWARD_NOTICE if f.forward.data else None,
+        done=lambda tip, f: (
+            (FORWARD_NOTICE if forwarding.has_system(f.agency.data) else SHARED_ONLY) if f.forward.data else None
+        ),
     )
 
 
