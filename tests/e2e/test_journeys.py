@@ -90,7 +90,7 @@ def test_officer_logs_in_with_totp_triages_replies_and_the_sender_reads_it(page,
     page.select_option("select[name=outcome]", "verified")
     page.click("text=Save verification")
     proposal = page.inner_text("#routing-proposal")
-    assert "border-zone" in proposal
+    assert "Border zone (within 8 km of the river)" in proposal  # the area by its name, not its code
     assert "supervisor decides" in proposal  # the officer is told, and offered no form that would be refused
     assert page.is_visible("#supervisor-decides") and not page.is_visible("text=Confirm routing")
     page.fill("textarea[name=body]", "Thank you. Is the pickup always the same colour?")
