@@ -64,3 +64,10 @@ class ForwardAttempt(db.Model):
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    UNSIGNED = "not sent: set "  # how the error of an attempt refused for want of a signing key begins
+
+    @property
+    def unsigned(self) -> bool:
+        """Nothing was sent because the agency's signing key is not configured (an administrator's task)."""
+        return self.status_code is None and (self.error or "").startswith(self.UNSIGNED)

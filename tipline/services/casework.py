@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tipline.extensions import db
 from tipline.models import Agency, Assignment, Category, Message, Status, Tip, User
 from tipline.models.types import utcnow
-from tipline.services import audit, geo, messaging, queue, routing, signals
+from tipline.services import audit, forwarding, geo, messaging, queue, routing, signals
 
 OUTCOME_STATUS = {
     "verified": "verified",
@@ -224,7 +224,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
         raise ActionError("reason")
     if tip.queue_state == "oversight" and target.kind != "oversight":
         raise ActionError("oversight_by_category")
-    forward = forward and bool(target.forward_url)  # an agency without a system of its own is shared with only
+    forward = forward and forwarding.has_system(agency)  # an agency without a system of its own is shared with only
     already = any(a.agency_code == agency and a.active for a in tip.assignments)
     if already and not forward:
         return False
@@ -233,8 +233,6 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
     audit.record(user.username, action, tip.public_id, agency=agency, notes={"reason": reason})
     db.session.commit()
     if forward:
-        from tipline.services import forwarding
-
         forwarding.enqueue(tip.id, agency, user.agency_code)
     return True
 

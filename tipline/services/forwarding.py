@@ -97,7 +97,7 @@ def deliver(tip_id: int, agency_code: str, attempt: int, from_agency: str = "lia
         return
     secret = os.environ.get(agency.forward_secret_env or "", "")
     if not secret:  # an unsigned tip could be forged or altered on the way: never send one
-        error = f"not sent: set {agency.forward_secret_env or 'the agency forward_secret_env'} to sign it"
+        error = f"{ForwardAttempt.UNSIGNED}{agency.forward_secret_env or 'the agency forward_secret_env'} to sign it"
         db.session.add(ForwardAttempt(tip_id=tip_id, agency_code=agency_code, attempt=attempt, error=error[:200]))
         db.session.commit()
         return

@@ -34,10 +34,10 @@ def _reachable(contact: SmsContact | None) -> bool:
     return contact is not None and contact.number is not None and not contact.opted_out
 
 
-def can_text(tip: Tip) -> bool:
-    """Whether an officer's reply to this SMS tip goes out as a text (not after STOP, nor once the number is
-    erased); the follow-up page shows it either way."""
-    return tip.channel == "sms" and _reachable(_contact_of_tip(tip.id))
+def cannot_text(tip: Tip) -> bool:
+    """An SMS tip whose sender no longer gets texts (after STOP, or once the number is erased): an officer's reply
+    is only on the follow-up page."""
+    return tip.channel == "sms" and not _reachable(_contact_of_tip(tip.id))
 
 
 def queue_officer_reply(tip: Tip, body: str) -> SmsOutbound | None:

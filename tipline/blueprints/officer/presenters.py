@@ -18,6 +18,7 @@ from tipline.services import audit, casework, catalog, maps, queue, routing, sms
 
 COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
 CHOOSE_AGENCY = _l("Choose a valid agency.")
+NO_AGENCY_YET = ("", _l("Choose an agency"))  # first option of an agency select: nothing is sent by a slip
 HISTORY_ACTIONS = {  # the tip page's history in words; the audit log keeps the codes
     "tip.verify": _l("Verification saved"),
     "tip.route": _l("Routing confirmed"),
@@ -92,7 +93,7 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
     lang = current_language()
     if isinstance(form, forms.RouteForm):
         agencies = catalog.agency_choices(exclude_kinds=("oversight",))
-        unset = [] if (tip.routing.get("proposal") or {}).get("lead") else [("", _l("Choose an agency"))]
+        unset = [] if (tip.routing.get("proposal") or {}).get("lead") else [NO_AGENCY_YET]
         form.lead.choices, form.supporting.choices = unset + agencies, agencies
     elif isinstance(form, forms.AssignForm):
         form.assignee.choices = [("", _l("Nobody"))] + catalog.officers_of(user.agency_code)
@@ -104,7 +105,7 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
     elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
         only = ("oversight",) if tip.queue_state == "oversight" else None
         choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
-        form.agency.choices = [("", _l("Choose an agency")), *choices] if choices else []  # nothing sent by a slip
+        form.agency.choices = [NO_AGENCY_YET, *choices] if choices else []
         form.agency.invalid_choice_message = COMPLAINTS_STAY if only else CHOOSE_AGENCY
 
 
@@ -172,7 +173,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
-        "untextable": tip.channel == "sms" and not sms_delivery.can_text(tip),
+        "untextable": sms_delivery.cannot_text(tip),
         "agency_names": dict(catalog.agency_choices()),
         "area_names": {code: name for code, name, _shape in catalog.areas()},
         "at_desk": holding in casework.DESK_ROLES,

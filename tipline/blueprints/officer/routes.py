@@ -176,7 +176,7 @@ def reply(public_id: str):
         public_id,
         forms.ReplyForm,
         lambda tip, f: casework.reply(tip, current_user, f.body.data or "", f.template.data or None),
-        done=lambda tip, f: None if tip.channel != "sms" or sms_delivery.can_text(tip) else NOT_TEXTED,
+        done=lambda tip, f: NOT_TEXTED if sms_delivery.cannot_text(tip) else None,
     )
 
 
