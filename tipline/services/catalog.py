@@ -106,6 +106,11 @@ def officers_of(agency: str) -> list[tuple[str, str]]:
     return [(u.username, u.display_name) for u in rows]
 
 
+def area_names(lang: str) -> dict[str, str]:
+    """Every jurisdiction's name in lang, by code (without the geometries)."""
+    return _cached(("area_names", lang), lambda: {a.code: a.display(lang) for a in db.session.scalars(select(Area))})
+
+
 def areas() -> list[tuple[str, str, dict]]:
     """Every jurisdiction as (code, name in the current language, GeoJSON geometry)."""
     lang = current_language()

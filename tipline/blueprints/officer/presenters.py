@@ -175,7 +175,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "untextable": sms_delivery.cannot_text(tip),
         "agency_names": dict(catalog.agency_choices()),
-        "area_names": {code: name for code, name, _shape in catalog.areas()},
+        "area_names": catalog.area_names(current_language()),
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
         **_action_forms(tip, user, failed),
