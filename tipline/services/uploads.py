@@ -110,12 +110,13 @@ def _scrub_resources(resources, seen: set[int]) -> None:
         seen.add(id(obj))
         obj.pop("/Metadata", None)
         obj.pop("/PieceInfo", None)
+        filters = _filters(obj)
         if obj.get("/Subtype") == "/Form":
             _scrub_resources(obj.get("/Resources"), seen)
-        elif _filters(obj) == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
+        elif filters == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
             obj._data = strip_jpeg_segments(obj._data)  # noqa: SLF001
-        elif "/DCTDecode" in _filters(obj) or "/JPXDecode" in _filters(obj):  # a photo behind another filter
-            raise UploadRejected("unscrubbable")  # its metadata cannot be reached without re-encoding
+        elif "/DCTDecode" in filters or "/JPXDecode" in filters:  # a JPEG behind another filter, or JPEG 2000:
+            raise UploadRejected("unscrubbable")  # their metadata cannot be reached without re-encoding
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
