@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 
 from markupsafe import Markup, escape
+from shapely.geometry import shape
+
+from tipline.services import maps
 
 WIDTH, ROW, LABEL, PAD = 640, 28, 220, 8
 INK, BAR, MUTED, LINE = "#1a1a1a", "#0b4f8a", "#6a6a6a", "#c8c8c8"
@@ -95,15 +98,15 @@ def area_map(ident: str, title: str, desc: str, areas: list[dict]) -> Markup:
                 f'<polygon points="{pts}" fill="{BAR}" fill-opacity="{opacity:.2f}" stroke="{INK}" stroke-width="1">'
                 f"<title>{escape(area['name'])}: {escape(area['shown'])}</title></polygon>"
             )
-    for area in ordered:
-        ring = _rings(area["geometry"])[0] if _rings(area["geometry"]) else None
-        if ring:
-            xs, ys = zip(*(project(lon, lat) for lon, lat in ring), strict=True)
-            cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-            parts.append(
-                f'<text x="{cx:.0f}" y="{cy:.0f}" text-anchor="middle" fill="{INK}" stroke="#ffffff" '
-                f'stroke-width="3" paint-order="stroke">{escape(area["shown"])}</text>'
-            )
+    anchors = [
+        (f"{area['name']}: {area['shown']}", *project(*shape(area["geometry"]).representative_point().coords[0]))
+        for area in reversed(ordered)  # smallest first: a small area's label needs its place most
+    ]
+    for text, x, y in maps.place_labels(anchors, WIDTH, height):
+        parts.append(
+            f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="middle" font-size="11" fill="{INK}" stroke="#ffffff" '
+            f'stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part is escaped above
 

@@ -29,6 +29,25 @@ def _path(geom, proj) -> str:
     return " ".join(parts)
 
 
+def place_labels(anchors: list[tuple[str, float, float]], width: int, height: int, avoid: list | None = None):
+    """Greedy placement of 11 px labels: each at its anchor, else on the nearest free line above or below it,
+    inside the box and off the `avoid` boxes (a character's width is estimated at 6.2 px)."""
+    placed: list[tuple[float, float, float, float]] = list(avoid or [])
+    for text, x, y in anchors:
+        half = min(3.1 * len(text) + 2, width / 2)
+        x = min(max(x, half), width - half)
+        for dy in (0, -14, 14, -28, 28, -42, 42, -56, 56):
+            box = (x - half, y + dy - 11, x + half, y + dy + 3)
+            free = all(box[2] <= b[0] or b[2] <= box[0] or box[3] <= b[1] or b[3] <= box[1] for b in placed)
+            if free and box[1] >= 0 and box[3] <= height:
+                break
+        else:
+            dy = 0  # no free line: overlap rather than hide an area's name
+            box = (x - half, y - 11, x + half, y + 3)
+        placed.append(box)
+        yield text, x, y + dy
+
+
 def area_map(
     areas: list[tuple[str, str, dict]],
     point: tuple[float, float] | None = None,
@@ -50,16 +69,20 @@ def area_map(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
+    anchors = []
     for i, (code, name, geom) in enumerate(sorted(shapes, key=lambda s: -s[2].area)):
         label = (labels or {}).get(code, "")
         out.append(
             f'<path d="{_path(geom, proj)}" fill="{PALETTE[i % len(PALETTE)]}" fill-opacity="0.75" '
             f'stroke="#333" stroke-width="1"><title>{escape(name)} {escape(label)}</title></path>'
         )
-        cx, cy = proj(geom.representative_point().x, geom.representative_point().y)
+        anchors.append((name + (" · " + label if label else ""), *proj(*geom.representative_point().coords[0])))
+    # Labels after every area (no fill covers one), smallest area first, each moved off the others.
+    marker = [(px - 10, py - 10, px + 10, py + 10) for px, py in [proj(point[1], point[0])] if point is not None]
+    for text, x, y in place_labels(anchors[::-1], width, height, avoid=marker):
         out.append(
-            f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" text-anchor="middle">{escape(name)}'
-            f"{' · ' + escape(label) if label else ''}</text>"
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke">{escape(text)}</text>'
         )
     if point is not None:
         px, py = proj(point[1], point[0])
