@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 from markupsafe import Markup, escape
 from shapely.geometry import shape
@@ -28,33 +29,49 @@ def _open(ident: str, title: str, desc: str, height: int) -> str:
     )
 
 
+def _wrapped(label: str) -> list[str]:
+    """A bar's label in lines that fit the label column (14 px text averages under 7.5 px a character); a label
+    longer than three lines ends with an ellipsis (the table beside the chart has it whole)."""
+    lines = textwrap.wrap(label, int((LABEL - 12) / 7.5)) or [""]
+    return lines if len(lines) <= 3 else [*lines[:2], lines[2][:-1] + "…"]
+
+
 def bar_chart(ident: str, title: str, desc: str, items: list[tuple[str, str]], rtl: bool = False) -> Markup:
     """Horizontal bars, one per (label, public count); withheld counts drawn as a dashed stub with their mark."""
-    height = PAD * 2 + ROW * max(len(items), 1)
+    labels = [_wrapped(label) for label, _shown in items]
+    rows = [max(ROW, 17 * len(lines) + 11) for lines in labels]
+    height = PAD * 2 + (sum(rows) or ROW)
     top = max([_number(s) or 0 for _l, s in items] + [1])
     span = WIDTH - LABEL - 60
     parts = [_open(ident, title, desc, height)]
-    for i, (label, shown) in enumerate(items):
-        y = PAD + i * ROW
+    y = PAD
+    for (label, shown), lines, row in zip(items, labels, rows, strict=True):
+        middle = y + row / 2
         value = _number(shown)
         length = 0 if value is None else max(span * value / top, 1 if value else 0)
         x_bar = LABEL if not rtl else WIDTH - LABEL - length
         x_label, anchor = (LABEL - 6, "end") if not rtl else (WIDTH - LABEL + 6, "start")
         x_value = x_bar + length + 4 if not rtl else x_bar - 4
         value_anchor = "start" if not rtl else "end"
-        parts.append(f'<text x="{x_label:.0f}" y="{y + 18}" text-anchor="{anchor}" fill="{INK}">{escape(label)}</text>')
+        first = middle + 5 - 8.5 * (len(lines) - 1)
+        spans = "".join(
+            f'<tspan x="{x_label:.0f}" y="{first + 17 * i:.0f}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+        )
+        parts.append(f'<text text-anchor="{anchor}" fill="{INK}"><title>{escape(label)}</title>{spans}</text>')
         if value is None:
             stub = LABEL if not rtl else WIDTH - LABEL - 12
             parts.append(
-                f'<rect x="{stub}" y="{y + 5}" width="12" height="{ROW - 10}" fill="none" stroke="{MUTED}" '
+                f'<rect x="{stub}" y="{middle - 9:.0f}" width="12" height="18" fill="none" stroke="{MUTED}" '
                 f'stroke-dasharray="3 2"/>'
             )
             x_value = stub + 16 if not rtl else stub - 4
         else:
-            parts.append(f'<rect x="{x_bar:.1f}" y="{y + 5}" width="{length:.1f}" height="{ROW - 10}" fill="{BAR}"/>')
+            parts.append(f'<rect x="{x_bar:.1f}" y="{middle - 9:.0f}" width="{length:.1f}" height="18" fill="{BAR}"/>')
         parts.append(
-            f'<text x="{x_value:.0f}" y="{y + 18}" text-anchor="{value_anchor}" fill="{INK}">{escape(shown)}</text>'
+            f'<text x="{x_value:.0f}" y="{middle + 5:.0f}" text-anchor="{value_anchor}" fill="{INK}">'
+            f"{escape(shown)}</text>"
         )
+        y += row
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part is escaped above
 

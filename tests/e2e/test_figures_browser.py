@@ -1,4 +1,5 @@
-"""The maps' area names, drawn by the browser, do not overlap each other or the tip's marker, and stay inside
+"""Figures a person can read. Bar labels of any length stay inside the chart (wrapped, in both directions);
+the maps' area names, drawn by the browser, do not overlap each other or the tip's marker, and stay inside
 the map, for the officer's tip map and the transparency map of the demo deployment's nested areas (a city inside a
 county crossed by a highway corridor)."""
 
@@ -63,3 +64,25 @@ def test_the_transparency_map_names_each_area_with_its_published_count(page, dem
     drawn = _drawn(page, str(charts.area_map("fig-map", "map", "areas", areas)))
     _assert_legible(drawn, [name for _code, name, _geometry in demo_areas])
     assert {text for text, *_ in drawn["labels"]} == {f"{a['name']}: {a['shown']}" for a in areas}
+
+
+LABELS = """() => [...document.querySelectorAll('svg text title')].map(t => {
+  const r = t.parentElement.getBoundingClientRect();
+  return [t.textContent, [...t.parentElement.querySelectorAll('tspan')].map(s => s.textContent),
+          [r.left, r.top, r.right, r.bottom]];
+})"""
+
+
+@pytest.mark.parametrize("rtl", [False, True])
+def test_long_bar_labels_wrap_inside_the_chart(page, rtl):
+    from tipline.services import charts
+
+    long = "Town hall on border safety and smuggling (2241) — How useful was it for the neighbourhood?"
+    items = [(long, "12"), ("Smuggling", "<5"), ("Plainte contre un agent ou une agence", "37")]
+    svg = _drawn(page, str(charts.bar_chart("fig", "chart", "bars", items, rtl=rtl)))["svg"]
+    labels = page.evaluate(LABELS)
+    assert [full for full, _lines, _box in labels] == [label for label, _shown in items]  # whole, on hover
+    assert [len(lines) for _full, lines, _box in labels] == [3, 1, 2]
+    assert labels[0][1][-1].endswith("…")
+    assert all(svg[0] <= box[0] and box[2] <= svg[2] + 0.5 for _full, _lines, box in labels), labels
+    assert all(a[2][3] <= b[2][1] for a, b in zip(labels, labels[1:], strict=False))  # no label over the next
