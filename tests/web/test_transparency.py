@@ -145,25 +145,45 @@ def test_tips_in_an_area_the_deployment_no_longer_lists_keep_small_counts_withhe
     assert channel["sms"] == "<5" and channel["web"] == "x"
 
 
-def test_the_months_feedback_average_never_gives_away_a_small_events_ratings(app, client):
+def _feedback(app, answers: list[list[int]]) -> list[str]:
+    """One old-month event per list of 'overall' ratings; rebuild the aggregates; returns the event codes."""
     from tests.web.test_events import _event
     from tipline.models import Feedback
 
     with app.app_context():
-        busy, quiet = _event(when=OLD), _event(when=OLD + timedelta(days=1))
-        for _ in range(5):
-            db.session.add(Feedback(event_id=busy.id, channel="web", ratings={"overall": 4}))
-        db.session.add(Feedback(event_id=quiet.id, channel="web", ratings={"overall": 1}))
+        events = [_event(when=OLD + timedelta(days=i)) for i in range(len(answers))]
+        for event, ratings in zip(events, answers, strict=True):
+            db.session.add_all(Feedback(event_id=event.id, channel="web", ratings={"overall": r}) for r in ratings)
         db.session.commit()
-        busy_code = busy.code
         transparency.refresh([PERIOD])
+        return [event.code for event in events]
+
+
+def _averages(client) -> dict:
     data = client.get("/transparency/data.json").get_json()
-    averages = {(r["dimension"], r["key"]): r["value"] for r in data["tables"]["feedback_averages"]}
-    assert averages[("event_avg", f"{busy_code}:overall")] == 4.0
-    assert averages.get(("feedback_avg", "overall")) in (None, 4.0)  # never 3.5, which gives the 1 away
+    return {(r["dimension"], r["key"]): r["value"] for r in data["tables"]["feedback_averages"]}
+
+
+def test_the_months_feedback_average_never_gives_away_a_small_events_ratings(app, client):
+    busy, _one, _two = _feedback(app, [[4] * 5, [1], [1, 2]])  # 8 answers: the small counts stay ambiguous
+    averages = _averages(client)
+    assert averages[("event_avg", f"{busy}:overall")] == 4.0
+    assert averages[("feedback_avg", "overall")] == 4.0  # never 3.4, which would give the small events' away
     page = client.get(f"/transparency/{PERIOD}?lang=es").get_data(as_text=True)
-    assert f'<tr><th scope="row">Conozca a su policía ({busy_code})</th>' in page  # the event by its title
+    assert f'<tr><th scope="row">Conozca a su policía ({busy})</th>' in page  # the event by its title
     assert '<th scope="row">Calificación general del evento</th><td><bdi dir="ltr">4,0</bdi>' in page  # 4,0 in Spanish
+
+
+def test_an_events_average_is_withheld_with_its_answer_count(app, client):
+    """Six answers, five of them at one event: its count is withheld ('x', or 6 - 5 gives the other's 1 away), and
+    so is its average, which would narrow that count (an average of 4.7 fits 6 or 7 answers, not 5 or 8)."""
+    busy, _quiet = _feedback(app, [[5, 5, 5, 4, 4], [1]])
+    data = client.get("/transparency/data.json").get_json()
+    counts = {(r["dimension"], r["key"]): r["count"] for r in data["tables"]["events"]}
+    assert counts[("event_feedback", busy)] == "x"
+    assert _averages(client) == {}
+    page = client.get(f"/transparency/{PERIOD}").get_data(as_text=True)
+    assert "Too few to publish" in page and "4.6" not in page
 
 
 def test_before_anything_is_published_the_open_data_can_still_be_found(app):
@@ -207,3 +227,80 @@ def test_the_monthly_chart_and_table_name_the_months(client, month):
     assert f"{HT_MONTHS[number - 1]} {year}" in section.split("<table")[1]  # the table's row
     assert f"{HT_MONTHS[number - 1]} {year}" in section.split("<svg")[1].split("</svg>")[0]  # the chart's label
     assert f">{month}<" not in section
+
+
+def _published(client) -> dict[tuple[str, str], object]:
+    """Every public figure of the test month, from the open data, by (dimension, key)."""
+    data = client.get("/transparency/data.json").get_json()
+    return {
+        (r["dimension"], r["key"]): r.get("count", r.get("value"))
+        for rows in data["tables"].values()
+        for r in rows
+        if r["period"] == PERIOD
+    }
+
+
+def test_a_month_of_two_tips_does_not_show_what_they_were_through_its_zeros(app, client):
+    """Two SMS tips about trafficking: '<5' beside zeros would tell anyone who knows of one of them its channel,
+    category and outcome. Zeros beside a withheld total are withheld too."""
+    _tips(app, [("sms", "human_trafficking", None)] * 2)
+    figures = _published(client)
+    assert figures[("total", "all")] == "<5"
+    for dim in ("channel", "category", "verification", "state", "language"):
+        cells = {key: shown for (d, key), shown in figures.items() if d == dim}
+        assert 0 not in cells.values(), (dim, cells)
+        assert set(cells.values()) <= {"<5", "x"}
+
+
+def test_a_published_month_keeps_its_figures_when_a_tip_of_it_changes(app, client):
+    """An officer verifies and closes one tip of a published month: the hourly rebuild leaves the month as first
+    published (a new version would differ by that one tip); an operator's --republish rebuilds it."""
+    _tips(app, [("web", "drugs", None)] * 9)
+    before = _published(client)
+    with app.app_context():
+        tip = db.session.scalars(db.select(Tip)).first()
+        tip.verification, tip.status_code = "verified", "closed"
+        db.session.commit()
+        assert transparency.refresh() == []  # the changed month is published already: not rebuilt
+    assert _published(client) == before
+    result = app.test_cli_runner().invoke(args=["transparency", "refresh", "--period", PERIOD, "--republish"])
+    assert result.exit_code == 0, result.output
+    assert _published(client)[("verification", "verified")] == "<5"
+
+
+def test_the_tips_that_are_not_complaints_cannot_be_told_apart_from_the_complaints(app, client):
+    """Ten complaints with the oversight body and one resident's ordinary tip, found unfounded: total minus
+    complaints is 1, so no outcome may be published for both all tips and complaints alone (their difference
+    would be that resident's outcome)."""
+    _tips(app, [("web", "misconduct", None)] * 11)
+    with app.app_context():
+        tips = db.session.scalars(db.select(Tip).order_by(Tip.id)).all()
+        for i, tip in enumerate(tips[:10]):
+            tip.queue_state, tip.verification = "oversight", "verified" if i < 5 else None
+        tips[10].verification = "unfounded"
+        db.session.commit()
+        transparency.refresh([PERIOD], republish=True)
+    figures = _published(client)
+    assert figures[("total", "all")] - figures[("complaints", "all")] == 1
+    known = {
+        v: figures[("verification", v)] - figures[("complaint_outcome", v)]
+        for v in aggregates.VERIFICATION
+        if isinstance(figures[("verification", v)], int) and isinstance(figures[("complaint_outcome", v)], int)
+    }
+    assert 1 not in known.values()
+    assert len(aggregates.VERIFICATION) - len(known) >= 2  # at least two outcomes it could be
+
+
+def test_a_median_too_few_to_publish_is_not_listed(app, client):
+    """An agency with one closed tip: the page lists no row for it, as the open data (a 'too few' row would say
+    that the agency closed a tip that month)."""
+    _tips(app, [("web", "drugs", None)] * 6)
+    with app.app_context():
+        tip = db.session.scalars(db.select(Tip)).first()
+        tip.closed_at = tip.created_at + timedelta(hours=30)
+        db.session.commit()
+        transparency.refresh([PERIOD], republish=True)
+    page = client.get(f"/transparency/{PERIOD}").get_data(as_text=True)
+    closure = page[page.index('id="fig-closure-h"') :].split("</section>")[0]
+    assert "Too few to publish" in closure
+    assert "Coordination desk" not in closure and '<th scope="row">' not in closure.split("</thead>")[1]

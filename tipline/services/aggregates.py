@@ -16,6 +16,9 @@ from tipline.models.types import utcnow
 PARTITIONS = ("channel", "language", "category", "verification", "handling", "state", "agency", "area")
 QUESTIONS = ("overall", "heard", "would_report")
 VERIFICATION = ("verified", "unfounded", "duplicate", "needs_info", "pending")
+INTERNAL = frozenset(
+    [("noncomplaints", "all"), ("complaints_elsewhere", "all"), *(("noncomplaint_outcome", v) for v in VERIFICATION)]
+)  # counts in the equations that are never published
 
 
 def month_range(period: str) -> tuple[datetime, datetime]:
@@ -102,6 +105,10 @@ def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
         if row.complaint or row.queue_state == "oversight":
             counts[("complaints", "all")] += 1
             counts[("complaint_outcome", keys["verification"])] += 1
+            counts[("complaints_elsewhere", "all")] += row.queue_state != "oversight"
+        else:
+            counts[("noncomplaints", "all")] += 1
+            counts[("noncomplaint_outcome", keys["verification"])] += 1
         for measure, moment in (("first_response", row.first_response_at), ("closure", row.closed_at)):
             hours = _hours(moment, row.created_at)
             if hours is not None:
@@ -109,8 +116,8 @@ def tip_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
     return counts, durations
 
 
-def event_figures(period: str, k: int) -> tuple[Counter, dict[tuple, list[float]]]:
-    """Events held in one month, their feedback counts and ratings (the month's average over events with k answers)."""
+def event_figures(period: str) -> tuple[Counter, dict[tuple, list[float]]]:
+    """Events held in one month, their feedback counts and each event's ratings per question."""
     start, end = month_range(period)
     end = min(end, utcnow())
     counts: Counter = Counter()
@@ -128,8 +135,6 @@ def event_figures(period: str, k: int) -> tuple[Counter, dict[tuple, list[float]
                 answers[question].append(value)
         for question, values in answers.items():
             ratings[("event_avg", f"{event.code}:{question}")] = values
-            if len(values) >= k:  # the month's average leaves out events whose own average is withheld,
-                ratings[("feedback_avg", question)] += values  # or it and theirs would give those ratings away
     return counts, ratings
 
 
@@ -140,6 +145,12 @@ def equations(counts: Counter, keys: dict[str, list[str]]) -> list[tuple[tuple, 
     eqs.append((("handling", "routed"), [("agency", key) for key in keys["agency"] if key != "none"]))
     eqs.append((("agency", "none"), [("handling", "liaison"), ("handling", "oversight")]))
     eqs.append((("complaints", "all"), [("complaint_outcome", key) for key in VERIFICATION]))
+    # Subsets a reader can reason about through counts never published (INTERNAL): tips that are not complaints,
+    # and complaints not (or no longer) in the oversight queue.
+    eqs.append((("total", "all"), [("complaints", "all"), ("noncomplaints", "all")]))
+    eqs.append((("noncomplaints", "all"), [("noncomplaint_outcome", key) for key in VERIFICATION]))
+    eqs += [(("verification", v), [("complaint_outcome", v), ("noncomplaint_outcome", v)]) for v in VERIFICATION]
+    eqs.append((("complaints", "all"), [("handling", "oversight"), ("complaints_elsewhere", "all")]))
     events = [v for v in counts if v[0] == "event_feedback"]
     eqs.append((("feedback", "all"), events))
     return eqs
@@ -150,15 +161,15 @@ def month_figures(period: str, k: int) -> tuple[dict, list, dict]:
     suppression threshold, transparency.min_count)."""
     keys = _known_keys()
     counts, durations = tip_figures(period)
-    event_counts, ratings = event_figures(period, k)
+    event_counts, ratings = event_figures(period)
     counts.update(event_counts)
     for dim in PARTITIONS:  # keys no longer configured (an area taken out of the deployment) still count
         keys[dim] += sorted({key for d, key in counts if d == dim} - set(keys[dim]))
     for dim in PARTITIONS:
         for key in keys[dim]:
             counts[(dim, key)] += 0
-    counts[("total", "all")] += 0
-    counts[("complaints", "all")] += 0
+    for var in (("total", "all"), ("complaints", "all"), *INTERNAL):
+        counts[var] += 0
     for key in VERIFICATION:
         counts[("complaint_outcome", key)] += 0
     stats = {var: (len(v), statistics.median(v)) for var, v in durations.items()}

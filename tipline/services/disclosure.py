@@ -8,6 +8,10 @@ equations, using that a "<k" lies between 1 and k-1 and an "x" is any count — 
 next to it is withheld too, shown "x" (complementary suppression). When no published count is left to
 withhold, a "<k" next to it becomes "x" as well, which widens what a reader knows of it to "any count".
 A withheld zero may still be worked out as zero: it reveals nobody.
+Zeros beside a withheld total are withheld too ("x"): a month of two tips shown as "<5" in one cell of every
+table and 0 in all the others would tell anyone who knows of one of those tips everything about it.
+Internal counts (known to the publisher, never published: the tips that are not complaints, say) take part in
+the equations as "x" from the start, so that relations between subsets of a table are part of the attack.
 The attack used to decide is `bounds`, the same a test uses to try to break it.
 """
 
@@ -113,29 +117,37 @@ def holding(values: Mapping[Hashable, int], equations: Sequence[Equation]) -> li
     return [(total, parts) for total, parts in equations if values[total] == sum(values[p] for p in parts)]
 
 
-def protect(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:
+def protect(
+    values: Mapping[Hashable, int], equations: Sequence[Equation], k: int, internal: frozenset = frozenset()
+) -> dict[Hashable, str]:
     """The state of every count (published, primary or secondary) so that no withheld count can be recovered.
 
     Only the equations that hold are used; an equation that does not hold would make the attack infeasible and
-    wrongly declare every count safe.
+    wrongly declare every count safe. `internal` counts are never published (their state stays secondary).
     """
     equations = holding(values, equations)
-    states = {v: PRIMARY if 0 < n < k else PUBLISHED for v, n in values.items()}
+    states = {v: SECONDARY if v in internal else PRIMARY if 0 < n < k else PUBLISHED for v, n in values.items()}
     while True:
         published = {v: n for v, n in values.items() if states[v] == PUBLISHED}
-        exposed = [v for v in _exposed(bounds(published, states, equations, k)) if values[v] > 0]
+        exposed = [v for v in _exposed(bounds(published, states, equations, k)) if values[v] > 0 and v not in internal]
         if not exposed:
-            return states
+            break
         extra = {_complement(v, values, states, equations) for v in exposed} - {None}
         if not extra:
-            return states
+            break
         states[min(extra, key=lambda x: (states[x] == PRIMARY, values[x], repr(x)))] = SECONDARY
+    for total, parts in equations:  # zeros beside a withheld total (or taken from one) say who the others are
+        if states[total] != PUBLISHED and total not in internal:
+            states.update({p: SECONDARY for p in parts if states[p] == PUBLISHED and values[p] == 0})
+    return states
 
 
-def protect_shown(values: Mapping[Hashable, int], equations: Sequence[Equation], k: int) -> dict[Hashable, str]:
-    """The public form of every count after protection."""
-    states = protect(values, equations, k)
-    return {v: shown(values[v], states[v], k) for v in values}
+def protect_shown(
+    values: Mapping[Hashable, int], equations: Sequence[Equation], k: int, internal: frozenset = frozenset()
+) -> dict[Hashable, str]:
+    """The public form of every published count after protection (internal counts are left out)."""
+    states = protect(values, equations, k, internal)
+    return {v: shown(values[v], states[v], k) for v in values if v not in internal}
 
 
 def parse_shown(text: str, k: int) -> tuple[int | None, str]:

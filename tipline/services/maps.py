@@ -78,7 +78,7 @@ def area_map(
         )
         anchors.append((name + (" · " + label if label else ""), *proj(*geom.representative_point().coords[0])))
     # Labels after every area (no fill covers one), smallest area first, each moved off the others.
-    marker = [(px - 10, py - 10, px + 10, py + 10) for px, py in [proj(point[1], point[0])] if point is not None]
+    marker = [] if point is None else [(x - 10, y - 10, x + 10, y + 10) for x, y in [proj(point[1], point[0])]]
     for text, x, y in place_labels(anchors[::-1], width, height, avoid=marker):
         out.append(
             f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" stroke="#fff" stroke-width="3" '

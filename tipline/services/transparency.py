@@ -82,15 +82,32 @@ def changed_periods(since: datetime | None) -> list[str]:
 
 def _rows(period: str, counts: dict, equations: list, stats: dict, k: int) -> list[StatMonthly]:
     """The protected rows of one month."""
-    shown = disclosure.protect_shown(counts, equations, k)
+    shown = disclosure.protect_shown(counts, equations, k, aggregates.INTERNAL)
     rows = [
-        StatMonthly(period=period, dimension=d, key=key, count=n, shown=shown[(d, key)])
-        for (d, key), n in counts.items()
+        StatMonthly(period=period, dimension=d, key=key, count=counts[(d, key)], shown=text)
+        for (d, key), text in shown.items()
     ]
-    for (dim, key), (n, value) in stats.items():
-        allowed = disclosure.statistic_allowed(n, k)
+    for (dim, key), (n, value) in (stats | _month_averages(stats, shown, k)).items():
+        allowed = disclosure.statistic_allowed(n, k) and (dim != "event_avg" or _event_count_shown(key, shown))
         rows.append(StatMonthly(period=period, dimension=dim, key=key, count=n, value=value, value_shown=allowed))
     return rows
+
+
+def _event_count_shown(key: str, shown: dict) -> bool:
+    """True when the answer count of the event of an 'event:question' key is published as a number: an average
+    beside a withheld count, rounded, would narrow that count (and, through the totals, its neighbours)."""
+    return shown[("event_feedback", key.split(":", 1)[0])].isdigit()
+
+
+def _month_averages(stats: dict, shown: dict, k: int) -> dict[tuple, tuple[int, float]]:
+    """The month's average per question, over the events whose own average is published (any other event's
+    ratings could be worked out from it)."""
+    pooled: dict[str, tuple[int, float]] = {}
+    for (dim, key), (n, value) in stats.items():
+        if dim == "event_avg" and disclosure.statistic_allowed(n, k) and _event_count_shown(key, shown):
+            count, total = pooled.get(key.split(":", 1)[1], (0, 0.0))
+            pooled[key.split(":", 1)[1]] = (count + n, total + n * value)
+    return {("feedback_avg", question): (n, total / n) for question, (n, total) in pooled.items()}
 
 
 def refresh_period(period: str) -> int:
@@ -103,12 +120,21 @@ def refresh_period(period: str) -> int:
     return len(rows)
 
 
-def refresh(periods: list[str] | None = None) -> list[str]:
-    """Rebuild the given months, or every month changed since the last refresh; one commit."""
+def frozen(period: str) -> bool:
+    """A published month keeps the figures it was first published with: rebuilt after one officer's action, its
+    figures would differ from the first version by that one tip (verified, routed, closed), for all to compare."""
+    built = db.session.scalar(select(StatMonthly.id).where(StatMonthly.period == period).limit(1)) is not None
+    return built and is_published(period)
+
+
+def refresh(periods: list[str] | None = None, republish: bool = False) -> list[str]:
+    """Rebuild the given months, or every month changed since the last refresh, except months already published
+    (unless `republish`: an operator's deliberate correction); one commit."""
     started = utcnow()
     if periods is None:
         last = db.session.scalar(select(StatRefresh).order_by(StatRefresh.id.desc()).limit(1))
         periods = changed_periods(last.started_at if last else None)
+    periods = [period for period in periods if republish or not frozen(period)]
     for period in periods:
         refresh_period(period)
     db.session.add(StatRefresh(started_at=started, periods=list(periods)))

@@ -60,12 +60,13 @@ def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dic
 
 
 def _value_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict) -> Section:
-    """Medians or averages, shown only when based on at least k items."""
+    """Medians or averages, listed only when based on at least k items (as in the open data: a row saying "too
+    few" would tell that an agency had some closed tips, or an event some answers, that month)."""
     dim, title, desc, head = spec
     section = Section(ident, title, desc, head)
     for key, row in sorted(rows.get(dim, {}).items()):
-        shown = format_decimal(row.value, "0.0") if row.value_shown else labels["too_few"]  # 3,7 in es and fr
-        section.rows.append((_label(dim, key, names, labels), shown))
+        if row.value_shown:
+            section.rows.append((_label(dim, key, names, labels), format_decimal(row.value, "0.0")))  # 3,7 in es
     return section
 
 

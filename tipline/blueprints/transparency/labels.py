@@ -83,7 +83,6 @@ KEY_LABELS = {
     "open": lazy_pgettext("state of a tip", "Open"),
     "closed": _l("Closed"),
     **QUESTION_LABELS,
-    "too_few": _l("Too few to publish"),
 }
 
 
