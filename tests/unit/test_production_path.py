@@ -349,6 +349,8 @@ def test_an_officers_note_is_kept_encrypted_outside_the_chain_and_erased_with_th
         db.session.expire_all()
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tip.close"))
         assert entry.private is None and entry.notes == {}
+        purge = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tip.purge"))
+        assert purge.tip_public_id == tip_id and purge.id > entry.id  # the erasure is in the chain
         assert audit.verify().ok  # the chain holds the note's digest, not the note
     assert note not in reader.get(f"/officer/audit?tip={tip_id}").get_data(as_text=True)
 
@@ -361,3 +363,39 @@ def test_a_changed_note_breaks_the_chain_at_its_entry(app):
         db.session.commit()
         result = audit.verify()
     assert not result.ok and result.broken_id == entry.id and result.reason == "notes changed after they were written"
+
+
+def test_notes_erased_behind_retentions_back_break_the_chain(app, client):
+    """A rogue database user erases an officer's note on a live tip (as retention would): verification names the
+    entry; retention's own erasure is recorded in the chain (one `tip.purge` per tip) and verifies."""
+    with app.app_context():
+        live = audit.record("officer.a", "tip.verify", "LIVE1", notes={"note": "Caller is the janitor"})
+        db.session.commit()
+        db.session.execute(text("UPDATE audit_log SET private = NULL WHERE id = :id"), {"id": live.id})
+        db.session.commit()
+        result = audit.verify()
+    assert not result.ok and result.broken_id == live.id
+    assert result.reason == "notes erased, but the chain records no purge of the tip"
+
+
+def test_a_damaged_note_is_named_and_does_not_hide_the_log(app, client):
+    from tests.helpers import login, make_officer
+
+    with app.app_context():
+        entry = audit.record("officer.a", "tip.close", "T2", notes={"note": "as written"})
+        db.session.commit()
+        raw = bytearray(
+            db.session.execute(text("SELECT private FROM audit_log WHERE id = :id"), {"id": entry.id}).scalar_one()
+        )
+        raw[40] ^= 1
+        db.session.execute(text("UPDATE audit_log SET private = :p WHERE id = :id"), {"p": bytes(raw), "id": entry.id})
+        db.session.commit()
+        result = audit.verify()
+    assert not result.ok and result.broken_id == entry.id and result.reason.startswith("notes unreadable")
+    reader = app.test_client()
+    login(reader, make_officer(app, "ia.damaged", "oversight", "oversight"))
+    page = reader.get("/officer/audit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"Chain broken at entry {entry.id}: notes unreadable" in html and "unreadable" in html
+    assert reader.get("/officer/audit.csv").status_code == 200

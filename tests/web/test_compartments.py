@@ -169,3 +169,25 @@ def test_an_admin_still_reads_colleagues_entries_written_before_entries_named_an
     login(reader, admin)
     page = reader.get("/officer/audit").get_data(as_text=True)
     assert re.search(r"<td>rv\.old</td><td><code>login</code></td>", page)
+
+
+def test_an_officers_note_is_read_by_its_own_agency_and_oversight_not_by_an_agency_it_was_shared_with(app, client):
+    submit_tip(client, text=VAN)
+    tip_id = tip_by_text(app, "white van")
+    desk = app.test_client()
+    login(desk, make_officer(app, "desk", "officer", "liaison"))
+    note = "Caller is the school janitor, Mr. P. Ruiz"
+    assert post_action(desk, tip_id, "verify", outcome="verified", note=note).status_code == 302
+    assert post_action(desk, tip_id, "share", agency="rvpd", reason="For their records").status_code == 302
+    readers = {}
+    for name, role, agency in (("rvpd.admin", "admin", "rvpd"), ("desk.admin", "admin", "liaison"),
+                               ("ov.rev", "oversight", "oversight")):  # fmt: skip
+        readers[name] = app.test_client()
+        login(readers[name], make_officer(app, name, role, agency))
+    page, csv = _audit(readers["rvpd.admin"])
+    assert tip_id in page and "tip.verify" in page  # the shared tip's casework, without the other agency's note
+    assert "Ruiz" not in page + csv
+    for name in ("desk.admin", "ov.rev"):
+        page, csv = _audit(readers[name])
+        assert "Ruiz" in page and "Ruiz" in csv
+    assert "audit.view" in csv and "desk.admin" in csv  # reading notes on the page is audited too

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.extensions import db
-from tipline.models.types import EncryptedText, UTCDateTime, utcnow
+from tipline.models.types import UNREADABLE, TolerantEncryptedText, UTCDateTime, utcnow
 
 
 class AuditEntry(db.Model):
@@ -29,9 +29,11 @@ class AuditEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Officers' free text (notes, reasons), encrypted; the hashed details hold its digest, so retention can erase
     # it with the tip and the chain still verifies.
-    private: Mapped[str | None] = mapped_column(EncryptedText)
+    private: Mapped[str | None] = mapped_column(TolerantEncryptedText)
 
     @property
     def notes(self) -> dict:
-        """The free text of the entry ({} once erased)."""
+        """The free text of the entry ({} once erased, {"unreadable": True} when no key decrypts it)."""
+        if self.private == UNREADABLE:
+            return {"unreadable": True}
         return {k: v for k, v in json.loads(self.private).items() if k != "salt"} if self.private else {}

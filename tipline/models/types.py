@@ -54,6 +54,25 @@ class EncryptedText(TypeDecorator):
         return decrypt(bytes(value)).decode("utf-8")
 
 
+UNREADABLE = "\x00"  # what TolerantEncryptedText reads from a value no configured key decrypts
+
+
+class TolerantEncryptedText(EncryptedText):
+    """EncryptedText that reads a value it cannot decrypt (altered, or under a retired key) as UNREADABLE instead
+    of failing the whole query: one damaged audit note must not hide the log, or stop its verification."""
+
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        """Decrypt, or UNREADABLE."""
+        from tipline.services.crypto import KeyConfigError
+
+        try:
+            return super().process_result_value(value, dialect)
+        except KeyConfigError:
+            return UNREADABLE
+
+
 class EncryptedFloat(EncryptedText):
     """A number (a tip's exact coordinates) encrypted like EncryptedText; never compared or indexed in SQL."""
 

@@ -7,11 +7,11 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import func, or_, select, text
 
 from tipline.extensions import db
 from tipline.models import AuditEntry, Tip, User
-from tipline.models.types import utcnow
+from tipline.models.types import UNREADABLE, utcnow
 
 GENESIS = "0" * 64
 
@@ -96,6 +96,7 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verifica
     """
     anchors = dict(anchors or {})
     prev, count, after = GENESIS, 0, 0
+    purges = _Purges()
     while True:
         rows = db.session.scalars(
             select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
@@ -107,17 +108,51 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verifica
                 return Verification(False, count, entry.id, "previous-hash link broken (entry removed or reordered)")
             if _content_hash(entry) != entry.hash:
                 return Verification(False, count, entry.id, "content changed after it was written")
-            if entry.private is not None and (
-                hashlib.sha256(entry.private.encode()).hexdigest() != entry.details.get("notes_sha256")
-            ):
-                return Verification(False, count, entry.id, "notes changed after they were written")
+            if problem := _notes_problem(entry, purges):
+                return Verification(False, count, entry.id, problem)
             prev, count, after = entry.hash, count + 1, entry.id
             if count in anchors and anchors.pop(count) != entry.hash:
                 return Verification(False, count - 1, entry.id, f"entry {count} differs from the written-down head")
-        db.session.expunge_all()
+        for entry in rows:  # memory stays flat on a long chain; the caller's objects stay in the session
+            db.session.expunge(entry)
     if anchors:
         return Verification(False, count, None, f"entries removed: a written-down head had {max(anchors)} entries")
     return Verification(True, count, head=prev)
+
+
+class _Purges:
+    """Where the chain records that retention erased a tip: its `tip.purge` entry (read once, on first need)."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] | None = None
+
+    def explains(self, entry: AuditEntry) -> bool:
+        """True when a later `tip.purge` entry of the entry's tip accounts for its erased notes; for entries written
+        before retention chained one per tip, when the tip is marked purged."""
+        if self._first is None:
+            rows = db.session.execute(
+                select(AuditEntry.tip_public_id, func.min(AuditEntry.id))
+                .where(AuditEntry.action == "tip.purge")
+                .group_by(AuditEntry.tip_public_id)
+            ).all()
+            self._first = dict(rows)
+        if self._first.get(entry.tip_public_id, 0) > entry.id:
+            return True
+        if self._first and entry.id > min(self._first.values()):
+            return False
+        return db.session.scalar(select(Tip.purged_at).where(Tip.public_id == entry.tip_public_id)) is not None
+
+
+def _notes_problem(entry: AuditEntry, purges: _Purges) -> str:
+    """Why an entry's notes do not match the chain ('' when they do)."""
+    if entry.private == UNREADABLE:
+        return "notes unreadable (altered, or encrypted under a data key no longer configured)"
+    if entry.private is not None:
+        if hashlib.sha256(entry.private.encode()).hexdigest() != entry.details.get("notes_sha256"):
+            return "notes changed after they were written"
+    elif "notes_sha256" in entry.details and not purges.explains(entry):
+        return "notes erased, but the chain records no purge of the tip"
+    return ""
 
 
 def entries(
@@ -138,11 +173,24 @@ def entries(
 DEPLOYMENT_WIDE = ("model.retrain", "model.rollback", "event.create")  # tip-less entries every admin reads
 
 
+def _reviews_everything(user) -> bool:
+    """The oversight body's reviewers read the whole log."""
+    return user.role == "oversight" and user.agency.kind == "oversight"
+
+
+def note_authors(user) -> set[str] | None:
+    """Whose notes a reader may read: everyone's for the oversight body's reviewers (None), else the notes of the
+    reader's own agency only (another agency's officer's note about a shared tip is that agency's record)."""
+    if _reviews_everything(user):
+        return None
+    return set(db.session.scalars(select(User.username).where(User.agency_code == user.agency_code)))
+
+
 def scope_for(user, visible_tips):
     """None (everything) for the oversight body's reviewers; for an agency's admin, the entries of the tips its
     agency holds (visible_tips: the queue's SQL condition), those without a tip that concern its agency, and the
     model changes, so a complaint's casework, its digests and the oversight staff's activity stay hidden."""
-    if user.role == "oversight" and user.agency.kind == "oversight":
+    if _reviews_everything(user):
         return None
     held = select(Tip.public_id).where(visible_tips)
     colleagues = select(User.username).where(User.agency_code == user.agency_code)
@@ -153,9 +201,10 @@ def scope_for(user, visible_tips):
     return or_(own, AuditEntry.tip_public_id.in_(held))
 
 
-def export_rows(scope=None):
-    """Every entry in chain order within a scope, as dicts (the CSV export); the entry numbers and hashes that let
-    the whole chain be verified go only with the whole chain (their gaps would count hidden entries)."""
+def export_rows(scope=None, authors: set[str] | None = None):
+    """Every entry in chain order within a scope, as dicts (the CSV export), with the notes of `authors` (None:
+    all); the entry numbers and hashes that let the whole chain be verified go only with the whole chain (their
+    gaps would count hidden entries)."""
     after = 0
     while True:
         query = select(AuditEntry).where(AuditEntry.id > after)
@@ -172,7 +221,9 @@ def export_rows(scope=None):
                 "action": e.action,
                 "tip": e.tip_public_id or "",
                 "details": json.dumps(e.details, sort_keys=True, ensure_ascii=False),
-                "notes": json.dumps(e.notes, sort_keys=True, ensure_ascii=False) if e.private else "",
+                "notes": json.dumps(e.notes, sort_keys=True, ensure_ascii=False)
+                if e.private and (authors is None or e.actor in authors)
+                else "",
             }
             yield (
                 row

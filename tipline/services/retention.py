@@ -57,8 +57,10 @@ def _purge(tip: Tip, report: Report) -> None:
     db.session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     db.session.execute(delete(Message).where(Message.tip_id == tip.id))
     db.session.execute(delete(Receipt).where(Receipt.tip_id == tip.id))
-    # officers' notes about it go too; the audit chain keeps their digests and still verifies
+    # officers' notes about it go too; the audit chain keeps their digests, and records the purge in the same
+    # transaction, so that verification tells this erasure from notes removed behind its back
     db.session.execute(update(AuditEntry).where(AuditEntry.tip_public_id == tip.public_id).values(private=None))
+    audit.record("system", "tip.purge", tip.public_id)
     for record in db.session.scalars(select(TriageRecord).where(TriageRecord.tip_id == tip.id)):
         record.factors = []
     tip.text, tip.place, tip.lat, tip.lon, tip.occurred_at = PURGED_TEXT, None, None, None, None

@@ -234,9 +234,14 @@ AUDIT_PAGE = 200
 def audit_log():
     """The audit log, newest first, with the chain's verification."""
     tip, scope = request.args.get("tip") or None, _audit_scope()
+    audit.record(current_user.username, "audit.view", of_agency=current_user.agency_code)  # it shows notes
+    db.session.commit()
     page = request.args.get("page", "1")
     page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1  # not "²"
-    entries = audit.entries(tip, limit=AUDIT_PAGE + 1, scope=scope, offset=(page - 1) * AUDIT_PAGE)
+    # Views of this page are listed in the CSV only: each view adds one, which would shift the pages' offsets.
+    entries = audit.entries(
+        tip, limit=AUDIT_PAGE + 1, scope=scope, exclude=("audit.view",), offset=(page - 1) * AUDIT_PAGE
+    )
     # Scoped readers see neither the chain's length nor entry numbers: their gaps would count hidden activity.
     return render_template(
         "officer/audit.html",
@@ -244,6 +249,7 @@ def audit_log():
         check=audit.verify(),
         tip=tip,
         whole=scope is None,
+        note_authors=audit.note_authors(current_user),
         page=page,
         more=len(entries) > AUDIT_PAGE,
     )
@@ -256,7 +262,7 @@ def audit_export():
     audit.record(current_user.username, "audit.export", of_agency=current_user.agency_code)
     db.session.commit()
     return Response(
-        "".join(officer_views.csv_lines(audit.export_rows(_audit_scope()))),
+        "".join(officer_views.csv_lines(audit.export_rows(_audit_scope(), audit.note_authors(current_user)))),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit_log.csv"},
     )
