@@ -107,16 +107,31 @@ def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
 @click.option("--anchor", "anchors", multiple=True, callback=_anchor, help="N:HASH written down by `audit head`.")
 @with_appcontext
 def audit_verify(anchors: dict[int, str]) -> None:
-    """Print `ok N`, or name the first broken entry and exit 1."""
+    """Print `ok N`, or name the first broken entry and exit 1; checks the anchor file's heads too."""
     from tipline.services import audit as service
 
-    result = service.verify(anchors=anchors)
+    written = service.written_anchors()
+    result = service.verify(anchors={**written.heads, **anchors})
     if result.ok:
-        click.echo(f"ok {result.count}")
+        anchored = max([written.last, *anchors])
+        click.echo(f"ok {result.count}" + (f" (anchored up to entry {anchored})" if anchored else ""))
         return
     where = f"entry {result.broken_id}" if result.broken_id else "the end"
     click.echo(f"broken at {where}: {result.reason} ({result.count} entries verified before it)")
     raise SystemExit(1)
+
+
+@audit.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Verify the chain and append its head to AUDIT_ANCHOR_FILE and the log (the worker does it every 15
+    minutes); exit 1 if the chain is broken."""
+    from tipline.services import audit as service
+
+    result = service.anchor()
+    if not result.ok:
+        raise click.ClickException(f"the chain is broken at entry {result.broken_id}: {result.reason}")
+    click.echo(f"{result.count}:{result.head} -> {service.anchor_file()}")
 
 
 @audit.command("head")

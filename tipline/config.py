@@ -72,6 +72,7 @@ class Config:
     DATA_ENCRYPTION_KEYS = os.environ.get("DATA_ENCRYPTION_KEYS")
     RECEIPT_INDEX_KEY = os.environ.get("RECEIPT_INDEX_KEY")
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")  # None -> instance/attachments
+    AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE")  # None -> instance/audit-anchors.txt
     REQUIRE_KEYS = False  # production refuses to start without explicit keys
     LANGUAGES = _env_languages("TIPLINE_LANGUAGES")  # offered on the site, and the languages triage tells apart
     BABEL_DEFAULT_LOCALE = "en"

@@ -18,6 +18,7 @@ BEAT_SCHEDULE = {
     "sla-reminders": {"task": "tipline.sla_remind", "schedule": crontab(minute=0)},
     "retention": {"task": "tipline.retention", "schedule": crontab(hour=3, minute=30)},
     "transparency-refresh": {"task": "tipline.refresh_transparency", "schedule": crontab(minute=15)},
+    "audit-anchor": {"task": "tipline.audit_anchor", "schedule": 900.0},
 }
 
 
@@ -163,3 +164,11 @@ def retention() -> dict:
     from tipline.services import retention as service
 
     return service.run(dry_run=False).as_dict()
+
+
+@celery.task(name="tipline.audit_anchor")
+def audit_anchor() -> bool:
+    """Append the audit chain's head to the anchor file, after verifying it against the heads written before."""
+    from tipline.services import audit
+
+    return audit.anchor().ok

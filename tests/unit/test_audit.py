@@ -79,7 +79,9 @@ def test_forged_entry_with_a_made_up_hash_is_detected(app, chain):
 def test_a_written_down_head_detects_entries_removed_from_the_end(app, chain):
     head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
     assert head.startswith("5:")
-    assert app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head]).output.strip() == "ok 5"
+    assert app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head]).output.strip() == (
+        "ok 5 (anchored up to entry 5)"
+    )
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id >= chain[3]))
         db.session.commit()
@@ -99,3 +101,59 @@ def test_a_written_down_head_detects_a_rewritten_and_rehashed_chain(app, chain):
     assert _verify(app)[0] == 0
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head])
     assert result.exit_code == 1 and "differs from the written-down head" in result.output
+
+
+@pytest.fixture
+def anchor_file(app, tmp_path, monkeypatch):
+    """The anchor file of this test (outside the database, as in production)."""
+    path = tmp_path / "anchors.txt"
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(path))
+    return path
+
+
+def _anchor(app):
+    return app.test_cli_runner().invoke(args=["audit", "anchor"])
+
+
+def test_anchoring_appends_the_head_once_per_growth_and_verify_reads_it(app, chain, anchor_file):
+    result = _anchor(app)
+    assert result.exit_code == 0 and result.output.startswith("5:")
+    assert _anchor(app).exit_code == 0  # nothing new: no second line
+    with app.app_context():
+        audit.record("officer.a", "tip.view", "T9")
+        db.session.commit()
+    assert _anchor(app).output.startswith("6:")
+    lines = anchor_file.read_text().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["5", "6"]
+    assert _verify(app) == (0, "ok 6 (anchored up to entry 6)")
+
+
+def test_an_anchored_chain_rewritten_and_rehashed_by_a_database_user_fails_verification(app, chain, anchor_file):
+    assert _anchor(app).exit_code == 0
+    with app.app_context():
+        db.session.execute(delete(AuditEntry))
+        db.session.commit()
+        for i in range(5):  # the same number of entries, recomputed hashes, one detail changed
+            audit.record("officer.a", "tip.view", f"T{i}", note="entry 2 was never here" if i == 2 else f"entry {i}")
+        db.session.commit()
+    code, output = _verify(app)  # no head typed in: the anchor file's are enough
+    assert code == 1 and "differs from the written-down head" in output
+    failed = _anchor(app)
+    assert failed.exit_code == 1 and "broken" in failed.output
+    assert len(anchor_file.read_text().splitlines()) == 1  # a broken chain is never anchored
+
+
+def test_entries_dropped_from_the_end_after_an_anchor_are_detected(app, chain, anchor_file):
+    from tests.helpers import login, make_officer
+
+    assert _anchor(app).exit_code == 0
+    with app.app_context():
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id >= chain[3]))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1 and "entries removed: a written-down head had 5 entries" in output
+    reader = app.test_client()
+    login(reader, make_officer(app, "ia.anchor", "oversight", "oversight"))
+    page = reader.get("/officer/audit").get_data(as_text=True)
+    assert "Chain broken at entry 5: entry 5 differs from the written-down head" in page  # the login wrote 2 more
+    assert "cover entries 1 to 5" in page

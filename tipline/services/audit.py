@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, or_, select, text
 
 from tipline.extensions import db
@@ -14,6 +18,7 @@ from tipline.models import AuditEntry, Tip, User
 from tipline.models.types import UNREADABLE, utcnow
 
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 
 def _content_hash(entry: AuditEntry) -> str:
@@ -118,6 +123,55 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verifica
     if anchors:
         return Verification(False, count, None, f"entries removed: a written-down head had {max(anchors)} entries")
     return Verification(True, count, head=prev)
+
+
+def anchor_file() -> Path:
+    """Where the chain's heads are appended, outside the database (AUDIT_ANCHOR_FILE)."""
+    configured = current_app.config.get("AUDIT_ANCHOR_FILE")
+    return Path(configured) if configured else Path(current_app.instance_path) / "audit-anchors.txt"
+
+
+@dataclass
+class Anchors:
+    """The heads written to the anchor file: position -> hash, and when the last was written."""
+
+    heads: dict[int, str]
+    last_at: datetime | None = None
+
+    @property
+    def last(self) -> int:
+        """The position of the newest anchored entry (0: none)."""
+        return max(self.heads, default=0)
+
+
+def written_anchors() -> Anchors:
+    """The anchor file's heads (lines 'N:HASH TIME', as `anchor` writes them)."""
+    path, anchors = anchor_file(), Anchors({})
+    if path.exists():
+        for line in path.read_text(encoding="ascii").splitlines():
+            head, _, at = line.partition(" ")
+            position, _, digest = head.partition(":")
+            anchors.heads[int(position)] = digest
+            anchors.last_at = datetime.fromisoformat(at) if at else anchors.last_at
+    return anchors
+
+
+def anchor() -> Verification:
+    """Verify the chain against every head written so far; when it holds and has grown, append its head to the
+    anchor file and the log. A database user can rewrite and re-hash the chain, or drop its newest entries; he
+    cannot make it match heads kept where he cannot write (the worker runs this every 15 minutes)."""
+    known = written_anchors()
+    result = verify(anchors=known.heads)
+    if not result.ok:
+        log.error("audit chain broken at entry %s: %s", result.broken_id, result.reason)
+    elif result.count > known.last:
+        line = f"{result.count}:{result.head} {utcnow().replace(microsecond=0).isoformat()}"
+        path = anchor_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="ascii") as out:
+            out.write(line + "\n")
+        log.info("audit anchor %s", line)
+    return result
 
 
 class _Purges:

@@ -33,6 +33,7 @@ HISTORY_ACTIONS = {  # the tip page's history in words; the audit log keeps the 
     "tip.to_oversight": _l("Moved to the oversight body"),
     "tip.reveal": _l("Personal data revealed"),
     "attachment.view": _l("Attachment opened"),
+    "tip.purge": _l("Content erased (retention period over)"),
 }
 HOLDING_ROLES = {  # how an agency holds a tip, as the tip page names it
     "liaison": _l("liaison desk"),

@@ -238,6 +238,7 @@ def audit_log():
     db.session.commit()
     page = request.args.get("page", "1")
     page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1  # not "²"
+    anchors = audit.written_anchors()
     # Views of this page are listed in the CSV only: each view adds one, which would shift the pages' offsets.
     entries = audit.entries(
         tip, limit=AUDIT_PAGE + 1, scope=scope, exclude=("audit.view",), offset=(page - 1) * AUDIT_PAGE
@@ -246,7 +247,8 @@ def audit_log():
     return render_template(
         "officer/audit.html",
         entries=entries[:AUDIT_PAGE],
-        check=audit.verify(),
+        check=audit.verify(anchors=anchors.heads),
+        anchors=anchors,
         tip=tip,
         whole=scope is None,
         note_authors=audit.note_authors(current_user),
