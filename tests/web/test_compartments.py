@@ -11,7 +11,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import re
+from csv import DictReader
 from datetime import timedelta
 
 import pytest
@@ -191,3 +195,6 @@ def test_an_officers_note_is_read_by_its_own_agency_and_oversight_not_by_an_agen
         page, csv = _audit(readers[name])
         assert "Ruiz" in page and "Ruiz" in csv
     assert "audit.view" in csv and "desk.admin" in csv  # reading notes on the page is audited too
+    rows = list(DictReader(io.StringIO(_audit(readers["ov.rev"])[1])))
+    noted = next(row for row in rows if row["action"] == "tip.verify")  # salted as hashed: anyone can check it
+    assert hashlib.sha256(noted["notes"].encode()).hexdigest() == json.loads(noted["details"])["notes_sha256"]

@@ -257,8 +257,8 @@ def scope_for(user, visible_tips):
 
 def export_rows(scope=None, authors: set[str] | None = None):
     """Every entry in chain order within a scope, as dicts (the CSV export), with the notes of `authors` (None:
-    all); the entry numbers and hashes that let the whole chain be verified go only with the whole chain (their
-    gaps would count hidden entries)."""
+    all); the entry numbers, hashes and salted notes that let the whole chain be verified go only with the whole
+    chain (their gaps would count hidden entries)."""
     after = 0
     while True:
         query = select(AuditEntry).where(AuditEntry.id > after)
@@ -279,8 +279,7 @@ def export_rows(scope=None, authors: set[str] | None = None):
                 if e.private and (authors is None or e.actor in authors)
                 else "",
             }
-            yield (
-                row
-                if scope is not None
-                else {"id": e.id, **row, "agency": e.agency_code or "", "prev_hash": e.prev_hash, "hash": e.hash}
-            )
+            if scope is None:  # the notes exactly as hashed (with their salt): sha256 of the cell is notes_sha256
+                row |= {"notes": e.private or "", "agency": e.agency_code or "", "prev_hash": e.prev_hash}
+                row = {"id": e.id, **row, "hash": e.hash}
+            yield row
