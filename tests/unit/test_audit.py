@@ -140,7 +140,25 @@ def test_an_anchored_chain_rewritten_and_rehashed_by_a_database_user_fails_verif
     assert code == 1 and "differs from the written-down head" in output
     failed = _anchor(app)
     assert failed.exit_code == 1 and "broken" in failed.output
-    assert len(anchor_file.read_text().splitlines()) == 1  # a broken chain is never anchored
+    assert _anchor(app).exit_code == 1
+    head, failure = anchor_file.read_text().splitlines()  # a broken chain is never anchored; its failure once
+    assert head.startswith("5:") and failure.startswith("! ") and "differs from the written-down head" in failure
+
+
+def test_the_audit_page_checks_the_entries_after_the_anchor_and_shows_a_failed_full_check(app, chain, anchor_file):
+    from tests.helpers import login, make_officer
+
+    reader = app.test_client()
+    login(reader, make_officer(app, "ia.tail", "oversight", "oversight"))
+    assert _anchor(app).exit_code == 0
+    with app.app_context():  # a detail changed in the anchored part, not re-hashed: the tail still links
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == chain[1]).values(details={"note": "innocent"}))
+        db.session.commit()
+    page = reader.get("/officer/audit").get_data(as_text=True)
+    assert "The last full check of the chain failed" not in page  # not until the worker walks the chain again
+    assert _anchor(app).exit_code == 1
+    page = reader.get("/officer/audit").get_data(as_text=True)
+    assert "The last full check of the chain failed" in page and f"entry {chain[1]}: content changed" in page
 
 
 def test_entries_dropped_from_the_end_after_an_anchor_are_detected(app, chain, anchor_file):
@@ -156,4 +174,4 @@ def test_entries_dropped_from_the_end_after_an_anchor_are_detected(app, chain, a
     login(reader, make_officer(app, "ia.anchor", "oversight", "oversight"))
     page = reader.get("/officer/audit").get_data(as_text=True)
     assert "Chain broken at entry 5: entry 5 differs from the written-down head" in page  # the login wrote 2 more
-    assert "cover entries 1 to 5" in page
+    assert "Entries 1 to 5 were checked in full" in page

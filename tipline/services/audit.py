@@ -92,16 +92,27 @@ class Verification:
     head: str = GENESIS
 
 
-def verify(batch: int = 5000, anchors: dict[int, str] | None = None) -> Verification:
+def verify(batch: int = 5000, anchors: dict[int, str] | None = None, since: int = 0) -> Verification:
     """Walk the chain in id order, recomputing every hash.
 
     anchors maps an entry's position (1 = the first entry) to the hash it had when a head was written down
     outside the database (`tipline audit head`): entries removed from the end, or a chain rewritten and
-    re-hashed by someone with write access to the database, no longer match it.
+    re-hashed by someone with write access to the database, no longer match it. With `since`, an anchored
+    position, only the entries after it are walked (the anchor's own check walked those before).
     """
     anchors = dict(anchors or {})
     prev, count, after = GENESIS, 0, 0
     purges = _Purges()
+    if since:
+        start = db.session.execute(
+            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id).offset(since - 1).limit(1)
+        ).first()
+        if start is None:
+            return Verification(False, 0, None, f"entries removed: a written-down head had {since} entries")
+        if start.hash != anchors[since]:
+            return Verification(False, since - 1, start.id, f"entry {since} differs from the written-down head")
+        prev, count, after = start.hash, since, start.id
+        anchors = {n: digest for n, digest in anchors.items() if n > since}
     while True:
         rows = db.session.scalars(
             select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
@@ -133,10 +144,12 @@ def anchor_file() -> Path:
 
 @dataclass
 class Anchors:
-    """The heads written to the anchor file: position -> hash, and when the last was written."""
+    """The heads written to the anchor file: position -> hash, when the last was written, and the failure of the
+    latest full check if it failed."""
 
     heads: dict[int, str]
     last_at: datetime | None = None
+    failure: str = ""
 
     @property
     def last(self) -> int:
@@ -145,32 +158,43 @@ class Anchors:
 
 
 def written_anchors() -> Anchors:
-    """The anchor file's heads (lines 'N:HASH TIME', as `anchor` writes them)."""
+    """The anchor file's heads (lines 'N:HASH TIME') and failed checks (lines '! TIME REASON'), as `anchor`
+    writes them."""
     path, anchors = anchor_file(), Anchors({})
     if path.exists():
-        for line in path.read_text(encoding="ascii").splitlines():
-            head, _, at = line.partition(" ")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            head, _, rest = line.partition(" ")
+            if head == "!":
+                anchors.failure = rest
+                continue
             position, _, digest = head.partition(":")
             anchors.heads[int(position)] = digest
-            anchors.last_at = datetime.fromisoformat(at) if at else anchors.last_at
+            anchors.last_at, anchors.failure = datetime.fromisoformat(rest) if rest else anchors.last_at, ""
     return anchors
+
+
+def _append(line: str) -> None:
+    """Add a line to the anchor file."""
+    path = anchor_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
 
 
 def anchor() -> Verification:
     """Verify the chain against every head written so far; when it holds and has grown, append its head to the
     anchor file and the log. A database user can rewrite and re-hash the chain, or drop its newest entries; he
     cannot make it match heads kept where he cannot write (the worker runs this every 15 minutes)."""
-    known = written_anchors()
+    known, now = written_anchors(), utcnow().replace(microsecond=0).isoformat()
     result = verify(anchors=known.heads)
     if not result.ok:
-        log.error("audit chain broken at entry %s: %s", result.broken_id, result.reason)
+        failure = f"entry {result.broken_id or 'at the end'}: {result.reason}"
+        log.error("audit chain broken at %s", failure)
+        if not known.failure.endswith(failure):  # written once, read by the audit page
+            _append(f"! {now} {failure}")
     elif result.count > known.last:
-        line = f"{result.count}:{result.head} {utcnow().replace(microsecond=0).isoformat()}"
-        path = anchor_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="ascii") as out:
-            out.write(line + "\n")
-        log.info("audit anchor %s", line)
+        _append(f"{result.count}:{result.head} {now}")
+        log.info("audit anchor %d:%s", result.count, result.head)
     return result
 
 

@@ -247,7 +247,7 @@ def audit_log():
     return render_template(
         "officer/audit.html",
         entries=entries[:AUDIT_PAGE],
-        check=audit.verify(anchors=anchors.heads),
+        check=audit.verify(anchors=anchors.heads, since=anchors.last),  # the anchor walked entries up to it
         anchors=anchors,
         tip=tip,
         whole=scope is None,
