@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.artefacts import CARD_FILE, METADATA_FILE, library_versions, read_metadata, save_artefact
+from ml.artefacts import CARD_FILE, METADATA_FILE, ArtefactError, library_versions, read_metadata, save_artefact
 from ml.card import render_card
 from ml.data import DataError, DisasterData, SmsData, load_disaster, load_sms
 from ml.evaluate import (
@@ -25,7 +25,7 @@ from ml.evaluate import (
 )
 from ml.pipeline import shrink
 from ml.predict import Triage
-from ml.train import build_bundle, model_version
+from ml.train import build_bundle, default_out, model_version
 
 SPLIT = (
     "SMS: train = first 1,674 lines, test = last 3,900; disaster: test = id % 5 == 0, train = the rest "
@@ -88,6 +88,7 @@ def train_default_model(
         "training": notes,
         "labelled_languages": notes["topics"]["labelled_languages"],
         "actionability_prior": notes["topics"]["actionability_prior"],
+        "notes": _recipe_notes(),
     }
     meta["metrics"] = evaluate_bundle(
         bundle, {**meta, "topic_labels": bundle["topic_labels"]}, sms_test, dis_test, progress
@@ -97,6 +98,15 @@ def train_default_model(
         **{f"float32_{k}": v for k, v in _headline(bundle, sms_test, dis_test).items()},
     }
     return save_artefact(out, bundle, meta, render_card(meta))
+
+
+def _recipe_notes() -> list[str]:
+    """The shipped model's measurement notes (what was tried, chosen on validation, and why): they describe this
+    training recipe, so a model retrained with it keeps them in its card."""
+    try:
+        return list(read_metadata(default_out()).get("notes", []))
+    except ArtefactError:
+        return []
 
 
 def attach_speed(directory: Path, figures: dict[str, Any]) -> dict[str, Any]:

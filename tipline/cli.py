@@ -222,7 +222,34 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ml)
 
 
-main = FlaskGroup(create_app=create_app, help="Community tip line: run `tipline demo` to start.")
+def _app_for_cli():
+    """The application for a command; a setting that stops it is said in one line, not a traceback."""
+    from flask.cli import NoAppException
+
+    from tipline.config import ConfigError
+    from tipline.services.crypto import KeyConfigError
+
+    try:
+        return create_app()
+    except (ConfigError, KeyConfigError) as exc:
+        raise NoAppException(str(exc)) from None
+
+
+class TiplineGroup(FlaskGroup):
+    """The `tipline` command: a database that cannot be reached is said in one line too."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an unreachable or missing database becomes a short error."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            first = str(exc.orig).strip().splitlines()[0]
+            raise click.ClickException(f"cannot use the database: {first} (see README, 'Production')") from None
+
+
+main = TiplineGroup(create_app=_app_for_cli, help="Community tip line: run `tipline demo` to start.")
 
 if __name__ == "__main__":
     main()

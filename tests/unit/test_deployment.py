@@ -109,6 +109,8 @@ def _set(data: dict, path: str, value) -> dict:
         ("gazetteer.0.lon", 500, "'lon' (-180 to 180)"),
         ("agencies.0.names", {"es": None}, "agencies[0].names.es: expected a text"),
         ("areas.0.names", "Ciudad", "areas[0].names: expected a mapping"),
+        ("categories.0.names", {"en": "Smuggling", "sp": "Contrabando"}, "names: unknown language 'sp'; use one of en"),
+        ("statuses.0.replies", {"pt": "Recebido"}, "replies: unknown language 'pt'"),
     ],
 )
 def test_wrong_types_and_ranges_are_refused_with_where_and_what(demo, path, value, message):

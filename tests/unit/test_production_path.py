@@ -8,6 +8,7 @@ dry run (changes nothing), and schema drift between the models and the migration
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,25 @@ def test_production_refuses_to_start_without_keys(monkeypatch, tmp_path):
     config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEYS": None})
     with pytest.raises(crypto.KeyConfigError, match="Refusing to start: set DATA_ENCRYPTION_KEYS"):
         create_app(config)
+
+
+def _tipline(tmp_path, *args: str, **env: str):
+    """Run the `tipline` command in a fresh process with only these settings."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TIPLINE_", "DATABASE_URL", "SECRET_KEY"))}
+    env = {**clean, "TIPLINE_INSTANCE": str(tmp_path), **env}
+    return subprocess.run([sys.executable, "-m", "tipline.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_an_operator_is_told_in_one_line_what_stops_a_command(tmp_path):
+    refused = _tipline(tmp_path, "db", "upgrade", TIPLINE_ENV="production")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.stderr.splitlines()[0].startswith("Error: Refusing to start: set SECRET_KEY")
+    missing = _tipline(tmp_path, "db", "upgrade", DATABASE_URL=f"sqlite:///{tmp_path}/no/such/folder/x.sqlite")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.startswith("Error: cannot use the database: unable to open database file")
 
 
 LONG = "k" * 40

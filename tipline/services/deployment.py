@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import delete, update
 
+from tipline.config import SUPPORTED_LANGUAGES
 from tipline.extensions import db
 from tipline.models import Agency, Area, Category, MouRule, Place, Status
 from tipline.services import catalog, geo
@@ -53,6 +54,8 @@ def _texts(mapping: object, where: str, what: str, lists: bool = False) -> None:
     if not isinstance(mapping, dict):
         raise DeploymentError(f"{where}: expected a mapping of language to {what}")
     for lang, value in mapping.items():
+        if lang not in SUPPORTED_LANGUAGES:  # a misspelt code would be ignored without a word
+            raise DeploymentError(f"{where}: unknown language {lang!r}; use one of {', '.join(SUPPORTED_LANGUAGES)}")
         values = value if lists and isinstance(value, list) else [value]
         if (lists and not isinstance(value, list)) or not all(isinstance(v, str) and v.strip() for v in values):
             kind = "a list of texts" if lists else "a text"
