@@ -90,14 +90,19 @@ def test_a_written_down_head_detects_entries_removed_from_the_end(app, chain):
     assert result.exit_code == 1 and "entries removed" in result.output
 
 
-def test_a_written_down_head_detects_a_rewritten_and_rehashed_chain(app, chain):
-    head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
+def _rewrite_and_rehash(app) -> None:
+    """What a database user can do: the same number of entries, one detail changed, every hash recomputed."""
     with app.app_context():
         db.session.execute(delete(AuditEntry))
         db.session.commit()
-        for i in range(5):  # the same number of entries, recomputed hashes, one detail changed
+        for i in range(5):
             audit.record("officer.a", "tip.view", f"T{i}", note="entry 2 was never here" if i == 2 else f"entry {i}")
         db.session.commit()
+
+
+def test_a_written_down_head_detects_a_rewritten_and_rehashed_chain(app, chain):
+    head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
+    _rewrite_and_rehash(app)
     assert _verify(app)[0] == 0
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", head])
     assert result.exit_code == 1 and "differs from the written-down head" in result.output
@@ -130,12 +135,7 @@ def test_anchoring_appends_the_head_once_per_growth_and_verify_reads_it(app, cha
 
 def test_an_anchored_chain_rewritten_and_rehashed_by_a_database_user_fails_verification(app, chain, anchor_file):
     assert _anchor(app).exit_code == 0
-    with app.app_context():
-        db.session.execute(delete(AuditEntry))
-        db.session.commit()
-        for i in range(5):  # the same number of entries, recomputed hashes, one detail changed
-            audit.record("officer.a", "tip.view", f"T{i}", note="entry 2 was never here" if i == 2 else f"entry {i}")
-        db.session.commit()
+    _rewrite_and_rehash(app)
     code, output = _verify(app)  # no head typed in: the anchor file's are enough
     assert code == 1 and "differs from the written-down head" in output
     failed = _anchor(app)

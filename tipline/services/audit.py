@@ -188,7 +188,7 @@ def anchor() -> Verification:
     known, now = written_anchors(), utcnow().replace(microsecond=0).isoformat()
     result = verify(anchors=known.heads)
     if not result.ok:
-        failure = f"entry {result.broken_id or 'at the end'}: {result.reason}"
+        failure = f"{f'entry {result.broken_id}' if result.broken_id else 'the end'}: {result.reason}"
         log.error("audit chain broken at %s", failure)
         if not known.failure.endswith(failure):  # written once, read by the audit page
             _append(f"! {now} {failure}")
