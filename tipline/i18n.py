@@ -14,7 +14,13 @@ from wtforms.i18n import messages_path
 
 from tipline.extensions import babel
 
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية", "ht": "Kreyòl ayisyen"}
+LANGUAGE_NAMES = {  # each in its own language; one per line, so that adding one is a one-line change
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "ar": "العربية",
+    "ht": "Kreyòl ayisyen",
+}
 RTL = {"ar"}
 COOKIE = "lang"
 
