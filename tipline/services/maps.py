@@ -78,14 +78,14 @@ def area_map(
         )
         anchors.append((name + (" · " + label if label else ""), *proj(*geom.representative_point().coords[0])))
     # Labels after every area (no fill covers one), smallest area first, each moved off the others.
-    marker = [] if point is None else [(x - 10, y - 10, x + 10, y + 10) for x, y in [proj(point[1], point[0])]]
+    px, py = proj(point[1], point[0]) if point is not None else (0.0, 0.0)
+    marker = [] if point is None else [(px - 10, py - 10, px + 10, py + 10)]
     for text, x, y in place_labels(anchors[::-1], width, height, avoid=marker):
         out.append(
             f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" stroke="#fff" stroke-width="3" '
             f'paint-order="stroke">{escape(text)}</text>'
         )
     if point is not None:
-        px, py = proj(point[1], point[0])
         if approximate:
             out.append(
                 f'<circle class="tip-point approximate" cx="{px:.1f}" cy="{py:.1f}" r="9" fill="none" '

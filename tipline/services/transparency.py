@@ -87,9 +87,16 @@ def _rows(period: str, counts: dict, equations: list, stats: dict, k: int) -> li
         StatMonthly(period=period, dimension=d, key=key, count=counts[(d, key)], shown=text)
         for (d, key), text in shown.items()
     ]
-    for (dim, key), (n, value) in (stats | _month_averages(stats, shown, k)).items():
-        allowed = disclosure.statistic_allowed(n, k) and (dim != "event_avg" or _event_count_shown(key, shown))
-        rows.append(StatMonthly(period=period, dimension=dim, key=key, count=n, value=value, value_shown=allowed))
+    allowed = {
+        (dim, key): disclosure.statistic_allowed(n, k) and (dim != "event_avg" or _event_count_shown(key, shown))
+        for (dim, key), (n, _value) in stats.items()
+    }
+    averages = _month_averages({var: stat for var, stat in stats.items() if var[0] == "event_avg" and allowed[var]})
+    allowed |= {var: disclosure.statistic_allowed(n, k) for var, (n, _value) in averages.items()}
+    for (dim, key), (n, value) in (stats | averages).items():
+        rows.append(
+            StatMonthly(period=period, dimension=dim, key=key, count=n, value=value, value_shown=allowed[(dim, key)])
+        )
     return rows
 
 
@@ -99,14 +106,14 @@ def _event_count_shown(key: str, shown: dict) -> bool:
     return shown[("event_feedback", key.split(":", 1)[0])].isdigit()
 
 
-def _month_averages(stats: dict, shown: dict, k: int) -> dict[tuple, tuple[int, float]]:
-    """The month's average per question, over the events whose own average is published (any other event's
-    ratings could be worked out from it)."""
+def _month_averages(published: dict[tuple, tuple[int, float]]) -> dict[tuple, tuple[int, float]]:
+    """The month's average per question over the events' published averages only (any other event's ratings could
+    be worked out from it)."""
     pooled: dict[str, tuple[int, float]] = {}
-    for (dim, key), (n, value) in stats.items():
-        if dim == "event_avg" and disclosure.statistic_allowed(n, k) and _event_count_shown(key, shown):
-            count, total = pooled.get(key.split(":", 1)[1], (0, 0.0))
-            pooled[key.split(":", 1)[1]] = (count + n, total + n * value)
+    for (_dim, key), (n, value) in published.items():
+        question = key.split(":", 1)[1]
+        count, total = pooled.get(question, (0, 0.0))
+        pooled[question] = (count + n, total + n * value)
     return {("feedback_avg", question): (n, total / n) for question, (n, total) in pooled.items()}
 
 
