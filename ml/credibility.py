@@ -39,6 +39,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# From this similarity on, another tip counts as a similar tip (the web service lists those on the tip page);
+# below it, a little likeness still adds its small share but is not called corroboration.
+CORROBORATING = 0.35
+FAINT_TEMPLATE = N_("No closely similar tip was received before (the closest is %(percent)s%% alike).")
 EMPTY_TEMPLATE = N_("The message has too little text to assess.")
 # A language with no labelled training text: the actionability model cannot read it, so a low score is not held
 # against the tip (it counts as the average tip); see Triage._result.
@@ -106,11 +110,16 @@ def compose(
     action = _factor("actionability", actionability, actionability >= 0.5, {"percent": _pct(actionability)})
     if not assessed:
         action = replace(action, template=UNASSESSED_TEMPLATE)
+    corroborated = _factor(
+        "corroboration", corroboration, corroboration >= CORROBORATING, {"percent": _pct(corroboration)}
+    )
+    if 0.0 < corroboration < CORROBORATING:
+        corroborated = replace(corroborated, template=FAINT_TEMPLATE)
     return [
         genuine,
         action,
         _factor("specificity", specificity, bool(kinds), {"kinds": ", ".join(KIND_NAMES.get(k, k) for k in kinds)}),
-        _factor("corroboration", corroboration, corroboration > 0.0, {"percent": _pct(corroboration)}),
+        corroborated,
         _factor("attachments", 1.0 if count else 0.0, count > 0, {"count": count}),
         _factor("followups", 1.0 if answered else 0.0, bool(answered), {}),
     ]

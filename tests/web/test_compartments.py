@@ -53,7 +53,7 @@ def test_an_agency_a_tip_was_shared_with_reads_it_but_cannot_act_on_it(app, clie
         ("assign", {"assignee": ""}),
         ("verify", {"outcome": "verified"}),
         ("route", {"lead": "rvpd", "reason": "mine now"}),
-        ("close", {"note": "closed by rvpd"}),
+        ("close", {"note": "closed by rvpd", "confirm_close": "y"}),
         ("reply", {"body": "Hello from rvpd"}),
     ]:
         response = post_action(rvpd, tip_id, action, **fields)
@@ -158,7 +158,7 @@ def test_forwarding_to_the_lead_agency_keeps_its_rights(app, client):
     rvpd = app.test_client()
     login(rvpd, make_officer(app, "rv.off", "officer", "rvpd"))
     assert post_action(rvpd, tip_id, "reply", body="We are on it.").status_code == 302
-    assert post_action(rvpd, tip_id, "close", note="Done").status_code == 302
+    assert post_action(rvpd, tip_id, "close", note="Done", confirm_close="y").status_code == 302
 
 
 def test_an_admin_still_reads_colleagues_entries_written_before_entries_named_an_agency(app, client):

@@ -179,7 +179,7 @@ def test_a_reply_to_a_closed_tip_is_refused_with_a_message(app, client, liaison)
     receipt = submit_tip(client, text=SMUGGLING)
     tip_id = tip_by_text(app, "unload boxes")
     login(client, liaison)
-    post_action(client, tip_id, "close", note="Handled by patrol")
+    post_action(client, tip_id, "close", note="Handled by patrol", confirm_close="y")
     response = post_action(client, tip_id, "reply", body="Anything else?")
     assert response.status_code == 400
     assert "This tip is closed" in response.get_data(as_text=True)
@@ -438,7 +438,7 @@ def test_a_closed_tip_offers_no_reply_or_share_form(app, client, liaison):
     tip_id = tip_by_text(app, "unload boxes")
     login(client, liaison)
     assert f'action="/officer/tips/{tip_id}/reply"' in client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
-    post_action(client, tip_id, "close", note="Handled by patrol")
+    post_action(client, tip_id, "close", note="Handled by patrol", confirm_close="y")
     page = client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
     assert f'action="/officer/tips/{tip_id}/reply"' not in page
     assert f'action="/officer/tips/{tip_id}/share"' not in page

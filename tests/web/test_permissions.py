@@ -35,6 +35,7 @@ RULES = {
     "officer.reply": ("POST", STAFF, True),
     "officer.share": ("POST", STAFF, True),
     "officer.close": ("POST", STAFF, True),
+    "officer.release": ("POST", STAFF, True),
 }
 STAFF_PREFIXES = ("officer.", "admin.", "officer_events.")
 

@@ -170,8 +170,9 @@ FIELDS = {
     "officer.login": {"username": "session.csrf", "password": "pw-session.csrf-long", "code": "000000"},
     "officer.verify": {"outcome": "verified"},
     "officer.reply": {"body": "Forged reply"},
-    "officer.close": {"note": "Forged close"},
+    "officer.close": {"note": "Forged close", "confirm_close": "y"},
     "officer.category": {"category": "other"},
+    "officer.release": {"reason": "Forged release"},
     "officer.account": {
         "current": "pw-session.csrf-long",
         "new": "a forged new password",

@@ -28,6 +28,6 @@ def test_officer_sees_a_sender_label_never_the_number_and_closing_erases_it(app,
     assert label == "Sender " + digest[:4].upper()
     assert NUMBER not in page
     assert NUMBER[2:] not in page
-    assert post_action(officer, tip_id, "close", note="handled").status_code == 302
+    assert post_action(officer, tip_id, "close", note="handled", confirm_close="y").status_code == 302
     with app.app_context():
         assert db.session.scalar(select(SmsContact.number)) is None

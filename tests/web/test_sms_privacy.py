@@ -74,7 +74,7 @@ def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_numb
     queued = []  # the worker is busy: the reply waits in the queue (as with a broker) while the officer closes
     monkeypatch.setattr(tasks, "dispatch", lambda task, *args: queued.append((task, args)) or True)
     post_action(officer, tip_id, "reply", body="Officers checked the bridge, thank you. We are closing this.")
-    post_action(officer, tip_id, "close")
+    post_action(officer, tip_id, "close", confirm_close="y")
     with app.app_context():
         outbound = db.session.scalar(select(SmsOutbound))
         assert db.session.scalar(select(SmsContact.number)) is not None  # still owed a reply

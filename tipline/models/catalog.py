@@ -38,6 +38,8 @@ class Status(db.Model):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     names: Mapped[dict] = mapped_column(JSON, default=dict)
     replies: Mapped[dict] = mapped_column(JSON, default=dict)
+    # what a complainant reads instead: only the oversight body handles a complaint, never the agency accused
+    complaint_replies: Mapped[dict | None] = mapped_column(JSON)
     is_initial: Mapped[bool] = mapped_column(Boolean, default=False)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     sla_hours: Mapped[int | None] = mapped_column(Integer)
@@ -47,6 +49,11 @@ class Status(db.Model):
     def name(self, lang: str) -> str:
         """Name of the status in lang."""
         return _localised(self.names, lang)
+
+    def reply(self, lang: str, complaint: bool = False) -> str:
+        """The text telling the sender what this status means, in lang (a complaint's own text where there is one)."""
+        texts = (complaint and self.complaint_replies) or self.replies or {}
+        return texts.get(lang) or texts.get("en", "")
 
 
 class Agency(db.Model):

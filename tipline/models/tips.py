@@ -42,6 +42,8 @@ class Tip(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the sender wrote after the officers' last reply (an answer, more information): the queue marks the tip
+    sender_wrote_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     area_code: Mapped[str | None] = mapped_column(String(64))  # smallest area holding the point (kept after purge)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # content erased by retention
@@ -64,6 +66,13 @@ class Tip(db.Model):
         Index("ix_tips_status_created", "status_code", "created_at"),
         Index("ix_tips_queue", "queue_state", "priority_key", "id"),
     )
+
+    @property
+    def suggested_category(self) -> str | None:
+        """The category triage found when nobody has set one (officers confirm it with a click)."""
+        if self.category_code is None and self.triage is not None:
+            return self.triage.category_code
+        return None
 
 
 class Receipt(db.Model):

@@ -90,13 +90,25 @@ def record_view(tip: Tip, user: User, revealed: bool = False) -> None:
     db.session.commit()
 
 
-def _set_status(tip: Tip, code: str) -> None:
-    """Move a tip to a status; closing statuses close it."""
+def _set_status(tip: Tip, code: str) -> bool:
+    """Move a tip to a status: a closing status closes it, any other reopens it. True if it was reopened."""
     tip.status_code = code
     status = db.session.get(Status, code)
-    if status is not None and status.is_closed and tip.closed_at is None:
+    closing = status is not None and status.is_closed
+    if closing and tip.closed_at is None:
         tip.closed_at = utcnow()
         signals.tip_closed.send(tip)
+    reopened = not closing and tip.closed_at is not None
+    if reopened:  # e.g. an outcome of 'unfounded' corrected to 'verified': the tip is back in the open queues
+        tip.closed_at = None
+    return reopened
+
+
+def _propose_routing(tip: Tip) -> None:
+    """Work out where a verified tip at the liaison desk should go (the officer confirms or overrides it)."""
+    category = tip.category_code or tip.suggested_category  # the proposal says which rule it used
+    decision = routing.decide(tip.lat, tip.lon, category, tip.place, tip.text)
+    tip.routing = {"proposal": decision.as_dict()}
 
 
 def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, note: str = "") -> bool:
@@ -112,12 +124,18 @@ def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, 
             raise ActionError("duplicate_of")
         tip.duplicate_of_id = original.id
     tip.verification = outcome
-    _set_status(tip, OUTCOME_STATUS[outcome])
+    reopened = _set_status(tip, OUTCOME_STATUS[outcome])
     if outcome == "verified" and tip.queue_state == "liaison":
-        decision = routing.decide(tip.lat, tip.lon, tip.category_code, tip.place, tip.text)
-        tip.routing = {"proposal": decision.as_dict()}
+        _propose_routing(tip)
+    details = {"reopened": True} if reopened else {}
     audit.record(
-        user.username, "tip.verify", tip.public_id, outcome=outcome, duplicate_of=duplicate_of, notes={"note": note}
+        user.username,
+        "tip.verify",
+        tip.public_id,
+        outcome=outcome,
+        duplicate_of=duplicate_of,
+        notes={"note": note},
+        **details,
     )
     db.session.commit()
     return True
@@ -191,6 +209,34 @@ def set_category(tip: Tip, user: User, category: str) -> bool:
     return True
 
 
+def can_release(tip: Tip, user: User) -> bool:
+    """Whether the oversight body may hand this tip to the liaison desk: it holds it, and an officer has set a
+    category that is not a complaint (triage sent it as a suspected complaint)."""
+    return (
+        tip.queue_state == "oversight"
+        and holding_role(tip, user) == "oversight"
+        and tip.category_confirmed
+        and not routing.is_oversight_category(tip.category_code)
+    )
+
+
+def release(tip: Tip, user: User, reason: str) -> bool:
+    """Not a complaint: the oversight body hands the tip to the liaison desk and gives up its own access."""
+    if not can_release(tip, user):
+        raise ActionError("not_releasable")
+    if not reason.strip():
+        raise ActionError("reason")
+    for a in tip.assignments:
+        a.active = False
+    _assign(tip, routing.agency_of_kind("liaison"), "liaison", reason)
+    tip.queue_state = "liaison"
+    if tip.verification == "verified":
+        _propose_routing(tip)
+    audit.record(user.username, "tip.release", tip.public_id, notes={"reason": reason})
+    db.session.commit()
+    return True
+
+
 def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -> Message:
     """Answer the sender (a status reply text in their language, plus free text)."""
     _require(tip, user, CASE_ROLES)
@@ -199,7 +245,7 @@ def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -
         status = db.session.get(Status, status_template)
         if status is None or status_template != tip.status_code:
             raise ActionError("template")
-        parts.append(status.replies.get(tip.ui_language) or status.replies.get("en", ""))
+        parts.append(status.reply(tip.ui_language, complaint=tip.queue_state == "oversight"))
     if body.strip():
         parts.append(body.strip())
     if not parts:

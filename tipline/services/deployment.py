@@ -97,8 +97,9 @@ def validate(data: dict, where: str = "deployment") -> None:
             _texts(_require(item, "names", here, dict), f"{here}.names", "names")
             if "patterns" in item:
                 _texts(item["patterns"], f"{here}.patterns", "patterns", lists=True)
-            if "replies" in item:
-                _texts(item["replies"], f"{here}.replies", "reply texts")
+            for key in ("replies", "complaint_replies"):
+                if key in item:
+                    _texts(item[key], f"{here}.{key}", "reply texts")
             for key in ("sla_hours", "retention_days"):
                 _optional(item, key, here, int, "a whole number of hours" if key == "sla_hours" else "a number of days")
     if sum(1 for st in data["statuses"] if st.get("initial")) != 1:
@@ -236,6 +237,7 @@ def _status(pos: int, st: dict) -> Status:
         code=st["code"],
         names=st["names"],
         replies=st.get("replies", {}),
+        complaint_replies=st.get("complaint_replies"),
         is_initial=bool(st.get("initial")),
         is_closed=bool(st.get("closed")),
         sla_hours=st.get("sla_hours"),

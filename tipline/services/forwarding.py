@@ -9,6 +9,8 @@ import os
 import urllib.error
 import urllib.request
 
+from sqlalchemy import select
+
 from tipline.extensions import db
 from tipline.models import Agency, ForwardAttempt, Tip
 from tipline.services import audit
@@ -70,6 +72,12 @@ def enqueue(tip_id: int, agency: str, from_agency: str) -> bool:
     from tipline import tasks
 
     return tasks.dispatch(tasks.forward_tip, tip_id, agency, from_agency)
+
+
+def latest_attempt(tip_id: int, agency_code: str) -> ForwardAttempt | None:
+    """The last recorded attempt to deliver the tip to the agency's system (None while none was made)."""
+    query = select(ForwardAttempt).where(ForwardAttempt.tip_id == tip_id, ForwardAttempt.agency_code == agency_code)
+    return db.session.scalar(query.order_by(ForwardAttempt.id.desc()).limit(1))
 
 
 def has_system(agency_code: str) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tipline.extensions import db
 from tipline.models import Attachment, Message, Tip
+from tipline.models.types import utcnow
 from tipline.services import casework, catalog, receipts, triage, uploads
 
 
@@ -107,6 +108,8 @@ def add_sender_message(tip: Tip, body: str, ui_language: str, submission: str | 
     this form was sent before (nothing is added twice)."""
     key = submission_key(submission, body)  # a resend fails on its unique index: no lookup before
     language = triage.detect_language(body) or ui_language
+    tip.sender_wrote_at = utcnow()
+    triage.count_answer(tip)  # reads the conversation so far: before the new message is added (and flushed)
     db.session.add(Message(tip=tip, author_role="sender", language=language, body=body, submission_key=key))
     try:
         db.session.commit()

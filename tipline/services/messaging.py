@@ -16,6 +16,7 @@ def reply_to_sender(tip: Tip, body: str, language: str, author_id: int | None = 
         raise ConversationClosed(tip.public_id)
     message = Message(tip=tip, author_role="officer", author_id=author_id, language=language, body=body)
     db.session.add(message)
+    tip.sender_wrote_at = None  # answered
     db.session.commit()
     if tip.channel == "sms":
         from tipline.services import sms_delivery

@@ -6,6 +6,7 @@ import logging
 
 from flask import current_app
 
+from ml.credibility import CORROBORATING
 from tipline.extensions import db
 from tipline.models import Tip, TriageRecord
 
@@ -76,7 +77,7 @@ def sweep_pending(limit: int = 500) -> tuple[int, int]:
     return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids), len(ids)
 
 
-def similar_tips(tip: Tip, *conditions, threshold: float = 0.35, days: int = 30, limit: int = 200):
+def similar_tips(tip: Tip, *conditions, threshold: float = CORROBORATING, days: int = 30, limit: int = 200):
     """Other recent tips (matching extra SQL conditions) whose text resembles this one: [(tip, score)], best first."""
     from datetime import timedelta
 
@@ -144,6 +145,26 @@ def triage_tip(tip_id: int) -> str:
     return tip.triage_state
 
 
+def count_answer(tip: Tip) -> None:
+    """The sender wrote after an officer's message: the stored score's follow-up factor now counts (before commit)."""
+    record = tip.triage
+    factors = list(record.factors) if record is not None else []
+    followup = next((f for f in factors if f["name"] == "followups"), None)
+    asked = any(m.author_role == "officer" for m in tip.messages)
+    if followup is None or followup["contribution"] > 0 or not asked:
+        return
+    from ml.credibility import TEMPLATES, WEIGHTS
+
+    weight = WEIGHTS["followups"]
+    factors[factors.index(followup)] = {**followup, "contribution": weight, "template": TEMPLATES["followups"][0]}
+    record.factors = factors  # a new list, so the JSON column is written
+    record.credibility = round(min(1.0, record.credibility + weight), 4)
+    from tipline.services import queue
+
+    score = queue.priority_score(record.actionability, record.credibility, record.urgency, record.spam)
+    tip.priority_key = queue.priority_key(score, tip.created_at)
+
+
 def mask(text: str, language: str) -> str:
     """Text with phone numbers, e-mail addresses, plates and URLs masked (for any view but the tip itself)."""
     try:
@@ -153,7 +174,7 @@ def mask(text: str, language: str) -> str:
     return mask_personal_data(text, language if language != "und" else "en")
 
 
-def similar(text: str, candidates: list[tuple[int, str]], threshold: float = 0.35) -> list[tuple[int, float]]:
+def similar(text: str, candidates: list[tuple[int, str]], threshold: float = CORROBORATING) -> list[tuple[int, float]]:
     """Candidates (id, text) whose text is similar to `text`, most similar first."""
     if not candidates:
         return []

@@ -7,14 +7,14 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 
 import ml.credibility as credibility_module
-from ml.credibility import EMPTY_TEMPLATE, KIND_NAMES, TEMPLATES, compose, credibility
+from ml.credibility import EMPTY_TEMPLATE, FAINT_TEMPLATE, KIND_NAMES, TEMPLATES, compose, credibility
 
 
 def test_every_reason_template_is_extracted_by_pybabel_with_keyword_n() -> None:
     found = {
         msg for _, msg, _, _ in extract_from_file("python", Path(credibility_module.__file__), keywords={"N_": None})
     }
-    templates = {t for pair in TEMPLATES.values() for t in pair} | {EMPTY_TEMPLATE}
+    templates = {t for pair in TEMPLATES.values() for t in pair} | {EMPTY_TEMPLATE, FAINT_TEMPLATE}
     assert templates | set(KIND_NAMES.values()) <= found
 
 
@@ -28,3 +28,12 @@ def test_credibility_is_bounded_and_counts_of_corroboration_are_clipped() -> Non
     worst = compose(1.0, 0.0, 0.0, [], None, None, None)
     assert credibility(best) == 1.0 and credibility(worst) == 0.0
     assert next(f for f in best if f.name == "corroboration").params["percent"] == 100
+
+
+def test_a_faint_likeness_is_not_called_a_similar_tip() -> None:
+    def reason(similarity: float) -> str:
+        return next(f for f in compose(0.1, 0.5, 0.5, [], similarity, 0, False) if f.name == "corroboration").text
+
+    assert reason(0.01) == "No closely similar tip was received before (the closest is 1% alike)."
+    assert reason(0.6) == "Similar tips were received before (similarity 60%)."
+    assert reason(0.0) == "No similar tip was received before."

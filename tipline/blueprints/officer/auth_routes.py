@@ -39,6 +39,34 @@ def _unauthorized():
     return redirect(url_for("officer.login"))
 
 
+# what an officer typed, by field name, and what the form it came from did: the resume page names both
+TYPED_LABELS = {
+    "body": _l("Message to the sender"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "duplicate_of": _l("Duplicate of (tip id)"),
+}
+ACTIONS = {
+    "reply": _l("Reply to the sender"),
+    "verify": _l("Verify"),
+    "route": _l("Routing"),
+    "share": _l("Share or forward"),
+    "close": _l("Close"),
+    "category": _l("Category"),
+    "assign": _l("Assign"),
+}
+
+
+def _resumed(url: str, fields: dict) -> dict:
+    """The resume page's parts: the tip and action the form was for, the typed fields (to check and edit) and the
+    chosen options (codes such as a standard reply or an agency, sent back unchanged)."""
+    parts = url.strip("/").split("/")  # officer/tips/<id>/<action>
+    tip_id, action = (parts[2], ACTIONS.get(parts[3])) if len(parts) == 4 and parts[1] == "tips" else (None, None)
+    typed = {k: (TYPED_LABELS[k], v) for k, v in fields.items() if k in TYPED_LABELS}
+    chosen = {k: v for k, v in fields.items() if k not in TYPED_LABELS}
+    return {"tip_id": tip_id, "action": action, "typed": typed, "chosen": chosen}
+
+
 def _from_this_site() -> bool:
     """False for a form another site posted: its fields must never be offered to send.
 
@@ -68,8 +96,8 @@ def login():
         g.pop("csrf_token", None)  # the token cached for this request belonged to the cleared session
         login_user(user)
         if form.resume_url.data and form.resume_url.data.startswith("/officer/"):
-            fields = json.loads(form.resume_fields.data or "{}")
-            return render_template("officer/resume.html", url=form.resume_url.data, fields=fields)
+            url, fields = form.resume_url.data, json.loads(form.resume_fields.data or "{}")
+            return render_template("officer/resume.html", url=url, **_resumed(url, fields))
         return redirect(url_for("officer.queue"))
     return render_template("officer/login.html", form=form), 400 if form.errors else 200
 

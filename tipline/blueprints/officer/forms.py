@@ -129,10 +129,21 @@ class ShareForm(FlaskForm):
     forward = BooleanField(_l("Also send it to the agency's own system"))
 
 
+class ReleaseForm(FlaskForm):
+    """The oversight body hands a tip that is not a complaint to the liaison desk."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)], id="release-reason")
+
+
 class CloseForm(FlaskForm):
     """Close the tip."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], id="close-note")
+    # closing cannot be undone (only a new verification outcome reopens a tip): one click is not enough
+    confirm_close = BooleanField(
+        _l("I have finished with this tip: close it for every agency and end the conversation with the sender"),
+        validators=[DataRequired(message=_l("Tick the box to confirm that the tip should be closed."))],
+    )
 
 
 class RevealForm(FlaskForm):

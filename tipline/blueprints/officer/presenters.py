@@ -27,10 +27,11 @@ HISTORY_ACTIONS = {  # the tip page's history in words; the audit log keeps the 
     "tip.reply": _l("Replied to the sender"),
     "tip.close": _l("Closed"),
     "tip.share": _l("Shared with an agency"),
-    "tip.forward": _l("Sent to an agency's own system"),
+    "tip.forward": _l("Forwarding to an agency's own system requested"),
     "tip.forwarded": _l("Delivered to the agency's own system"),
     "tip.forward_withdrawn": _l("Not sent: the agency no longer holds the tip"),
     "tip.to_oversight": _l("Moved to the oversight body"),
+    "tip.release": _l("Not a complaint: handed to the liaison desk"),
     "tip.reveal": _l("Personal data revealed"),
     "attachment.view": _l("Attachment opened"),
     "tip.purge": _l("Content erased (retention period over)"),
@@ -98,8 +99,8 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
         form.lead.choices, form.supporting.choices = unset + agencies, agencies
     elif isinstance(form, forms.AssignForm):
         form.assignee.choices = [("", _l("Nobody"))] + catalog.officers_of(user.agency_code)
-    elif isinstance(form, forms.CategoryForm):  # an uncategorised tip shows no category as chosen
-        unset = [] if tip.category_code else [("", _l("Choose a category"))]
+    elif isinstance(form, forms.CategoryForm):  # an uncategorised tip shows triage's suggestion, else no category
+        unset = [] if tip.category_code or tip.suggested_category else [("", _l("Choose a category"))]
         form.category.choices = unset + catalog.category_choices(lang)
     elif isinstance(form, forms.ReplyForm):
         form.template.choices = [("", _l("None")), (tip.status_code, tip.status.name(lang))]  # the status it is in
@@ -119,10 +120,11 @@ def _action_forms(tip: Tip, user: User, failed) -> dict:
         "assign_form": forms.AssignForm(
             formdata=None, assignee=tip.assigned_user.username if tip.assigned_user else ""
         ),
-        "category_form": forms.CategoryForm(formdata=None, category=tip.category_code),
+        "category_form": forms.CategoryForm(formdata=None, category=tip.category_code or tip.suggested_category),
         "reply_form": forms.ReplyForm(formdata=None),
         "share_form": forms.ShareForm(formdata=None),
         "close_form": forms.CloseForm(formdata=None),
+        "release_form": forms.ReleaseForm(formdata=None),
         "reveal_form": forms.RevealForm(formdata=None),
     }
     for name, form in built.items():
@@ -176,9 +178,11 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "untextable": sms_delivery.cannot_text(tip),
         "agency_names": dict(catalog.agency_choices()),
+        "category_names": dict(catalog.category_choices(current_language())),
         "area_names": catalog.area_names(current_language()),
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
+        "can_release": casework.can_release(tip, user),
         **_action_forms(tip, user, failed),
     }
 

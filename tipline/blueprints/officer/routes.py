@@ -10,7 +10,8 @@ from tipline.auth import roles_required, staff_required
 from tipline.blueprints.officer import bp, forms
 from tipline.blueprints.officer import presenters as officer_views
 from tipline.extensions import db
-from tipline.services import audit, casework, forwarding, queue, sms_delivery
+from tipline.i18n import current_language
+from tipline.services import audit, casework, catalog, forwarding, queue, sms_delivery
 
 ACTION_ERRORS = {
     "outcome": _l("Choose an outcome."),
@@ -27,6 +28,10 @@ ACTION_ERRORS = {
     "template": _l("A standard reply tells the sender the tip's current status: choose that one, or none."),
     "empty": _l("Write a message or choose a standard reply."),
     "closed": _l("This tip is closed: the sender can no longer receive replies."),
+    "not_releasable": _l(
+        "Only a tip the oversight body holds, with a category that is not a complaint, can be handed to the"
+        " liaison desk."
+    ),
     "holder": _l("Your agency has this tip for information: the liaison desk or the lead agency acts on it."),
 }
 NOT_TEXTED = _l(
@@ -34,6 +39,12 @@ NOT_TEXTED = _l(
     " follow-up page with their receipt code."
 )
 FORWARD_NOTICE = _l("Shared. Sending it to the agency's own system: the result is under Forwarding attempts.")
+FORWARD_DELIVERED = _l("Shared and delivered to the agency's own system.")
+FORWARD_FAILED = _l("Shared here, but not delivered to the agency's own system: see Forwarding attempts.")
+FORWARD_UNSIGNED = _l(
+    "Shared here, but not sent to the agency's own system: no signing key is set for this agency; an administrator"
+    " must set it."
+)
 SHARED_ONLY = _l("Shared. This agency has no system of its own to send it to: its officers read it here.")
 
 
@@ -69,8 +80,15 @@ def queue_page():
     args = {k: v for k, v in request.args.to_dict().items() if k in form._fields or k == "lang"}  # never _anchor…
     next_url = url_for("officer.queue", **args, after=next_after) if next_after else None
     first_url = url_for("officer.queue", **args) if after else None  # keyset pages go forward; this goes back
+    names = dict(catalog.category_choices(current_language()))  # of the categories triage suggests
     return render_template(
-        "officer/queue.html", form=form, tips=tips, next_url=next_url, first_url=first_url, overdue=queue.is_overdue
+        "officer/queue.html",
+        form=form,
+        tips=tips,
+        next_url=next_url,
+        first_url=first_url,
+        overdue=queue.is_overdue,
+        category_names=names,
     )
 
 
@@ -104,7 +122,8 @@ def reveal(public_id: str):
 
 def _act(public_id: str, form_cls, action, done=None):
     """Run one action from a posted form, then go back to the tip (idempotent repeats change nothing); `done(tip,
-    form)` may give a more precise notice than "Done." when the action had an effect."""
+    form)` may give a more precise notice than "Done." when the action had an effect (with "error" when it fell
+    short: a notice, or a (notice, category) pair)."""
     tip = _tip_or_404(public_id)
     form = form_cls()
     officer_views.fill_action_choices(form, tip, current_user)
@@ -124,7 +143,8 @@ def _act(public_id: str, form_cls, action, done=None):
     if changed is False:
         flash(_l("Already done: nothing changed."), "success")
     else:
-        flash((done and done(tip, form)) or _l("Done."), "success")
+        notice = (done and done(tip, form)) or _l("Done.")
+        flash(*(notice if isinstance(notice, tuple) else (notice, "success")))
     if queue.get_for(current_user, public_id) is None:  # e.g. moved to the oversight body
         return redirect(url_for("officer.queue"))
     return redirect(url_for("officer.tip_detail", public_id=public_id))
@@ -188,10 +208,27 @@ def share(public_id: str):
         public_id,
         forms.ShareForm,
         lambda tip, f: casework.share(tip, current_user, f.agency.data, f.reason.data, forward=f.forward.data),
-        done=lambda tip, f: (
-            (FORWARD_NOTICE if forwarding.has_system(f.agency.data) else SHARED_ONLY) if f.forward.data else None
-        ),
+        done=lambda tip, f: _forward_notice(tip, f.agency.data) if f.forward.data else None,
     )
+
+
+def _forward_notice(tip, agency: str):
+    """What became of a forward: delivered, failed or refused at once (inline delivery), else still on its way."""
+    if not forwarding.has_system(agency):
+        return SHARED_ONLY
+    attempt = forwarding.latest_attempt(tip.id, agency)
+    if attempt is None:
+        return FORWARD_NOTICE
+    if attempt.ok:
+        return FORWARD_DELIVERED
+    return (FORWARD_UNSIGNED if attempt.unsigned else FORWARD_FAILED), "error"
+
+
+@bp.post("/tips/<public_id>/release")
+@staff_required
+def release(public_id: str):
+    """Not a complaint: from the oversight body to the liaison desk."""
+    return _act(public_id, forms.ReleaseForm, lambda tip, f: casework.release(tip, current_user, f.reason.data))
 
 
 @bp.post("/tips/<public_id>/close")

@@ -94,6 +94,10 @@ class ResidentForm(FlaskForm):
         return ok
 
 
+# decimal separators and minus signs that keyboards type, as Python reads them (it reads Arabic-Indic digits itself)
+DECIMAL_MARKS = str.maketrans({",": ".", "\u066b": ".", "\u060c": ".", "\u2212": "-"})
+
+
 class LocalFloatField(FloatField):
     """A decimal number typed with a point or a comma (18,547), with a message in the visitor's language.
 
@@ -109,7 +113,7 @@ class LocalFloatField(FloatField):
             self.data = None
             return
         try:
-            self.data = float(valuelist[0].strip().replace(",", "."))
+            self.data = float(valuelist[0].strip().translate(DECIMAL_MARKS))
         except ValueError as exc:
             self.data = None
             raise ValueError(NOT_A_NUMBER) from exc

@@ -1,0 +1,32 @@
+"""statuses: reply texts for a complaint (only the oversight body handles it); tips: when the sender last wrote
+while the officers owe an answer
+
+Revision ID: 0015_complaints_answers
+Revises: 0014_audit_notes
+Create Date: 2026-11-27 05:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from tipline.models.types import UTCDateTime
+
+
+revision = '0015_complaints_answers'
+down_revision = '0014_audit_notes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('statuses') as batch_op:
+        batch_op.add_column(sa.Column('complaint_replies', sa.JSON(), nullable=True))
+    with op.batch_alter_table('tips') as batch_op:
+        batch_op.add_column(sa.Column('sender_wrote_at', UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('tips') as batch_op:
+        batch_op.drop_column('sender_wrote_at')
+    with op.batch_alter_table('statuses') as batch_op:
+        batch_op.drop_column('complaint_replies')
