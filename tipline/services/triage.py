@@ -6,7 +6,7 @@ import logging
 
 from flask import current_app
 
-from ml.credibility import CORROBORATING
+from ml.credibility import CORROBORATING, TEMPLATES, WEIGHTS
 from tipline.extensions import db
 from tipline.models import Tip, TriageRecord
 
@@ -153,8 +153,6 @@ def count_answer(tip: Tip) -> None:
     asked = any(m.author_role == "officer" for m in tip.messages)
     if followup is None or followup["contribution"] > 0 or not asked:
         return
-    from ml.credibility import TEMPLATES, WEIGHTS
-
     weight = WEIGHTS["followups"]
     factors[factors.index(followup)] = {**followup, "contribution": weight, "template": TEMPLATES["followups"][0]}
     record.factors = factors  # a new list, so the JSON column is written
