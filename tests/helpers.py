@@ -126,3 +126,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def log_in_again(client, officer: dict, expired):
+    """Log in from the page an expired session gave (the 401 login page keeping what was typed); returns the
+    response, the page offering to send that work again."""
+    import html
+
+    page = expired.get_data(as_text=True)
+    kept = re.search(r'name="resume_fields" type="hidden" value="([^"]*)"', page).group(1)
+    url = re.search(r'name="resume_url" type="hidden" value="([^"]*)"', page).group(1)
+    return client.post(
+        "/officer/login",
+        data={
+            "username": officer["username"],
+            "password": officer["password"],
+            "code": totp_code(officer),
+            "resume_url": html.unescape(url),
+            "resume_fields": html.unescape(kept),
+            "csrf_token": CSRF_RE.search(page).group(1),
+        },
+    )

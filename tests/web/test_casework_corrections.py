@@ -19,12 +19,12 @@ from tests.helpers import (
     csrf_token,
     follow_up,
     free_port,
+    log_in_again,
     login,
     make_officer,
     post_action,
     submit_tip,
     tip_by_text,
-    totp_code,
 )
 from tipline.extensions import db
 from tipline.models import Agency, Assignment, Tip
@@ -246,19 +246,7 @@ def test_work_kept_across_an_expired_session_is_named(app, client, desk):
         data={"csrf_token": token, "template": "received", "body": typed},
         headers={"Sec-Fetch-Site": "same-origin"},
     )
-    body = expired.get_data(as_text=True)
-    kept = re.search(r'name="resume_fields" type="hidden" value="([^"]*)"', body).group(1)
-    relog = client.post(
-        "/officer/login",
-        data={
-            "username": desk["username"],
-            "password": desk["password"],
-            "code": totp_code(desk),
-            "resume_url": f"/officer/tips/{tip_id}/reply",
-            "resume_fields": html.unescape(kept),
-            "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1),
-        },
-    )
+    relog = log_in_again(client, desk, expired)
     page = relog.get_data(as_text=True)
     assert f">{tip_id}</a> · Reply to the sender" in page
     assert '<label for="resume-body">Message to the sender</label>' in page

@@ -13,7 +13,16 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from tests.helpers import STATUS_RE, follow_up, login, make_officer, post_action, submit_tip, tip_by_text, totp_code
+from tests.helpers import (
+    STATUS_RE,
+    follow_up,
+    log_in_again,
+    login,
+    make_officer,
+    post_action,
+    submit_tip,
+    tip_by_text,
+)
 from tipline.extensions import db
 from tipline.models import Agency, Assignment, Tip
 
@@ -202,22 +211,7 @@ def test_expired_session_keeps_the_reply_being_typed(app, client, liaison):
     )
     assert response.status_code == 401
     assert typed in response.get_data(as_text=True)
-    kept = re.search(r'name="resume_fields" type="hidden" value="([^"]*)"', response.get_data(as_text=True)).group(1)
-    import html
-
-    relog = client.post(
-        "/officer/login",
-        data={
-            "username": liaison["username"],
-            "password": liaison["password"],
-            "code": totp_code(liaison),
-            "resume_url": f"/officer/tips/{tip_id}/reply",
-            "resume_fields": html.unescape(kept),
-            "csrf_token": re.search(
-                r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)
-            ).group(1),
-        },
-    )
+    relog = log_in_again(client, liaison, response)
     assert relog.status_code == 200
     assert typed in relog.get_data(as_text=True)
     resume = re.search(
