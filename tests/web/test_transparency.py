@@ -198,6 +198,7 @@ def test_before_anything_is_published_the_open_data_can_still_be_found(app):
 def test_a_withheld_count_reads_left_to_right_on_arabic_pages(client, month):
     page = client.get(f"/transparency/{month}?lang=ar").get_data(as_text=True)
     assert '<td><bdi dir="ltr">&lt;5</bdi></td>' in page
+    assert "«\u2066<5\u2069»" in page  # the notice explaining it: an isolate, or it reads «5>»
 
 
 def test_the_published_month_is_named_in_the_visitors_language(client, month):
@@ -304,3 +305,28 @@ def test_a_median_too_few_to_publish_is_not_listed(app, client):
     closure = page[page.index('id="fig-closure-h"') :].split("</section>")[0]
     assert "Too few to publish" in closure
     assert "Coordination desk" not in closure and '<th scope="row">' not in closure.split("</thead>")[1]
+    events = page[page.index('id="fig-event_feedback-h"') :].split("</section>")[0]  # none held: nothing withheld
+    assert "No outreach event was held this month." in events and "Too few" not in events and "<svg" not in events
+
+
+def test_every_month_lists_its_rows_in_the_same_order_whatever_it_holds(app, client):
+    """Rows in the order tips were met would put a month's present keys before its zeros: the order itself would
+    tell which withheld cells are zeros."""
+    _tips(app, [("sms", "human_trafficking", None)] * 2)
+    categories = [code for code, _ in deployment_categories(app)] + ["none"]
+    rows = client.get("/transparency/data.json").get_json()["tables"]
+    counts = [r for table in rows.values() for r in table if r["period"] == PERIOD]
+    order = {dim: [r["key"] for r in counts if r["dimension"] == dim] for dim in ("channel", "category", "language")}
+    assert order["channel"] == ["web", "sms"]
+    assert order["category"] == categories
+    assert order["language"][:2] == ["en", "es"]
+    page = client.get(f"/transparency/{PERIOD}").get_data(as_text=True)
+    section = page.split('aria-labelledby="fig-channel-h"')[1].split("</table>")[0]
+    assert section.index(">Web<") < section.index(">Text message<")
+
+
+def deployment_categories(app) -> list[tuple[str, str]]:
+    from tipline.services import catalog
+
+    with app.app_context():
+        return catalog.category_choices("en")

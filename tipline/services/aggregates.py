@@ -48,6 +48,19 @@ def _known_keys() -> dict[str, list[str]]:
     }
 
 
+def row_order():
+    """A sort key for (dimension, key): each breakdown in the deployment's fixed order, every month alike. Rows in
+    the order tips were met would list the keys a month has before its zeros, and so tell which withheld cells
+    are zeros."""
+    known = _known_keys() | {f"{side}_outcome": list(VERIFICATION) for side in ("complaint", "noncomplaint")}
+
+    def rank(dimension: str, key: str) -> tuple:
+        keys = known.get(dimension, [])
+        return (dimension, keys.index(key) if key in keys else len(keys), key)
+
+    return rank
+
+
 def _tip_rows(start: datetime, end: datetime):
     """The columns of one month's tips the figures need, streamed."""
     lead = (

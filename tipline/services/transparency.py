@@ -161,7 +161,9 @@ def month(period: str) -> dict[str, dict[str, StatMonthly]]:
     if not is_published(period):
         return {}
     result: dict[str, dict[str, StatMonthly]] = {}
-    for row in db.session.scalars(select(StatMonthly).where(StatMonthly.period == period).order_by(StatMonthly.id)):
+    rank = aggregates.row_order()
+    rows = db.session.scalars(select(StatMonthly).where(StatMonthly.period == period))
+    for row in sorted(rows, key=lambda r: rank(r.dimension, r.key)):
         result.setdefault(row.dimension, {})[row.key] = row
     return result
 
@@ -179,19 +181,14 @@ def table_rows(table: str) -> list[dict]:
     """An open-data table over every published month: only public forms, never raw counts of withheld cells."""
     dims = TABLES[table]
     last = last_published_period()
-    query = (
-        select(StatMonthly)
-        .where(StatMonthly.dimension.in_(dims), StatMonthly.period <= last)
-        .order_by(StatMonthly.period, StatMonthly.dimension, StatMonthly.id)
-    )
+    query = select(StatMonthly).where(StatMonthly.dimension.in_(dims), StatMonthly.period <= last)
+    rank = aggregates.row_order()
+    rows = sorted(db.session.scalars(query), key=lambda r: (r.period, *rank(r.dimension, r.key)))
     if table in COUNT_TABLES:
-        return [
-            {"period": r.period, "dimension": r.dimension, "key": r.key, "count": r.shown}
-            for r in db.session.scalars(query)
-        ]
+        return [{"period": r.period, "dimension": r.dimension, "key": r.key, "count": r.shown} for r in rows]
     return [
         {"period": r.period, "dimension": r.dimension, "key": r.key, "value": round(r.value, 1)}
-        for r in db.session.scalars(query)
+        for r in rows
         if r.value_shown
     ]
 

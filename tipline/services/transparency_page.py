@@ -55,7 +55,7 @@ def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dic
     section = Section(ident, title, desc, head)
     for key, row in rows.get(dim, {}).items():
         section.rows.append((_label(dim, key, names, labels), row.shown))
-    section.chart = charts.bar_chart(ident, title, desc, section.rows, rtl)
+    section.chart = charts.bar_chart(ident, title, desc, section.rows, rtl) if section.rows else None
     return section
 
 
