@@ -47,6 +47,19 @@ def test_login_needs_the_authenticator_code(client, liaison):
     assert response.location.endswith("/officer/queue")
 
 
+def test_a_username_typed_with_a_capital_logs_in_as_the_same_officer(app, client, liaison):
+    from tipline.models import AuditEntry
+
+    capitalised = {**liaison, "username": " " + liaison["username"].capitalize()}  # what a phone's keyboard sends
+    assert login(client, capitalised).status_code == 302
+    assert login(app.test_client(), {**capitalised, "password": "wrong-password-long"}).status_code == 401
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("login%"))).all()
+        assert [(e.actor, e.action) for e in entries] == [("liaison.test", "login"), ("liaison.test", "login.failed")]
+    page = client.get("/officer/login").get_data(as_text=True)
+    assert 'autocapitalize="none"' in page
+
+
 def test_recovery_code_works_once(client, liaison):
     code = liaison["recovery"][0]
     assert login(client, liaison, code=code).status_code == 302

@@ -252,7 +252,9 @@ def authenticate(username: str, password: str, code: str) -> User:
     Every failure gives the same answer after the same password check and the same audit write, so neither a
     locked account nor the time taken tells whether a username exists.
     """
-    user = db.session.scalar(select(User).where(User.username == username))
+    # names are unique regardless of case (a phone capitalises "Desk.pierre"); the index on lower(username) serves it
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    username = user.username if user is not None else username
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
         _password_ok(user, password)
