@@ -84,6 +84,7 @@ def test_an_agency_admin_reads_only_its_own_agency_entries_and_no_chain_length(a
     page, csv = _audit(admin)
     assert "sla.remind" not in page + csv and "ov.rev" not in page + csv and tip_id not in page + csv
     assert "rvpd.admin" in page and "Chain verified: no entry altered." in page
+    assert "Logged in <small><code>login</code></small>" in page  # account entries in words, as tips' are
     assert not re.search(r"\d+ entries", page) and csv.splitlines()[0] == "at,actor,action,tip,details,notes"
 
     def seen() -> str:  # the check line and the table (the page's form tokens change every second)
@@ -172,7 +173,7 @@ def test_an_admin_still_reads_colleagues_entries_written_before_entries_named_an
     reader = app.test_client()
     login(reader, admin)
     page = reader.get("/officer/audit").get_data(as_text=True)
-    assert re.search(r"<td>rv\.old</td><td><code>login</code></td>", page)
+    assert re.search(r"<td>rv\.old</td><td>Logged in <small><code>login</code></small></td>", page)
 
 
 def test_an_officers_note_is_read_by_its_own_agency_and_oversight_not_by_an_agency_it_was_shared_with(app, client):

@@ -69,14 +69,43 @@ def test_conversation_switches_language_with_keywords_and_detection(app, client,
     detected = {"value": "und"}
     monkeypatch.setattr(triage, "detect_language", lambda text: detected["value"])
     assert "Receipt" in reply_text(post_sms(client, app, TIP))
-    assert reply_text(post_sms(client, app, "ES")) == _expected(app, "language", "es")
-    assert reply_text(post_sms(client, app, "La camioneta volvió.")) == _expected(app, "appended", "es")
-    detected["value"] = "ht"
+    detected["value"] = "ht"  # nothing chosen: the language of each text
     assert reply_text(post_sms(client, app, "Kamyonèt la tounen.")) == _expected(app, "appended", "ht")
-    detected["value"] = "und"  # undetected: the conversation's last language
-    assert reply_text(post_sms(client, app, "ok")) == _expected(app, "appended", "ht")
+    assert reply_text(post_sms(client, app, "ES")) == _expected(app, "language", "es")
+    assert reply_text(post_sms(client, app, "Kamyonèt la tounen ankò.")) == _expected(app, "appended", "es")
+    detected["value"] = "und"  # a language chosen is kept, whatever the texts look like
+    assert reply_text(post_sms(client, app, "ok")) == _expected(app, "appended", "es")
     assert reply_text(post_sms(client, app, "AIDE")) == _expected(app, "help", "fr")
     assert reply_text(post_sms(client, app, "more")) == _expected(app, "appended", "fr")
+
+
+def test_a_receipt_code_texted_opens_its_tip_from_any_phone_and_is_never_stored(app, client):
+    first = reply_text(post_sms(client, app, TIP))
+    code = re.search(r"(\d{4} \d{4} \d{4} \d{4})", first).group(1)
+    other = "+15205550222"
+    opened = post_sms(client, app, f"{code.replace(' ', '')} {MORE}", sender=other)
+    assert reply_text(opened) == _expected(app, "appended", "en")
+    assert reply_text(post_sms(client, app, "Tonight again.", sender=other)) == _expected(app, "appended", "en")
+    alone = post_sms(client, app, code.replace(" ", "-"), sender="+15205550333")  # the code alone, with dashes
+    assert reply_text(alone) == _expected(app, "receipt_open", "en")
+    (tip_id, text, messages), *others = _tips(app)
+    assert (text, messages, others) == (TIP, [MORE, "Tonight again."], [])
+    with app.app_context():
+        stored = " ".join(m.body for m in db.session.scalars(select(Message)))
+        assert code.replace(" ", "")[:8] not in stored.replace(" ", "")
+        db.session.execute(update(Tip).values(status_code="closed", closed_at=utcnow()))
+        db.session.commit()
+    closed = post_sms(client, app, f"{code} one more thing", sender=other)
+    assert reply_text(closed) == _expected(app, "receipt_closed", "en")
+    wrong = reply_text(post_sms(client, app, "1234 5678 1234 5678 a new van", sender="+15205550444"))
+    assert "Receipt" in wrong  # sixteen digits that open nothing: a tip like any other
+
+
+def test_an_mms_of_refused_attachments_alone_makes_no_tip(app, client, gateway):
+    gateway.media["ME9"] = (b"\x00\x00\x00\x18ftyp3gp4 video", "video/3gpp")
+    reply = reply_text(post_sms(client, app, "", **_mms(gateway, "ME9", "video/3gpp")))
+    assert reply == _expected(app, "media_refused", "en")
+    assert _tips(app) == []
 
 
 def test_stop_confirms_once_then_nothing_is_sent_until_start(app, client, gateway):

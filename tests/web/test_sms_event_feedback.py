@@ -31,8 +31,8 @@ def test_sms_feedback_is_recorded_once_per_number(app, client, event_code):
     with app.app_context():
         feedback = db.session.scalar(select(Feedback))
         assert (feedback.ratings, feedback.channel, feedback.language) == ({"overall": 5}, "sms", "es")
-    again = post_sms(client, app, f"EVENT {event_code} 1")
-    assert "already have your feedback" in reply_text(again)
+    again = post_sms(client, app, f"EVENT {event_code} 1")  # the universal word: in the sender's language
+    assert reply_text(again) == "Ya recibimos su opinión sobre este evento. Gracias."
     assert _count(app, Feedback) == 1
     assert _count(app, Tip) == 0
 
@@ -47,3 +47,10 @@ def test_a_text_that_mentions_an_event_is_a_normal_tip(app, client, event_code):
     post_sms(client, app, "At the event yesterday a man was selling pills in the parking lot")
     assert _count(app, Tip) == 1
     assert _count(app, Feedback) == 0
+
+
+def test_feedback_is_answered_in_the_language_of_the_word_used(app, client, event_code):
+    assert reply_text(post_sms(client, app, f"EVÈNMAN {event_code} 5 te bon anpil")) == "Mèsi"
+    again = reply_text(post_sms(client, app, f"evènman {event_code} 4"))
+    assert "already" not in again and again == reply_text(post_sms(client, app, f"EVENT {event_code} 3"))
+    assert reply_text(post_sms(client, app, f"فعالية {event_code} 4", sender="+15205550999")) == "شكرًا لك"

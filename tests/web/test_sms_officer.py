@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from tests.helpers import login, make_officer, post_action, tip_by_text
-from tests.sms_helpers import NUMBER, post_sms
+from tests.sms_helpers import NUMBER, post_sms, post_status
 from tipline.extensions import db
 from tipline.models import SmsContact
 
@@ -31,3 +31,16 @@ def test_officer_sees_a_sender_label_never_the_number_and_closing_erases_it(app,
     assert post_action(officer, tip_id, "close", note="handled", confirm_close="y").status_code == 302
     with app.app_context():
         assert db.session.scalar(select(SmsContact.number)) is None
+
+
+def test_the_officer_is_told_when_a_texted_question_never_reached_the_phone(app, client, gateway):
+    post_sms(client, app, TIP)
+    tip_id = tip_by_text(app, "camioneta gris")
+    officer = app.test_client()
+    login(officer, make_officer(app, "desk.undelivered", "officer", "liaison"))
+    post_action(officer, tip_id, "reply", body="¿De qué color es la camioneta?")
+    assert 'id="sms-undelivered"' not in officer.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    (sent,) = gateway.sent
+    assert post_status(client, app, sent["sid"], "undelivered").status_code == 204
+    page = officer.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert "Texts to the sender not delivered: 1 (the last on" in page

@@ -20,6 +20,7 @@ class SmsContact(db.Model):
     number_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 hex (SMS_NUMBER_KEY)
     number: Mapped[str | None] = mapped_column(EncryptedText)  # kept only to reply; erased when closed
     language: Mapped[str | None] = mapped_column(String(8))  # language of the last message or keyword
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)  # by a keyword: kept over detection
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))  # current conversation
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -103,7 +103,10 @@ def _process(contact: SmsContact, sms: InboundSms) -> str | None:
     inbound = SmsInbound(message_sid=sms.message_sid, contact=contact, action="pending")
     db.session.add(inbound)
     keyword = sms_texts.match_keyword(sms.body)
-    if keyword is None and not sms.body.strip() and not sms.media:
+    if keyword is None and not sms.body.strip() and not _allowed_media(sms.media):
+        if sms.media:  # only attachments of a refused type: nothing to make a tip of
+            reply = sms_texts.render("media_refused", contact.language or "en")
+            return _finish(inbound, contact, "help", None if contact.opted_out else reply)
         keyword = sms_texts.Keyword("help", None)  # an empty text is a request for help
     if keyword is None and (feedback := sms_texts.match_event(sms.body)):
         return _event_feedback(inbound, contact, *feedback)
@@ -112,11 +115,16 @@ def _process(contact: SmsContact, sms: InboundSms) -> str | None:
     return _keyword(inbound, contact, keyword, sms.sender)
 
 
-def _event_feedback(inbound: SmsInbound, contact: SmsContact, code: str, rating: str | None, comment: str):
-    """`EVENT 4821 5 comment`: feedback on an outreach event, once per number per event."""
+def _event_feedback(
+    inbound: SmsInbound, contact: SmsContact, code: str, rating: str | None, comment: str, word_language: str | None
+):
+    """`EVENT 4821 5 comment`: feedback on an outreach event, once per number per event; answered in the language
+    chosen, else of the comment, else of the word used for EVENT (EVÈNMAN: Creole)."""
     from tipline.services import events
 
-    language = _reply_language(comment, contact) if comment else contact.language or "en"
+    language = _reply_language(comment, contact, fallback=word_language)
+    if not contact.language_chosen:
+        contact.language = language
     try:
         events.submit_feedback(code, {"overall": rating}, comment or None, "sms", sender_hash=contact.number_hash)
         reply = sms_texts.render("event_thanks", language)
@@ -136,6 +144,7 @@ def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keywor
     was_out = contact.opted_out
     if keyword.language in current_app.config["LANGUAGES"]:  # a language the site does not offer is not taken
         contact.language = keyword.language
+        contact.language_chosen = contact.language_chosen or keyword.action == "language"  # KREYOL, ESPAÑOL…
     if keyword.action == "stop":
         contact.opted_out, contact.number = True, None
     elif keyword.action == "start":
@@ -170,12 +179,19 @@ def _message(inbound: SmsInbound, contact: SmsContact, sms: InboundSms) -> str |
     text = sms_texts.split_new_prefix(sms.body)
     tip = None if text is not None else _open_tip(contact)
     text = sms.body.strip() if text is None else text
+    if (by_code := _tip_by_receipt(text)) is not None:  # the code is never stored with the message
+        tip, text = by_code
+        if tip.status.is_closed:
+            reply = sms_texts.render("receipt_closed", _reply_language(text, contact))
+            return _finish(inbound, contact, "closed", None if contact.opted_out else reply)
+        contact.tip_id = tip.id  # from this phone too, for the conversation window
     language = _reply_language(text, contact)
     contact.language = language
     if tip is not None:
         inbound.tip_id, inbound.action = tip.id, "append"
-        intake.add_sender_message(tip, text, language)  # commits the inbound row with the message
-        reply = sms_texts.render("appended", language)
+        reply = sms_texts.render("appended" if text or sms.media else "receipt_open", language)
+        if text:
+            intake.add_sender_message(tip, text, language)  # commits the inbound row with the message
     else:
         return _new_tip(inbound, contact, sms, text, language)
     refused = _queue_media(tip, contact, sms.media, language)
@@ -212,12 +228,23 @@ def _open_tip(contact: SmsContact) -> Tip | None:
     return tip
 
 
-def _reply_language(text: str, contact: SmsContact) -> str:
-    """The language detected in the text, else the conversation's last language, else English."""
-    detected = triage.detect_language(text)
+def _tip_by_receipt(text: str) -> tuple[Tip, str] | None:
+    """(tip, the message after the code) when a text starts with the receipt code of a tip, else None."""
+    found = sms_texts.split_receipt(text)
+    code = receipts.normalise(found[0]) if found else None
+    tip = receipts.find_tip(code) if code else None
+    return (tip, found[1]) if tip is not None else None
+
+
+def _reply_language(text: str, contact: SmsContact, fallback: str | None = None) -> str:
+    """The language the sender chose by keyword, else the one detected in the text, else fallback (what the text's
+    keyword implies), else the conversation's last language, else English."""
+    if contact.language_chosen and contact.language:
+        return contact.language
+    detected = triage.detect_language(text) if text else None
     if detected in current_app.config["LANGUAGES"]:
         return detected
-    return contact.language or "en"
+    return fallback or contact.language or "en"
 
 
 def _queue_media(tip: Tip, contact: SmsContact, media: list[MediaRef], language: str) -> bool:

@@ -51,6 +51,15 @@ def queue_officer_reply(tip: Tip, body: str) -> SmsOutbound | None:
     return _queue(contact, tip.id, text)
 
 
+NOT_DELIVERED = ("undelivered", "failed")  # what the gateway reports of a text that never reached the phone
+
+
+def undelivered(tip: Tip) -> list[SmsOutbound]:
+    """The tip's texts to its sender that the gateway could not deliver (the officer should know)."""
+    query = select(SmsOutbound).where(SmsOutbound.tip_id == tip.id, SmsOutbound.status.in_(NOT_DELIVERED))
+    return list(db.session.scalars(query.order_by(SmsOutbound.id)))
+
+
 def _queue(contact: SmsContact, tip_id: int | None, text: str) -> SmsOutbound:
     """Store an outbound text, commit, and hand it to the worker."""
     from tipline import tasks

@@ -67,6 +67,8 @@ TEXTS = {
     "media_refused": _l("We could not accept your attachment: only photos (JPEG, PNG, WebP) or PDF files."),
     "officer": _l("Tip line: %(message)s"),
     "event_thanks": _l("Thank you"),
+    "receipt_open": _l("Your tip is open: your next texts are added to it."),
+    "receipt_closed": _l("This tip is closed: nothing more can be added to it. To report something new, text it."),
 }
 
 
@@ -101,14 +103,26 @@ def render(key: str, language: str, **params: str) -> str:
 
 # "EVENT 4821 5 they listened" (the word in any of the five languages): feedback on an outreach event.
 EVENT_RE = re.compile(
-    r"^\s*(?:event|evento|[ée]v[ée]nement|ev[èe]nman|فعالية)\s+(\d{3,6})(?:\s+(\d+))?\s*(.*)$",
+    r"^\s*(event|evento|[ée]v[ée]nement|ev[èe]nman|فعالية)\s+(\d{3,6})(?:\s+(\d+))?\s*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+_EVENT_WORDS = {"evento": "es", "evenement": "fr", "evenman": "ht", "فعالية": "ar"}  # "event": any language
 
 
-def match_event(body: str) -> tuple[str, str | None, str] | None:
-    """(event code, rating or None, comment) when a text is event feedback, else None."""
+def match_event(body: str) -> tuple[str, str | None, str, str | None] | None:
+    """(event code, rating or None, comment, the language of the word used) when a text is event feedback."""
     found = EVENT_RE.match(body or "")
     if not found:
         return None
-    return found.group(1), found.group(2), found.group(3).strip()
+    return found.group(2), found.group(3), found.group(4).strip(), _EVENT_WORDS.get(normalise(found.group(1)))
+
+
+# A receipt code at the start of a text ("8940 1388 0606 8903 the van is back"): 16 digits of any script, with
+# spaces, dashes or dots between them, then the message.
+RECEIPT_RE = re.compile(r"^\s*((?:\d[\s\-.]*){15}\d)(?!\d)[\s:,.-]*(.*)$", re.DOTALL)
+
+
+def split_receipt(body: str) -> tuple[str, str] | None:
+    """(the code as typed, the message after it) when a text starts with a receipt code, else None."""
+    found = RECEIPT_RE.match(body or "")
+    return (found.group(1), found.group(2).strip()) if found else None

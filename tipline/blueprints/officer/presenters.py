@@ -35,6 +35,25 @@ HISTORY_ACTIONS = {  # the tip page's history in words; the audit log keeps the 
     "tip.reveal": _l("Personal data revealed"),
     "attachment.view": _l("Attachment opened"),
     "tip.purge": _l("Content erased (retention period over)"),
+    # the audit log's other entries: accounts, logins and the system's own work
+    "login": _l("Logged in"),
+    "login.failed": _l("Login failed"),
+    "login.locked": _l("Login refused: account locked"),
+    "user.add": _l("Account added"),
+    "user.disable": _l("Account disabled"),
+    "user.enable": _l("Account enabled"),
+    "user.password": _l("Password changed"),
+    "user.password_failed": _l("Password change refused"),
+    "user.reset_2fa": _l("Second factor reset"),
+    "user.reset_access": _l("Password and second factor reset"),
+    "event.create": _l("Outreach event created"),
+    "feedback.convert": _l("Feedback turned into a tip"),
+    "model.retrain": _l("Category model retrained"),
+    "retention.purge": _l("Retention: content of closed tips erased"),
+    "model.rollback": _l("Category model rolled back"),
+    "sla.remind": _l("Reminder: response overdue"),
+    "audit.view": _l("Audit log viewed"),
+    "audit.export": _l("Audit log exported"),
 }
 HOLDING_ROLES = {  # how an agency holds a tip, as the tip page names it
     "liaison": _l("liaison desk"),
@@ -177,6 +196,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
         "untextable": sms_delivery.cannot_text(tip),
+        "undelivered": sms_delivery.undelivered(tip) if tip.channel == "sms" else [],
         "agency_names": dict(catalog.agency_choices()),
         "category_names": dict(catalog.category_choices(current_language())),
         "area_names": catalog.area_names(current_language()),
