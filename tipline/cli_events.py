@@ -17,7 +17,7 @@ def transparency() -> None:
 @click.option(
     "--republish",
     is_flag=True,
-    help="Rebuild months already published too (a correction: readers can compare the two versions of a month).",
+    help="Rebuild months already published too (a correction: the month's page and data.json say when).",
 )
 @with_appcontext
 def refresh(periods: tuple[str, ...], everything: bool, republish: bool) -> None:

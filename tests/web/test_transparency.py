@@ -124,6 +124,11 @@ def test_datapackage_describes_every_csv_and_the_suppression_rule(client, month)
         assert "/" not in resource["path"]  # relative to the descriptor, as Frictionless requires
         assert client.get(f"/transparency/{resource['path']}").status_code == 200
         assert "<5" in resource["schema"]["missingValues"]
+    keys = package["x_keys"]  # every code of the CSVs, in words
+    assert keys["category"]["drugs"] == "Drugs" and keys["handling"]["liaison"] == "Coordination desk"
+    assert keys["language"]["und"] == "Undetermined" and keys["area"]["unknown"] == "Unknown location"
+    page = client.get(f"/transparency/{month}").get_data(as_text=True)
+    assert '<a href="https://creativecommons.org/licenses/by/4.0/" rel="license">CC-BY-4.0</a>' in page
 
 
 def test_the_page_reads_the_aggregates_and_never_scans_the_tips(app, client, month):
@@ -264,9 +269,13 @@ def test_a_published_month_keeps_its_figures_when_a_tip_of_it_changes(app, clien
         db.session.commit()
         assert transparency.refresh() == []  # the changed month is published already: not rebuilt
     assert _published(client) == before
+    assert 'id="revised"' not in client.get(f"/transparency/{PERIOD}").get_data(as_text=True)
     result = app.test_cli_runner().invoke(args=["transparency", "refresh", "--period", PERIOD, "--republish"])
     assert result.exit_code == 0, result.output
     assert _published(client)[("verification", "verified")] == "<5"
+    page = client.get(f"/transparency/{PERIOD}").get_data(as_text=True)  # a correction is never silent
+    assert "these figures replace the ones first published for this month" in page
+    assert list(client.get("/transparency/data.json").get_json()["revisions"]) == [PERIOD]
 
 
 def test_the_tips_that_are_not_complaints_cannot_be_told_apart_from_the_complaints(app, client):

@@ -99,3 +99,4 @@ class StatRefresh(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     periods: Mapped[list] = mapped_column(JSON, default=list)
+    revised: Mapped[list | None] = mapped_column(JSON)  # published months rebuilt (a correction), else NULL

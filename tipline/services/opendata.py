@@ -30,7 +30,7 @@ def _schema(table: str, k: int) -> dict:
         "fields": [
             {"name": "period", "type": "yearmonth", "description": "Month (UTC) the items were received in."},
             {"name": "dimension", "type": "string", "description": "What the table breaks down."},
-            {"name": "key", "type": "string", "description": "The category of the breakdown."},
+            {"name": "key", "type": "string", "description": "The row of the breakdown (in words: x_keys)."},
             last,
         ],
         "missingValues": ["", f"<{k}", "x"],
@@ -48,8 +48,9 @@ LICENCES = {
 }
 
 
-def datapackage(licence: str) -> dict:
-    """The data package descriptor; resource paths are relative to it, as Frictionless requires."""
+def datapackage(licence: str, keys: dict[str, dict[str, str]] | None = None) -> dict:
+    """The data package descriptor; resource paths are relative to it, as Frictionless requires. keys: what each
+    key of each dimension means (x_keys)."""
     from flask import current_app
 
     k, delay = transparency.min_count(), current_app.config["TRANSPARENCY_DELAY_DAYS"]
@@ -63,6 +64,7 @@ def datapackage(licence: str) -> dict:
             {"name": licence, "title": licence} | ({"path": LICENCES[licence]} if licence in LICENCES else {})
         ],
         "x_suppression": {"min_count": k, "delay_days": delay, "rule": rule},
+        "x_keys": keys or {},
         "resources": [
             {
                 "name": table.replace("_", "-"),
@@ -94,8 +96,11 @@ def _typed(row: dict) -> dict:
 
 def everything() -> dict:
     """Every table, keyed by name, with the suppression rule."""
+    published = set(transparency.published_periods())
+    revised = {p: [t.isoformat(timespec="minutes") for t in ts] for p, ts in transparency.revisions().items()}
     return {
         "min_count": transparency.min_count(),
-        "periods": transparency.published_periods(),
+        "periods": sorted(published),
+        "revisions": {p: times for p, times in revised.items() if p in published},
         "tables": {table: [_typed(r) for r in transparency.table_rows(table)] for table in transparency.TABLES},
     }

@@ -142,11 +142,22 @@ def refresh(periods: list[str] | None = None, republish: bool = False) -> list[s
         last = db.session.scalar(select(StatRefresh).order_by(StatRefresh.id.desc()).limit(1))
         periods = changed_periods(last.started_at if last else None)
     periods = [period for period in periods if republish or not frozen(period)]
+    revised = [period for period in periods if frozen(period)]  # published figures replaced: said on the page
     for period in periods:
         refresh_period(period)
-    db.session.add(StatRefresh(started_at=started, periods=list(periods)))
+    db.session.add(StatRefresh(started_at=started, periods=list(periods), revised=revised or None))
     db.session.commit()
     return list(periods)
+
+
+def revisions() -> dict[str, list[datetime]]:
+    """When each published month's figures were corrected after their first publication, by month."""
+    found: dict[str, list[datetime]] = {}
+    query = select(StatRefresh).where(StatRefresh.revised.is_not(None)).order_by(StatRefresh.id)
+    for refresh_row in db.session.scalars(query):
+        for period in refresh_row.revised or []:
+            found.setdefault(period, []).append(refresh_row.started_at)
+    return found
 
 
 def schedule_refresh(periods: list[str] | None = None) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tipline.extensions import db
 from tipline.i18n import format_month
-from tipline.models import Agency, Area, Category, Event
+from tipline.models import Agency, Area, Category, Event, StatMonthly
 from tipline.services import charts, transparency
 
 
@@ -47,6 +47,16 @@ def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
     if key in names.get(base, {}):
         return names[base][key]
     return labels.get(key, key)
+
+
+def key_names(lang: str, labels: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What every key of the open data means, by dimension (the codes of the CSVs, in words)."""
+    names = _names(lang)
+    keys = {}
+    for dim in {d for dims in transparency.TABLES.values() for d in dims}:
+        found = {row.key for row in db.session.scalars(select(StatMonthly).where(StatMonthly.dimension == dim))}
+        keys[dim] = {key: _label(dim, key, names, labels) for key in sorted(found)}
+    return keys
 
 
 def _count_section(ident: str, spec: tuple, rows: dict, names: dict, labels: dict, rtl: bool) -> Section:

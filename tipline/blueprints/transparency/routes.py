@@ -7,6 +7,7 @@ import io
 import re
 
 from flask import Response, abort, current_app, jsonify, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tipline.blueprints.transparency import bp
@@ -44,7 +45,14 @@ def month(period: str):
     k = transparency.min_count()
     licence = current_app.config["TRANSPARENCY_LICENSE"]
     return render_template(
-        "transparency/month.html", page=page, periods=periods, k=k, tables=transparency.TABLES, licence=licence
+        "transparency/month.html",
+        page=page,
+        periods=periods,
+        k=k,
+        tables=transparency.TABLES,
+        licence=licence,
+        licence_url=opendata.LICENCES.get(licence),
+        revised=transparency.revisions().get(period, []),
     )
 
 
@@ -56,8 +64,11 @@ def data_json():
 
 @bp.get("/datapackage.json")
 def datapackage():
-    """The Frictionless Data Package describing the CSV files."""
-    return jsonify(opendata.datapackage(current_app.config["TRANSPARENCY_LICENSE"]))
+    """The Frictionless Data Package describing the CSV files, with what each key means (in English)."""
+    with force_locale("en"):
+        _specs, labels = resolved(LANGUAGE_NAMES)
+        keys = transparency_page.key_names("en", labels)
+    return jsonify(opendata.datapackage(current_app.config["TRANSPARENCY_LICENSE"], keys))
 
 
 @bp.get("/<table>.csv")
