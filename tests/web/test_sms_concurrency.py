@@ -58,16 +58,18 @@ def _post(url: str, params: dict, signature: str, results: list, barrier: thread
         results.append((response.status, response.read().decode()))
 
 
-def test_concurrent_duplicate_deliveries_create_one_tip_and_the_same_reply(server_app):
+def _deliver_together(server_app, deliveries: list[dict]) -> list[tuple[int, str]]:
+    """Post every delivery to a real local server at the same moment; (status, body) of each."""
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        params = sms_params(TIP, sid=new_sid())
-        signature = sign(server_app, "/sms/twilio", params)
         url = f"http://127.0.0.1:{server.server_port}/sms/twilio"
-        results, barrier = [], threading.Barrier(DELIVERIES)
+        results, barrier = [], threading.Barrier(len(deliveries))
         threads = [
-            threading.Thread(target=_post, args=(url, params, signature, results, barrier)) for _ in range(DELIVERIES)
+            threading.Thread(
+                target=_post, args=(url, params, sign(server_app, "/sms/twilio", params), results, barrier)
+            )
+            for params in deliveries
         ]
         for thread in threads:
             thread.start()
@@ -75,9 +77,26 @@ def test_concurrent_duplicate_deliveries_create_one_tip_and_the_same_reply(serve
             thread.join(60)
     finally:
         server.shutdown()
+    return results
+
+
+def test_concurrent_duplicate_deliveries_create_one_tip_and_the_same_reply(server_app):
+    params = sms_params(TIP, sid=new_sid())
+    results = _deliver_together(server_app, [params] * DELIVERIES)
     assert [status for status, _ in results] == [200] * DELIVERIES
     replies = {MESSAGE_RE.search(body).group(1) for _, body in results}
     assert len(replies) == 1 and "Receipt code" in replies.pop()
     with server_app.app_context():
         counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Tip, SmsInbound, SmsOutbound)]
     assert counts == [1, 1, 0]
+
+
+def test_the_parts_of_a_long_text_arriving_together_make_one_tip(server_app):
+    parts = [TIP, "They turn east at the water tank and", "come back two hours later without cargo."]
+    results = _deliver_together(server_app, [sms_params(part, sid=new_sid()) for part in parts])
+    assert [status for status, _ in results] == [200] * len(parts)
+    replies = [MESSAGE_RE.search(body).group(1) for _, body in results]
+    assert sum("Receipt code" in reply for reply in replies) == 1
+    with server_app.app_context():
+        (tip,) = db.session.scalars(select(Tip)).all()
+        assert sorted([tip.text, *(m.body for m in tip.messages)]) == sorted(parts)

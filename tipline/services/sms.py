@@ -61,10 +61,18 @@ def handle_inbound(sms: InboundSms) -> str | None:
         return reply
     contact = _contact_for(sms.sender)
     try:
+        _hold(contact)
         return _process(contact, sms)
     except IntegrityError:  # the same MessageSid was stored by a concurrent delivery
         db.session.rollback()
         return _stored_reply(sms.message_sid, wait=REPLAY_WAIT_SECONDS)[1]
+
+
+def _hold(contact: SmsContact) -> None:
+    """Take the phone's row (a no-op update) until this text is committed, then read it afresh: the parts of a long
+    text arriving together wait for one another, so the first makes the tip and the others join it."""
+    db.session.execute(update(SmsContact).where(SmsContact.id == contact.id).values(last_seen=SmsContact.last_seen))
+    db.session.refresh(contact)
 
 
 def _stored_reply(message_sid: str, wait: float = REPLAY_WAIT_SECONDS) -> tuple[bool, str | None]:
