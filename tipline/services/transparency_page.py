@@ -52,10 +52,11 @@ def _label(dim: str, key: str, names: dict, labels: dict[str, str]) -> str:
 def key_names(lang: str, labels: dict[str, str]) -> dict[str, dict[str, str]]:
     """What every key of the open data means, by dimension (the codes of the CSVs, in words)."""
     names = _names(lang)
-    keys = {}
-    for dim in {d for dims in transparency.TABLES.values() for d in dims}:
-        found = {row.key for row in db.session.scalars(select(StatMonthly).where(StatMonthly.dimension == dim))}
-        keys[dim] = {key: _label(dim, key, names, labels) for key in sorted(found)}
+    dims = {d for table in transparency.TABLES.values() for d in table}
+    query = select(StatMonthly.dimension, StatMonthly.key).where(StatMonthly.dimension.in_(dims)).distinct()
+    keys: dict[str, dict[str, str]] = {}
+    for dim, key in sorted(db.session.execute(query)):
+        keys.setdefault(dim, {})[key] = _label(dim, key, names, labels)
     return keys
 
 
