@@ -67,6 +67,11 @@ class Tip(db.Model):
         Index("ix_tips_queue", "queue_state", "priority_key", "id"),
     )
 
+    def status_reply(self, lang: str) -> str:
+        """What the tip's status means, told to its sender in lang (a complaint, held by the oversight body, has
+        texts of its own)."""
+        return self.status.reply(lang, complaint=self.queue_state == "oversight")
+
     @property
     def suggested_category(self) -> str | None:
         """The category triage found when nobody has set one (officers confirm it with a click)."""

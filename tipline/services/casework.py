@@ -245,7 +245,7 @@ def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -
         status = db.session.get(Status, status_template)
         if status is None or status_template != tip.status_code:
             raise ActionError("template")
-        parts.append(status.reply(tip.ui_language, complaint=tip.queue_state == "oversight"))
+        parts.append(tip.status_reply(tip.ui_language))
     if body.strip():
         parts.append(body.strip())
     if not parts:

@@ -96,11 +96,11 @@ def _typed(row: dict) -> dict:
 
 def everything() -> dict:
     """Every table, keyed by name, with the suppression rule."""
-    published = set(transparency.published_periods())
-    revised = {p: [t.isoformat(timespec="minutes") for t in ts] for p, ts in transparency.revisions().items()}
+    periods = transparency.published_periods()
+    revised = transparency.revisions()
     return {
         "min_count": transparency.min_count(),
-        "periods": sorted(published),
-        "revisions": {p: times for p, times in revised.items() if p in published},
+        "periods": periods,
+        "revisions": {p: [t.isoformat(timespec="minutes") for t in revised[p]] for p in periods if p in revised},
         "tables": {table: [_typed(r) for r in transparency.table_rows(table)] for table in transparency.TABLES},
     }

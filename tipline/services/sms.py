@@ -131,8 +131,7 @@ def _event_feedback(
     from tipline.services import events
 
     language = _reply_language(comment, contact, fallback=word_language)
-    if not contact.language_chosen:
-        contact.language = language
+    contact.language = language
     try:
         events.submit_feedback(code, {"overall": rating}, comment or None, "sms", sender_hash=contact.number_hash)
         reply = sms_texts.render("event_thanks", language)
@@ -239,9 +238,12 @@ def _open_tip(contact: SmsContact) -> Tip | None:
 def _tip_by_receipt(text: str) -> tuple[Tip, str] | None:
     """(tip, the message after the code) when a text starts with the receipt code of a tip, else None."""
     found = sms_texts.split_receipt(text)
-    code = receipts.normalise(found[0]) if found else None
-    tip = receipts.find_tip(code) if code else None
-    return (tip, found[1]) if tip is not None else None
+    if found is None:
+        return None
+    try:
+        return intake.open_by_receipt(found[0]), found[1]
+    except intake.ReceiptError:  # sixteen digits that open nothing: an ordinary text
+        return None
 
 
 def _reply_language(text: str, contact: SmsContact, fallback: str | None = None) -> str:
