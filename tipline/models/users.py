@@ -50,12 +50,13 @@ Index("uq_users_username_lower", func.lower(User.username), unique=True)  # IA.R
 
 
 class RecoveryCode(db.Model):
-    """A one-time recovery code, stored as an argon2id hash."""
+    """A one-time recovery code, stored as an argon2id hash behind a keyed index (as receipt codes)."""
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lookup: Mapped[str | None] = mapped_column(String(64))  # keyed hash finding the row; None: issued before 0018
     code_hash: Mapped[str] = mapped_column(String(128))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -22,6 +22,7 @@ from tipline.models import Agency, RecoveryCode, User
 from tipline.models.types import utcnow
 from tipline.models.users import ROLES
 from tipline.services import audit
+from tipline.services.crypto import keyed_hash
 from tipline.services.receipts import hasher
 
 CLI = "admin-cli"  # the actor of shell commands; cli_actor() adds the operating-system account
@@ -57,8 +58,14 @@ def _new_second_factor(user: User, secret: str | None = None) -> tuple[str, list
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.totp_last_step = None  # the old authenticator's last step says nothing about the new one
-    user.recovery_codes = [RecoveryCode(code_hash=hasher().hash(c)) for c in codes]
+    user.recovery_codes = [RecoveryCode(lookup=_recovery_lookup(c), code_hash=hasher().hash(c)) for c in codes]
     return secret, codes
+
+
+def _recovery_lookup(code: str) -> str:
+    """The keyed index of a recovery code (the receipt index key, under its own prefix): a login finds the one row
+    to check instead of trying all eight."""
+    return keyed_hash("RECEIPT_INDEX_KEY", f"recovery {code}")
 
 
 def add(
@@ -203,40 +210,50 @@ def _claim(row: User | RecoveryCode, unused, **values) -> bool:
     return claimed == 1
 
 
-def _check_second_factor(user: User, code: str) -> bool:
-    """A current TOTP code not used before (one step of clock drift allowed), or an unused recovery code
-    (used up on success)."""
+def _second_factor(user: User | None, code: str) -> int | RecoveryCode | None:
+    """What a typed code matches, without using it up: the time step of a current TOTP code not used before (one
+    step of clock drift allowed), or an unused recovery code.
+
+    Every path makes exactly one argon2 verification (a recovery code is found by its keyed index; a TOTP code or
+    an unknown user checks a dummy hash), so the time taken tells nothing. Codes issued before the index existed
+    are checked one by one, for accounts that still have them.
+    """
     code = (code or "").replace(" ", "")
-    if code.isascii() and code.isdigit() and len(code) == 6:
+    if user is not None and code.isascii() and code.isdigit() and len(code) == 6:
+        _verify(None, code)
         totp = pyotp.TOTP(user.totp_secret)
         now = int(time.time()) // totp.interval
-        for step in (now - 1, now, now + 1):
-            if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
-                unused = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-                return _claim(user, unused, totp_last_step=step)
+        steps = (s for s in (now - 1, now, now + 1) if s > (user.totp_last_step or -1))
+        return next((s for s in steps if hmac.compare_digest(totp.generate_otp(s), code)), None)
+    code = code.lower()
+    unused = [rc for rc in user.recovery_codes if rc.used_at is None] if user is not None else []
+    lookup = _recovery_lookup(code)
+    found = next((rc for rc in unused if rc.lookup == lookup), None)
+    if _verify(found.code_hash if found else None, code):
+        return found
+    return next((rc for rc in unused if rc.lookup is None and _verify(rc.code_hash, code)), None)
+
+
+def _use(user: User, match: int | RecoveryCode) -> bool:
+    """Use up a matched TOTP step or recovery code; False when a racing login used it first."""
+    if isinstance(match, RecoveryCode):
+        return _claim(match, RecoveryCode.used_at.is_(None), used_at=utcnow())
+    return _claim(user, or_(User.totp_last_step.is_(None), User.totp_last_step < match), totp_last_step=match)
+
+
+def _verify(stored: str | None, typed: str) -> bool:
+    """One argon2 verification of typed against stored, or against a dummy hash when nothing is stored (False)."""
+    global _DUMMY_HASH
+    _DUMMY_HASH = _DUMMY_HASH or hasher().hash("dummy-password")
+    try:
+        return hasher().verify(stored or _DUMMY_HASH, typed) and stored is not None
+    except VerificationError:
         return False
-    for rc in user.recovery_codes:
-        if rc.used_at is None:
-            try:
-                hasher().verify(rc.code_hash, code.lower())
-            except VerificationError:
-                continue
-            return _claim(rc, RecoveryCode.used_at.is_(None), used_at=utcnow())
-    return False
 
 
 def _password_ok(user: User | None, password: str) -> bool:
     """Verify a password; spend the same time when the user does not exist."""
-    global _DUMMY_HASH
-    if user is None:
-        _DUMMY_HASH = _DUMMY_HASH or hasher().hash("dummy-password")
-        stored = _DUMMY_HASH
-    else:
-        stored = user.password_hash
-    try:
-        return hasher().verify(stored, password) and user is not None
-    except VerificationError:
-        return False
+    return _verify(user.password_hash if user is not None else None, password)
 
 
 def _count_failure(user: User, now) -> None:
@@ -249,19 +266,22 @@ def _count_failure(user: User, now) -> None:
 def authenticate(username: str, password: str, code: str) -> User:
     """Check password and second factor; lock the account with growing back-off after repeated failures.
 
-    Every failure gives the same answer after the same password check and the same audit write, so neither a
-    locked account nor the time taken tells whether a username exists.
+    Every attempt makes the same two argon2 verifications (the password, then the second factor, whatever the
+    password), and every failure gives the same answer after the same audit write: neither the answer nor the time
+    taken tells whether a username exists, a password is right or an account is locked.
     """
     # names are unique regardless of case (a phone capitalises "Desk.pierre"); the index on lower(username) serves it
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     username = user.username if user is not None else username
     now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        _password_ok(user, password)
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    password_ok = _password_ok(user, password)
+    match = _second_factor(user, code)  # checked whatever the password, so the time taken is always the same
+    if locked:
         audit.record(username, "login.locked", of_agency=user.agency_code)
         db.session.commit()
         raise AccountError("invalid")
-    if not (_password_ok(user, password) and user.active and _check_second_factor(user, code)):
+    if not (password_ok and user.active and match is not None and _use(user, match)):
         if user is not None:
             _count_failure(user, now)
             audit.record(username, "login.failed", of_agency=user.agency_code)
