@@ -16,8 +16,9 @@ class Base(DeclarativeBase):
     """Declarative base of every model."""
 
 
-def _client_address() -> str:
-    """Rate-limit key of the client: a keyed hash of its address (an IPv6 /64) and today's date, never the address.
+def client_key() -> str:
+    """Key of the client for rate limits and failed logins: a keyed hash of its address (an IPv6 /64) and today's
+    date, never the address.
 
     The limiter's storage (memory, or Redis with several workers) so holds no IP address, and a key cannot be
     linked to the same visitor on another day; counters start afresh at midnight UTC.
@@ -63,6 +64,6 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 login = LoginManager()
-limiter = Limiter(key_func=_client_address, default_limits=[])
+limiter = Limiter(key_func=client_key, default_limits=[])
 
 celery = Celery("tipline")

@@ -1,12 +1,13 @@
 """Officer login against a guesser: every answer costs the same argon2 work (so the time taken confirms neither a
-password nor a username).
+password nor a username), and failed logins lock out the address that made them, not the officer elsewhere.
 
 Bad input thrown here: a made-up username, a wrong password, a wrong, non-numeric or used-up second factor, a
-locked address.
+guesser at one address holding the account locked, the officer logging in from another address meanwhile.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyotp
@@ -14,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from tests.helpers import csrf_token, make_officer, totp_code
+from tests.helpers import csrf_token, login, make_officer, totp_code
 from tipline.extensions import db
 from tipline.models import RecoveryCode
 from tipline.services.receipts import hasher
@@ -103,3 +104,34 @@ def test_a_locked_address_costs_the_same_argon2_work_as_a_made_up_username(app, 
     counting.verified = 0
     _post_login(app, "nobody.here", officer["password"], "123456")
     assert locked == counting.verified
+
+
+def _status_cell(page: str, username: str) -> str:
+    row = re.search(rf">{re.escape(username)}</a></td>.*?</tr>", page, re.S).group(0)
+    return re.sub(r"\s+", " ", re.findall(r"<td>(.*?)</td>", row, re.S)[-1])
+
+
+def test_a_guesser_at_one_address_cannot_keep_the_officer_out_from_another(app):
+    officer = make_officer(app, "lock.target", "officer", "liaison")
+    for _ in range(6):  # one wrong password an hour would do the same: the back-off keeps the address out
+        refused = _post_login(app, "lock.target", "wrong password here", "123456", GUESSER)
+        assert refused.status_code == 401
+    from_guesser = _post_login(app, "lock.target", officer["password"], totp_code(officer), GUESSER)
+    assert from_guesser.status_code == 401  # the address that guessed stays locked out, even with everything right
+    assert "locked for a while" in from_guesser.get_data(as_text=True)
+
+    one_slip = _post_login(app, "lock.target", "mistyped password", "123456", OFFICE)
+    assert one_slip.status_code == 401
+    at_work = _post_login(app, "lock.target", officer["password"], totp_code(officer), OFFICE)
+    assert at_work.status_code == 302 and at_work.headers["Location"].endswith("/officer/queue")
+
+    admin = app.test_client()
+    assert login(admin, make_officer(app, "lock.admin", "admin", "liaison")).status_code == 302
+    admin.get("/officer/accounts?lang=fr")
+    status = _status_cell(admin.get("/officer/accounts").get_data(as_text=True), "lock.target")
+    assert status.startswith("Bloqué après des échecs de connexion jusqu'au ")
+    assert re.search(r"\d{1,2}:\d{2}", status)  # until when, to the minute
+    assert _status_cell(admin.get("/officer/accounts").get_data(as_text=True), "lock.admin") == "Actif"
+
+    still_locked = _post_login(app, "lock.target", officer["password"], officer["recovery"][0], GUESSER)
+    assert still_locked.status_code == 401  # the officer's login elsewhere lifted nothing for the guesser

@@ -7,7 +7,7 @@ from tipline.models.learning import ModelVersion
 from tipline.models.routing import Assignment, ForwardAttempt, MouRule
 from tipline.models.sms import SmsContact, SmsInbound, SmsOutbound
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
-from tipline.models.users import RecoveryCode, User
+from tipline.models.users import LoginFailure, RecoveryCode, User
 
 __all__ = [
     "Agency",
@@ -19,6 +19,7 @@ __all__ = [
     "Event",
     "Feedback",
     "ForwardAttempt",
+    "LoginFailure",
     "Message",
     "ModelVersion",
     "MouRule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
@@ -28,7 +28,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # until when failed logins keep some address out (shown to admins); each address has its own LoginFailure
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -61,3 +61,18 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class LoginFailure(db.Model):
+    """Failed logins to one account from one client, keyed as the rate limiter keys it: a keyed hash of the
+    address and the day, never the address. Its lock keeps that client out, not the officer elsewhere."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("user_id", "client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

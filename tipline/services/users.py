@@ -1,4 +1,5 @@
-"""Officer accounts: creation, argon2id passwords, mandatory TOTP with recovery codes, lockout with back-off."""
+"""Officer accounts: creation, argon2id passwords, mandatory TOTP with recovery codes, and a lockout with back-off
+of the address that fails to log in."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from argon2.exceptions import VerificationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from tipline.extensions import db
-from tipline.models import Agency, RecoveryCode, User
+from tipline.models import Agency, LoginFailure, RecoveryCode, User
 from tipline.models.types import utcnow
 from tipline.models.users import ROLES
 from tipline.services import audit
@@ -138,7 +139,7 @@ def enable(username: str, actor: str = CLI) -> None:
     """Let a disabled account log in again (with the password and second factor it had)."""
     user = _get(username)
     user.active = True
-    user.failed_logins, user.locked_until = 0, None
+    _lift_locks(user)
     audit.record(actor, "user.enable", of_agency=user.agency_code, username=username)
     db.session.commit()
 
@@ -159,32 +160,32 @@ def reset_second_factor(username: str, actor: str = CLI, new_password: bool = Fa
         password = secrets.token_urlsafe(12)
         user.password_hash = hasher().hash(password)
     user.session_version += 1
-    user.failed_logins, user.locked_until = 0, None
+    _lift_locks(user)
     action = "user.reset_access" if new_password else "user.reset_2fa"
     audit.record(actor, action, of_agency=user.agency_code, username=username)
     db.session.commit()
     return Credentials(username, password, secret, codes)
 
 
-def confirm_password(user: User, password: str) -> bool:
+def confirm_password(user: User, password: str, client: str) -> bool:
     """A logged-in user's own password, asked again before a sensitive change; a wrong one counts like a failed
-    login, and at the lock it also ends the user's sessions (a guesser holding someone's session loses it)."""
+    login from this client, and at the lock it also ends the user's sessions (a guesser holding someone's session
+    loses it)."""
     if _password_ok(user, password):
         return True
-    _count_failure(user, utcnow())
-    if user.locked_until:
+    if _count_failure(user, client, utcnow()):
         user.session_version += 1
     audit.record(user.username, "user.password_failed", of_agency=user.agency_code)
     db.session.commit()
     return False
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, client: str) -> None:
     """Replace a user's own password after checking the current one; other sessions of the user end.
 
     AccountError keys: "current" (wrong current password), "short", "same", "weak", "username".
     """
-    if not confirm_password(user, current or ""):
+    if not confirm_password(user, current or "", client):
         raise AccountError("current")
     if len(new or "") < MIN_PASSWORD:
         raise AccountError("short")
@@ -256,25 +257,58 @@ def _password_ok(user: User | None, password: str) -> bool:
     return _verify(user.password_hash if user is not None else None, password)
 
 
-def _count_failure(user: User, now) -> None:
-    """Count a wrong password or code; from the LOCK_AFTER-th on, lock the account with a doubling back-off."""
-    user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = now + timedelta(minutes=min(2 ** (user.failed_logins - LOCK_AFTER), 60))
+def _failures(user: User, client: str) -> LoginFailure | None:
+    """The failed logins to this account from this client, if any."""
+    return db.session.scalar(select(LoginFailure).where(LoginFailure.user_id == user.id, LoginFailure.client == client))
 
 
-def authenticate(username: str, password: str, code: str) -> User:
-    """Check password and second factor; lock the account with growing back-off after repeated failures.
+def _count_failure(user: User, client: str, now: datetime) -> datetime | None:
+    """Count a wrong password or code from this client; from its LOCK_AFTER-th on, lock this client out of the
+    account with a doubling back-off (at most an hour) and show the lock to admins; returns its end, if locked.
 
-    Every attempt makes the same two argon2 verifications (the password, then the second factor, whatever the
-    password), and every failure gives the same answer after the same audit write: neither the answer nor the time
-    taken tells whether a username exists, a password is right or an account is locked.
+    Rows of past days go: a client's key changes at midnight, so they would never be read again.
+    """
+    stale = LoginFailure.last_failed_at < now - timedelta(days=1)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id, stale))
+    row = _failures(user, client)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = LoginFailure(user_id=user.id, client=client, failures=0, last_failed_at=now)
+                db.session.add(row)
+        except IntegrityError:  # a failure from the same client, counted at the same moment, made the row
+            row = _failures(user, client)
+    counted = update(LoginFailure).where(LoginFailure.id == row.id)  # in the database: racing failures all count
+    db.session.execute(counted.values(failures=LoginFailure.failures + 1, last_failed_at=now))
+    db.session.refresh(row)
+    if row.failures < LOCK_AFTER:
+        return None
+    row.locked_until = now + timedelta(minutes=min(2 ** (row.failures - LOCK_AFTER), 60))
+    user.locked_until = max(user.locked_until or now, row.locked_until)
+    return row.locked_until
+
+
+def _lift_locks(user: User) -> None:
+    """Forget every client's failed logins to this account (an admin enabled it or renewed its credentials)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    user.locked_until = None
+
+
+def authenticate(username: str, password: str, code: str, client: str) -> User:
+    """Check password and second factor; lock this client (a keyed hash of its address, see extensions.client_key)
+    out of the account with growing back-off after repeated failures from it.
+
+    A lock earned from one address never stops the right password and code from another, so a guesser cannot keep
+    an officer out. Every attempt makes the same two argon2 verifications (the password, then the second factor,
+    whatever the password), and every failure gives the same answer after the same audit write: neither the answer
+    nor the time taken tells whether a username exists, a password is right or an address is locked.
     """
     # names are unique regardless of case (a phone capitalises "Desk.pierre"); the index on lower(username) serves it
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     username = user.username if user is not None else username
     now = utcnow()
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    failures = _failures(user, client) if user is not None else None
+    locked = failures is not None and failures.locked_until is not None and failures.locked_until > now
     password_ok = _password_ok(user, password)
     match = _second_factor(user, code)  # checked whatever the password, so the time taken is always the same
     if locked:
@@ -283,13 +317,14 @@ def authenticate(username: str, password: str, code: str) -> User:
         raise AccountError("invalid")
     if not (password_ok and user.active and match is not None and _use(user, match)):
         if user is not None:
-            _count_failure(user, now)
+            _count_failure(user, client, now)
             audit.record(username, "login.failed", of_agency=user.agency_code)
         else:  # the same write as for a real account, so the time taken does not tell; the typed name is not kept
             audit.record("unknown", "login.failed")  # (it may be a password typed in the wrong box)
         db.session.commit()
         raise AccountError("invalid")
-    user.failed_logins, user.locked_until = 0, None
+    if failures is not None:
+        db.session.delete(failures)  # this client's count starts afresh; other addresses' locks hold
     audit.record(username, "login", of_agency=user.agency_code)
     db.session.commit()
     return user

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tipline.auth import roles_required, staff_required
 from tipline.blueprints.officer import bp, forms
-from tipline.extensions import db, limiter
+from tipline.extensions import client_key, db, limiter
 from tipline.models import User
 from tipline.models.types import utcnow
 from tipline.services import users
@@ -50,7 +50,7 @@ def account():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            users.change_password(user, form.current.data, form.new.data)
+            users.change_password(user, form.current.data, form.new.data, client_key())
         except users.AccountError as exc:
             field = form.current if exc.args[0] == "current" else form.new
             field.errors = [PASSWORD_ERRORS[exc.args[0]]]
@@ -108,7 +108,7 @@ def _own_password_confirmed(form) -> bool:
     if not form.my_password.data:
         form.my_password.errors = [_l("Fill in this box.")]
         return False
-    if not users.confirm_password(current_user._get_current_object(), form.my_password.data):
+    if not users.confirm_password(current_user._get_current_object(), form.my_password.data, client_key()):
         form.my_password.errors = [_l("Your password is not right.")]
         return False
     return True

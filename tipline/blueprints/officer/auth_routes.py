@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from tipline.auth import staff_required
 from tipline.blueprints.officer import bp
 from tipline.blueprints.officer.forms import LoginForm
-from tipline.extensions import limiter
+from tipline.extensions import client_key, limiter
 from tipline.extensions import login as login_manager
 from tipline.services import users
 
@@ -88,7 +88,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.username.data, form.password.data, form.code.data)
+            user = users.authenticate(form.username.data, form.password.data, form.code.data, client_key())
         except users.AccountError as exc:
             form.code.errors = [LOGIN_ERRORS[exc.args[0]]]
             return render_template("officer/login.html", form=form), 401
