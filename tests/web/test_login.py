@@ -88,7 +88,7 @@ def test_every_login_answer_costs_the_same_argon2_work_so_time_confirms_no_passw
 def test_a_recovery_code_issued_before_the_index_still_logs_in_once(app):
     officer = make_officer(app, "old.codes")
     with app.app_context():
-        db.session.execute(update(RecoveryCode).values(lookup=None))  # as migration 0018 leaves older codes
+        db.session.execute(update(RecoveryCode).values(lookup=None))  # as migration 0016 leaves older codes
         db.session.commit()
     assert _post_login(app, "old.codes", officer["password"], officer["recovery"][3]).status_code == 302
     assert _post_login(app, "old.codes", officer["password"], officer["recovery"][3]).status_code == 401
