@@ -7,10 +7,11 @@ hash. `tipline audit verify` prints `ok N` and exits 0, or names the first broke
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from tipline.extensions import db
-from tipline.models import AuditEntry
+from tipline.models import AuditEntry, Tip
+from tipline.models.types import utcnow
 from tipline.services import audit
 
 
@@ -176,3 +177,23 @@ def test_entries_dropped_from_the_end_after_an_anchor_are_detected(app, chain, a
     assert "Chain broken at entry" in page  # the login wrote more: the 5th entry is another one now
     assert "entry 5 differs from the written-down head" in page
     assert "Entries 1 to 5 were checked in full" in page
+
+
+def test_erased_notes_of_a_tip_a_database_user_marked_purged_break_the_chain(app, client, anchor_file):
+    """Erasing a live tip's notes and setting `tips.purged_at` (both outside the chain) does not pass for retention:
+    only a chained `tip.purge` entry explains erased notes."""
+    from tests.helpers import submit_tip, tip_by_text
+
+    submit_tip(client, text="A boat lands at the sandbar below the pump station every night.")
+    tip_id = tip_by_text(app, "sandbar")
+    with app.app_context():
+        noted = audit.record("officer.a", "tip.verify", tip_id, notes={"note": "Caller is the janitor"}).id
+        db.session.commit()
+    assert _anchor(app).exit_code == 0
+    with app.app_context():
+        db.session.execute(text("UPDATE audit_log SET private = NULL WHERE id = :id"), {"id": noted})
+        db.session.execute(update(Tip).where(Tip.public_id == tip_id).values(purged_at=utcnow()))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1
+    assert output.startswith(f"broken at entry {noted}: notes erased, but the chain records no purge of the tip")

@@ -199,26 +199,22 @@ def anchor() -> Verification:
 
 
 class _Purges:
-    """Where the chain records that retention erased a tip: its `tip.purge` entry (read once, on first need)."""
+    """Where the chain records that retention erased a tip: its `tip.purge` entries (read once, on first need)."""
 
     def __init__(self) -> None:
-        self._first: dict[str, int] | None = None
+        self._last: dict[str, int] | None = None
 
     def explains(self, entry: AuditEntry) -> bool:
-        """True when a later `tip.purge` entry of the entry's tip accounts for its erased notes; for entries written
-        before retention chained one per tip, when the tip is marked purged."""
-        if self._first is None:
+        """True when a later `tip.purge` entry of the entry's tip accounts for its erased notes. Only the chain
+        counts: `tips.purged_at` is a column any database user can set."""
+        if self._last is None:
             rows = db.session.execute(
-                select(AuditEntry.tip_public_id, func.min(AuditEntry.id))
+                select(AuditEntry.tip_public_id, func.max(AuditEntry.id))
                 .where(AuditEntry.action == "tip.purge")
                 .group_by(AuditEntry.tip_public_id)
             ).all()
-            self._first = dict(rows)
-        if self._first.get(entry.tip_public_id, 0) > entry.id:
-            return True
-        if self._first and entry.id > min(self._first.values()):
-            return False
-        return db.session.scalar(select(Tip.purged_at).where(Tip.public_id == entry.tip_public_id)) is not None
+            self._last = dict(rows)
+        return self._last.get(entry.tip_public_id, 0) > entry.id
 
 
 def _notes_problem(entry: AuditEntry, purges: _Purges) -> str:
