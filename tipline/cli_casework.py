@@ -130,7 +130,8 @@ def audit_anchor() -> None:
 
     result = service.anchor()
     if not result.ok:
-        raise click.ClickException(f"the chain is broken at entry {result.broken_id}: {result.reason}")
+        where = f"entry {result.broken_id}" if result.broken_id else "the end"
+        raise click.ClickException(f"refusing to anchor: the chain is broken at {where}: {result.reason}")
     click.echo(f"{result.count}:{result.head} -> {service.anchor_file()}")
 
 

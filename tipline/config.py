@@ -73,6 +73,7 @@ class Config:
     RECEIPT_INDEX_KEY = os.environ.get("RECEIPT_INDEX_KEY")
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")  # None -> instance/attachments
     AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE")  # None -> instance/audit-anchors.txt
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY")  # HMAC key of the audit chain's links, never in the database
     REQUIRE_KEYS = False  # production refuses to start without explicit keys
     LANGUAGES = _env_languages("TIPLINE_LANGUAGES")  # offered on the site, and the languages triage tells apart
     BABEL_DEFAULT_LOCALE = "en"
@@ -132,6 +133,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DATA_ENCRYPTION_KEYS = "ZmFrZS10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="
     RECEIPT_INDEX_KEY = "test-receipt-index-key"
+    AUDIT_CHAIN_KEY = "test-audit-chain-key"
     ARGON2_MEMORY_KIB = 1024
     ARGON2_TIME_COST = 1
     RATELIMIT_ENABLED = True

@@ -6,8 +6,11 @@ hash. `tipline audit verify` prints `ok N` and exits 0, or names the first broke
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 
 from tipline.extensions import db
 from tipline.models import AuditEntry, Tip
@@ -197,3 +200,96 @@ def test_erased_notes_of_a_tip_a_database_user_marked_purged_break_the_chain(app
     code, output = _verify(app)
     assert code == 1
     assert output.startswith(f"broken at entry {noted}: notes erased, but the chain records no purge of the tip")
+
+
+def _canonical(entry: AuditEntry, prev: str) -> bytes:
+    """The content of an entry as the chain's published formula lays it out (what anyone can read in the code)."""
+    content = {
+        "prev": prev,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "tip": entry.tip_public_id,
+        "details": entry.details,
+    }
+    if entry.agency_code is not None:
+        content["agency"] = entry.agency_code
+    return json.dumps(content, sort_keys=True, ensure_ascii=True).encode()
+
+
+def _delete_and_rehash_with_hashlib(app, doomed: int, version: int | None = None) -> None:
+    """What a database user without the application's keys can do: delete an entry after the last anchor and
+    re-hash every later one with plain SHA-256, so each link holds again (with version=1, marking them as
+    entries written before the chain was keyed)."""
+    with app.app_context():
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id == doomed))
+        prev = db.session.scalar(select(AuditEntry.hash).where(AuditEntry.id < doomed).order_by(AuditEntry.id.desc()))
+        for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.id > doomed).order_by(AuditEntry.id)):
+            digest = hashlib.sha256(_canonical(entry, prev)).hexdigest()
+            db.session.execute(
+                text(
+                    "UPDATE audit_log SET prev_hash = :prev, hash = :hash, version = COALESCE(:version, version)"
+                    " WHERE id = :id"
+                ),
+                {"prev": prev, "hash": digest, "version": version, "id": entry.id},
+            )
+            prev = digest
+        db.session.commit()
+
+
+@pytest.fixture
+def tail(app, chain, anchor_file):
+    """Five anchored entries, then three more the anchor has not seen yet."""
+    assert _anchor(app).exit_code == 0
+    with app.app_context():
+        ids = [audit.record("officer.a", "tip.view", f"T{i}", note=f"entry {i}").id for i in range(5, 8)]
+        db.session.commit()
+    return ids
+
+
+def test_entries_deleted_after_the_last_anchor_and_the_rest_rehashed_with_hashlib_break_the_chain(app, tail):
+    from tests.helpers import login, make_officer
+
+    _delete_and_rehash_with_hashlib(app, tail[1])
+    code, output = _verify(app)
+    assert code == 1 and output.startswith(f"broken at entry {tail[2]}: content changed after it was written")
+    reader = app.test_client()
+    login(reader, make_officer(app, "ia.rehash", "oversight", "oversight"))
+    assert f"Chain broken at entry {tail[2]}" in reader.get("/officer/audit").get_data(as_text=True)
+
+
+def test_an_anchor_over_a_chain_rewritten_after_the_last_anchor_is_refused(app, tail, anchor_file):
+    _delete_and_rehash_with_hashlib(app, tail[1])
+    refused = _anchor(app)
+    assert refused.exit_code == 1 and len(refused.output.strip().splitlines()) == 1
+    assert refused.output.startswith(f"Error: refusing to anchor: the chain is broken at entry {tail[2]}")
+    assert [line.split(":")[0] for line in anchor_file.read_text().splitlines() if not line.startswith("!")] == ["5"]
+
+
+def test_entries_after_keyed_ones_rehashed_as_unkeyed_break_the_chain(app, tail):
+    _delete_and_rehash_with_hashlib(app, tail[1], version=1)  # as if written before the chain was keyed
+    code, output = _verify(app)
+    assert code == 1
+    assert output.startswith(f"broken at entry {tail[2]}: unkeyed entry after keyed ones (written without AUDIT_CHAIN")
+
+
+def test_a_chain_checked_under_another_key_fails_at_its_first_keyed_entry(app, chain, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_CHAIN_KEY", "another-audit-chain-key")
+    assert _verify(app) == (
+        1,
+        f"broken at entry {chain[0]}: content changed after it was written (0 entries verified before it)",
+    )
+
+
+def test_the_audit_page_refuses_unkeyed_entries_after_an_anchored_head_marked_unkeyed(app, tail):
+    from tests.helpers import login, make_officer
+
+    anchored = tail[0] - 1
+    with app.app_context():  # the head's own hash is left as written: only its version says "unkeyed"
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == anchored).values(version=1))
+        db.session.commit()
+    _delete_and_rehash_with_hashlib(app, tail[1], version=1)
+    reader = app.test_client()
+    login(reader, make_officer(app, "ia.unkeyed", "oversight", "oversight"))
+    page = reader.get("/officer/audit").get_data(as_text=True)
+    assert f"Chain broken at entry {anchored}: content changed after it was written" in page

@@ -7,6 +7,7 @@ dry run (changes nothing), and schema drift between the models and the migration
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import timedelta
@@ -30,6 +31,10 @@ def test_production_refuses_to_start_without_keys(monkeypatch, tmp_path):
     config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEYS": None})
     with pytest.raises(crypto.KeyConfigError, match="Refusing to start: set DATA_ENCRYPTION_KEYS"):
         create_app(config)
+    keyed = {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEYS": "k", "RECEIPT_INDEX_KEY": "r", "SMS_NUMBER_KEY": "n"}
+    with pytest.raises(crypto.KeyConfigError, match="Refusing to start: set AUDIT_CHAIN_KEY in the environment"):
+        create_app(type("Prod", (ProductionConfig,), keyed | {"AUDIT_CHAIN_KEY": None}))
+    assert not (tmp_path / "audit_chain_key").exists()  # never generated beside the database in production
 
 
 def _tipline(tmp_path, *args: str, **env: str):
@@ -69,6 +74,7 @@ def test_production_refuses_settings_that_would_quietly_be_unsafe(monkeypatch, t
         "SECRET_KEY": LONG,
         "RECEIPT_INDEX_KEY": LONG,
         "SMS_NUMBER_KEY": LONG,
+        "AUDIT_CHAIN_KEY": LONG,
         "DATA_ENCRYPTION_KEYS": TestConfig.DATA_ENCRYPTION_KEYS,
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "PUBLIC_BASE_URL": "https://tips.example.org",
@@ -366,6 +372,31 @@ def test_the_username_index_migration_names_the_accounts_that_differ_only_in_cas
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         head = _single_head()
     assert version == head
+
+
+def test_entries_written_before_the_chain_was_keyed_still_verify_and_new_ones_are_keyed(app, migrated_back):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        prev = audit.GENESIS
+        for n in range(2):  # as the release before wrote them: SHA-256 links, no key
+            at = utcnow().replace(microsecond=0)
+            content = {"prev": prev, "at": at.isoformat(), "actor": "a", "action": "tip.view", "tip": f"T{n}"}
+            digest = hashlib.sha256(json.dumps(content | {"details": {}}, sort_keys=True).encode()).hexdigest()
+            row = {"tip_public_id": f"T{n}", "details": {}, "prev_hash": prev, "hash": digest, "version": 1}
+            db.session.add(AuditEntry(at=at, actor="a", action="tip.view", **row))
+            db.session.commit()
+            prev = digest
+        db.session.remove()
+        downgrade(revision="0016_login_guards")  # the column goes: the rows are as the last release left them
+        db.session.remove()
+        upgrade(revision="heads")
+        db.session.remove()
+        audit.record("officer.a", "tip.view", "T2")
+        db.session.commit()
+        assert list(db.session.scalars(select(AuditEntry.version).order_by(AuditEntry.id))) == [1, 1, 2]
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert (verified.exit_code, verified.output.strip()) == (0, "ok 3")
 
 
 def test_an_officers_note_is_kept_encrypted_outside_the_chain_and_erased_with_the_tip(app, client):

@@ -97,7 +97,7 @@ def test_an_agency_admin_reads_only_its_own_agency_entries_and_no_chain_length(a
     assert seen() == before
     whole, whole_csv = _audit(reviewer)  # the oversight body reads the whole chain, numbered, with its hashes
     assert "sla.remind" in whole and re.search(r"Chain verified: \d+ entries", whole)
-    assert whole_csv.splitlines()[0] == "id,at,actor,action,tip,details,notes,agency,prev_hash,hash"
+    assert whole_csv.splitlines()[0] == "id,at,actor,action,tip,details,notes,agency,prev_hash,version,hash"
 
 
 def test_a_complaint_does_not_corroborate_an_ordinary_tip(app, client):

@@ -13,7 +13,8 @@ from tipline.models.types import UNREADABLE, TolerantEncryptedText, UTCDateTime,
 
 
 class AuditEntry(db.Model):
-    """One audited event; `hash` covers the previous entry's hash and this entry's content."""
+    """One audited event; `hash` covers the previous entry's hash and this entry's content (version 1: SHA-256,
+    version 2: HMAC-SHA256 under AUDIT_CHAIN_KEY, which the database does not hold)."""
 
     __tablename__ = "audit_log"
 
@@ -27,6 +28,8 @@ class AuditEntry(db.Model):
     agency_code: Mapped[str | None] = mapped_column(String(32), index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Entries written before 0016 are unkeyed (1); every new one is keyed (2), and no 1 may follow a 2.
+    version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     # Officers' free text (notes, reasons), encrypted; the hashed details hold its digest, so retention can erase
     # it with the tip and the chain still verifies.
     private: Mapped[str | None] = mapped_column(TolerantEncryptedText)

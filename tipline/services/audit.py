@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -18,11 +19,13 @@ from tipline.models import AuditEntry, Tip, User
 from tipline.models.types import UNREADABLE, utcnow
 
 GENESIS = "0" * 64
+UNKEYED, KEYED = 1, 2  # an entry's version: SHA-256 links (before 0016), HMAC-SHA256 under AUDIT_CHAIN_KEY
 log = logging.getLogger(__name__)
 
 
 def _content_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the previous hash and this entry's content, in a canonical JSON form."""
+    """The link of an entry over the previous hash and its content, in a canonical JSON form: SHA-256 for version 1,
+    HMAC-SHA256 under AUDIT_CHAIN_KEY (kept outside the database) for version 2."""
     content = {
         "prev": entry.prev_hash,
         "at": entry.at.isoformat(),
@@ -33,7 +36,11 @@ def _content_hash(entry: AuditEntry) -> str:
     }
     if entry.agency_code is not None:  # entries written before the column existed keep their hash
         content["agency"] = entry.agency_code
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+    if entry.version == UNKEYED:
+        return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+    content["v"] = entry.version
+    key = current_app.config["AUDIT_CHAIN_KEY"].encode()
+    return hmac.new(key, json.dumps(content, sort_keys=True, ensure_ascii=True).encode(), hashlib.sha256).hexdigest()
 
 
 def _lock_chain() -> None:
@@ -74,6 +81,7 @@ def record(
         agency_code=of_agency,
         prev_hash=last or GENESIS,
         private=private,
+        version=KEYED,
     )
     entry.hash = _content_hash(entry)
     db.session.add(entry)
@@ -97,21 +105,21 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None, since: int 
 
     anchors maps an entry's position (1 = the first entry) to the hash it had when a head was written down
     outside the database (`tipline audit head`): entries removed from the end, or a chain rewritten and
-    re-hashed by someone with write access to the database, no longer match it. With `since`, an anchored
-    position, only the entries after it are walked (the anchor's own check walked those before).
+    re-hashed by someone with AUDIT_CHAIN_KEY, no longer match it. With `since`, an anchored position, only the
+    entries after it are walked (the anchor's own check walked those before).
     """
     anchors = dict(anchors or {})
-    prev, count, after = GENESIS, 0, 0
+    prev, count, after, keyed = GENESIS, 0, 0, False
     purges = _Purges()
     if since:
-        start = db.session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id).offset(since - 1).limit(1)
-        ).first()
+        start = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id).offset(since - 1).limit(1)).first()
         if start is None:
             return Verification(False, 0, None, f"entries removed: a written-down head had {since} entries")
         if start.hash != anchors[since]:
             return Verification(False, since - 1, start.id, f"entry {since} differs from the written-down head")
-        prev, count, after = start.hash, since, start.id
+        if _content_hash(start) != start.hash:  # its version decides whether unkeyed entries may follow
+            return Verification(False, since - 1, start.id, "content changed after it was written")
+        prev, count, after, keyed = start.hash, since, start.id, start.version == KEYED
         anchors = {n: digest for n, digest in anchors.items() if n > since}
     while True:
         rows = db.session.scalars(
@@ -120,13 +128,9 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None, since: int 
         if not rows:
             break
         for entry in rows:
-            if entry.prev_hash != prev:
-                return Verification(False, count, entry.id, "previous-hash link broken (entry removed or reordered)")
-            if _content_hash(entry) != entry.hash:
-                return Verification(False, count, entry.id, "content changed after it was written")
-            if problem := _notes_problem(entry, purges):
+            if problem := _problem(entry, prev, keyed, purges):
                 return Verification(False, count, entry.id, problem)
-            prev, count, after = entry.hash, count + 1, entry.id
+            prev, count, after, keyed = entry.hash, count + 1, entry.id, keyed or entry.version == KEYED
             if count in anchors and anchors.pop(count) != entry.hash:
                 return Verification(False, count - 1, entry.id, f"entry {count} differs from the written-down head")
         for entry in rows:  # memory stays flat on a long chain; the caller's objects stay in the session
@@ -134,6 +138,20 @@ def verify(batch: int = 5000, anchors: dict[int, str] | None = None, since: int 
     if anchors:
         return Verification(False, count, None, f"entries removed: a written-down head had {max(anchors)} entries")
     return Verification(True, count, head=prev)
+
+
+def _problem(entry: AuditEntry, prev: str, keyed: bool, purges: _Purges) -> str:
+    """Why an entry does not hold in the chain after the hash prev ('' when it does); keyed: a version 2 entry came
+    before it, so an unkeyed one here was written by someone without AUDIT_CHAIN_KEY."""
+    if entry.prev_hash != prev:
+        return "previous-hash link broken (entry removed or reordered)"
+    if entry.version not in (UNKEYED, KEYED):
+        return f"unknown version {entry.version}"
+    if keyed and entry.version == UNKEYED:
+        return "unkeyed entry after keyed ones (written without AUDIT_CHAIN_KEY)"
+    if _content_hash(entry) != entry.hash:
+        return "content changed after it was written"
+    return _notes_problem(entry, purges)
 
 
 def anchor_file() -> Path:
@@ -182,9 +200,11 @@ def _append(line: str) -> None:
 
 
 def anchor() -> Verification:
-    """Verify the chain against every head written so far; when it holds and has grown, append its head to the
-    anchor file and the log. A database user can rewrite and re-hash the chain, or drop its newest entries; he
-    cannot make it match heads kept where he cannot write (the worker runs this every 15 minutes)."""
+    """Verify the whole chain against every head written so far; only when it holds and has grown, append its head
+    to the anchor file and the log (the worker runs this every 15 minutes). A chain that does not verify, from its
+    first entry through the previous head to its end, is never certified: a database user without AUDIT_CHAIN_KEY
+    cannot re-link entries after the last head, and nobody can make the chain match heads kept where he cannot
+    write."""
     known, now = written_anchors(), utcnow().replace(microsecond=0).isoformat()
     result = verify(anchors=known.heads)
     if not result.ok:
@@ -301,5 +321,6 @@ def export_rows(scope=None, authors: set[str] | None = None):
             }
             if scope is None:  # the notes exactly as hashed (with their salt): sha256 of the cell is notes_sha256
                 row |= {"notes": e.private or "", "agency": e.agency_code or "", "prev_hash": e.prev_hash}
+                row["version"] = e.version  # 1: SHA-256 link; 2: HMAC-SHA256, checked only with AUDIT_CHAIN_KEY
                 row = {"id": e.id, **row, "hash": e.hash}
             yield row

@@ -30,6 +30,7 @@ GENERATED_KEYS = {
     "DATA_ENCRYPTION_KEYS": "data_keys",
     "RECEIPT_INDEX_KEY": "receipt_index_key",
     "SMS_NUMBER_KEY": "sms_number_key",
+    "AUDIT_CHAIN_KEY": "audit_chain_key",
 }
 
 
@@ -47,7 +48,8 @@ def _check_production(app: Flask) -> None:
         problems.append("set PUBLIC_BASE_URL to the https:// address residents use (cookies, HSTS, SMS links)")
     if len(app.config["SECRET_KEY"]) < MIN_SECRET_CHARS:  # sessions only: a new key logs officers out, nothing else
         problems.append(f"make SECRET_KEY at least {MIN_SECRET_CHARS} random characters")
-    for name in ("RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY"):  # lookup keys: changing one orphans what it indexes
+    # Lookup keys (changing one orphans what it indexes) and the audit chain's key (its entries stop verifying).
+    for name in ("RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY", "AUDIT_CHAIN_KEY"):
         if len(app.config[name]) < MIN_LOOKUP_KEY_CHARS:
             log.warning("%s is under %d characters: fine if random, weak if a word", name, MIN_LOOKUP_KEY_CHARS)
     if problems:
