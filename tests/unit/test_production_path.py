@@ -21,7 +21,7 @@ from tests.helpers import follow_up, submit_tip
 from tipline import create_app
 from tipline.config import ConfigError, ProductionConfig, TestConfig
 from tipline.extensions import db
-from tipline.models import Attachment, AuditEntry, Message, Receipt, Tip
+from tipline.models import Assignment, Attachment, AuditEntry, Message, Receipt, Tip
 from tipline.models.types import utcnow
 from tipline.services import audit, crypto, keys, retention, uploads
 
@@ -342,6 +342,32 @@ def test_coordinates_are_encrypted_at_rest_and_the_migration_keeps_them(app, cli
         assert b"31.70" not in bytes(db.session.execute(text("SELECT lat FROM tips")).scalar_one())
         tip = db.session.scalar(select(Tip))
         assert (tip.lat, tip.lon) == (31.7012, -106.4478)
+
+
+def test_routing_and_share_reasons_stored_in_clear_are_encrypted_by_the_migration(app, client, migrated_back):
+    from flask_migrate import downgrade, upgrade
+
+    submit_tip(client, text="A boat lands at the sandbar below the pump station.")
+    submit_tip(client, text="A second boat lands at the quarry gate.")
+    reason = "Caller is Maria Lopez, task force 24-118"
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0017_audit_chain_key")  # reasons in clear, as before this release
+        db.session.remove()
+        db.session.execute(text("UPDATE tip_agencies SET reason = :reason"), {"reason": reason})
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="heads")  # the release's migration encrypts the reasons already stored
+        db.session.remove()
+        raw = db.session.execute(text("SELECT reason FROM tip_agencies")).scalars().all()
+        assert len(raw) == 2 and not [r for r in raw if b"Maria" in bytes(r)]
+        assert {a.reason for a in db.session.scalars(select(Assignment))} == {reason}
+        db.session.remove()
+        downgrade(revision="0017_audit_chain_key")  # and back, readable again
+        db.session.remove()
+        assert set(db.session.execute(text("SELECT reason FROM tip_agencies")).scalars()) == {reason}
+        db.session.remove()
+        upgrade(revision="heads")
 
 
 def test_the_username_index_migration_names_the_accounts_that_differ_only_in_case(app, migrated_back):

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tipline.extensions import db
-from tipline.models.types import UTCDateTime, utcnow
+from tipline.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class MouRule(db.Model):
@@ -40,7 +40,7 @@ class Assignment(db.Model):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # liaison | lead | support | shared | oversight
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(EncryptedText)  # an officer's words: erased with the tip
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Queue keys copied from the tip (kept in step on every flush) so a queue is one ordered index range.

@@ -42,7 +42,7 @@ def _assign(tip: Tip, agency: str, role: str, reason: str = "") -> None:
     """Give an agency (active) access to a tip; an agency already holding it keeps a stronger role."""
     current = next((a for a in tip.assignments if a.agency_code == agency), None)
     if current is None:
-        tip.assignments.append(Assignment(agency_code=agency, role=role, reason=reason))
+        tip.assignments.append(Assignment(agency_code=agency, role=role, reason=reason or None))
         return
     if not current.active or ROLE_RANK.get(role, 0) > ROLE_RANK.get(current.role, 0):
         current.role = role
@@ -118,6 +118,7 @@ def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, 
         raise ActionError("outcome")
     if tip.verification == outcome:
         return False
+    original = None  # the box is read for a duplicate only: what else it holds is kept nowhere
     if outcome == "duplicate":
         original = queue.get_for(user, duplicate_of or "")
         if original is None or original.id == tip.id:
@@ -133,7 +134,7 @@ def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, 
         "tip.verify",
         tip.public_id,
         outcome=outcome,
-        duplicate_of=duplicate_of,
+        duplicate_of=original.public_id if original else None,
         notes={"note": note},
         **details,
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from tipline.extensions import db
-from tipline.models import Attachment, AuditEntry, Message, Receipt, Status, Tip, TriageRecord
+from tipline.models import Assignment, Attachment, AuditEntry, Message, Receipt, SmsOutbound, Status, Tip, TriageRecord
 from tipline.models.types import utcnow
 from tipline.services import audit, geo, signals, uploads
 
@@ -47,7 +47,8 @@ def _due(limit: int, after: int = 0) -> list[Tip]:
 
 
 def _purge(tip: Tip, report: Report) -> None:
-    """Erase a tip's content, files, conversation and receipt; keep dates, channel, language, category, area."""
+    """Erase a tip's content, files, conversation, receipt and officers' words; keep dates, channel, language,
+    category, area."""
     if tip.area_code is None and tip.lat is not None:
         tip.area_code = geo.smallest_area(tip.lat, tip.lon)
     for attachment in tip.attachments:
@@ -57,6 +58,8 @@ def _purge(tip: Tip, report: Report) -> None:
     db.session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     db.session.execute(delete(Message).where(Message.tip_id == tip.id))
     db.session.execute(delete(Receipt).where(Receipt.tip_id == tip.id))
+    db.session.execute(delete(SmsOutbound).where(SmsOutbound.tip_id == tip.id))  # the texted copies of replies
+    db.session.execute(update(Assignment).where(Assignment.tip_id == tip.id).values(reason=None))
     # officers' notes about it go too; the audit chain keeps their digests, and records the purge in the same
     # transaction, so that verification tells this erasure from notes removed behind its back
     db.session.execute(update(AuditEntry).where(AuditEntry.tip_public_id == tip.public_id).values(private=None))
