@@ -54,7 +54,7 @@ def _synthetic_rows(start_id: int, count: int, categories: list[str], rng: rando
                 "tip_id": i,
                 "agency_code": "liaison",
                 "role": "liaison",
-                "reason": "",
+                "reason": None,  # as casework stores a holding given without a reason
                 "active": True,
                 "created_at": created,
                 "priority_key": tips[-1]["priority_key"],
