@@ -175,12 +175,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", type=int, default=None, help="Default: WEB_CONCURRENCY or cores + 1.")
 @click.option("--no-access-log", is_flag=True)
+@with_appcontext
 def serve(host: str, port: int, workers: int | None, no_access_log: bool) -> None:
     """Serve the site with gunicorn (production); migrations must have been applied."""
-    from tipline.server import default_workers
+    from tipline.server import PortInUse, default_workers
     from tipline.server import serve as run
 
-    run(host, port, workers or default_workers(), access_log=not no_access_log)
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    try:
+        run(host, port, workers or default_workers(), current_app.instance_path, access_log=not no_access_log)
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 class LazyGroup(click.Group):

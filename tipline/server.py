@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import socket
 
 from gunicorn.app.base import BaseApplication
 
@@ -84,8 +86,31 @@ def warm_up(app) -> None:
         client.get(f"/follow-up?lang={lang}")
 
 
-def serve(host: str, port: int, workers: int, access_log: bool = True) -> None:
-    """Run gunicorn in the foreground."""
+class PortInUse(RuntimeError):
+    """The address `tipline serve` should listen on cannot be taken (held by another process, or refused)."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortInUse, in one line that says how to find the holder, unless host:port can be listened on.
+
+    Gunicorn would log "Connection in use" five times and exit 1; after `kill -9` of a master alone, its
+    orphaned workers still hold the port and keep serving, which that message does not tell.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()  # SO_REUSEADDR, as gunicorn binds
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {port} on {host} is already in use (by an earlier `tipline serve` or its orphaned workers?): "
+                f"see which process holds it with `ss -ltnp 'sport = :{port}'`, stop it, then start again"
+            ) from None
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def serve(host: str, port: int, workers: int, instance: str, access_log: bool = True) -> None:
+    """Run gunicorn in the foreground; its control socket lives in the instance folder (one per instance)."""
+    check_port(host, port)
     Server(
         {
             "bind": f"{host}:{port}",
@@ -101,5 +126,8 @@ def serve(host: str, port: int, workers: int, access_log: bool = True) -> None:
             "access_log_format": ACCESS_FORMAT,
             "logconfig_dict": LOGGING,
             "forwarded_allow_ips": "*" if os.environ.get("PROXY_HOPS") else "127.0.0.1",
+            # gunicorn's default ($XDG_RUNTIME_DIR or ~/.gunicorn) is shared by every instance of one user: the
+            # last one started takes it over, and `gunicornc` then steers another site than the one meant.
+            "control_socket": os.path.join(instance, "gunicorn.ctl"),
         }
     ).run()
