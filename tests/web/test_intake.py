@@ -1,7 +1,8 @@
 """Submit a tip on the web, get a receipt, follow up, read an officer's reply and answer it.
 
 Bad input thrown at the form here: empty and whitespace-only text, text over 5,000 characters, a body over
-12 MB, a missing CSRF token, invalid UTF-8, half a coordinate, a malformed receipt, an unknown receipt, a
+12 MB, a text over Werkzeug's 500 KB field limit, a thousand fields (each 413 says which limit), a
+missing CSRF token, invalid UTF-8, half a coordinate, a malformed receipt, an unknown receipt, a
 flood of wrong receipts. Each must give a clear message in the visitor's language, no 500, and lose nothing
 already accepted.
 """
@@ -152,6 +153,39 @@ def test_body_over_31_mb_gets_a_friendly_413(client):
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "too large, so nothing was sent" in page and "Back button" in page  # how to get the typed text back
+    assert "Attachments may be at most 10 MB each and 31 MB together" in page
+
+
+def test_a_413_for_a_text_far_too_long_names_the_text_not_the_attachments(app, client):
+    token = csrf_token(client, "/tip")
+    text = "x" * (app.config["MAX_FORM_MEMORY_SIZE"] + 1)  # one field over Werkzeug's per-field limit, body under 31 MB
+    sent = {"csrf_token": token, "text": text, "photo": (io.BytesIO(b"\xff\xd8 a small photo"), "bridge.jpg")}
+    for data in ({"csrf_token": token, "text": text}, sent):
+        response = client.post("/tip", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413
+        assert "A text in the form is far too long, so nothing was sent" in page and "Back button" in page
+        assert "Attachments" not in page
+    response = client.post("/tip?lang=es", data={"csrf_token": token, "text": text})
+    assert "Un texto del formulario es demasiado largo, así que no se envió nada" in response.get_data(as_text=True)
+    assert _tip_count(app) == 0
+
+
+def test_a_413_for_too_many_form_fields_names_the_fields_not_the_attachments(app, client):
+    token = csrf_token(client, "/tip")
+    fields = {f"field{number}": "x" for number in range(app.config["MAX_FORM_PARTS"])}
+
+    def sent() -> dict:
+        return {"csrf_token": token, "text": LONG_ENOUGH, **fields, "photo": (io.BytesIO(b"\xff\xd8"), "a.jpg")}
+
+    response = client.post("/tip?lang=fr", data=sent())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Le formulaire envoyé avait beaucoup trop de champs" in page
+    assert "pièces jointes" not in page
+    response = client.post("/tip?lang=en", data=sent())
+    assert "The form sent had far too many fields, so nothing was sent" in response.get_data(as_text=True)
+    assert _tip_count(app) == 0
 
 
 def test_invalid_utf8_gets_a_clear_message_not_a_500(app, client):
