@@ -76,9 +76,34 @@ def _clean_image(data: bytes) -> CleanFile:
 # JPEG segments that carry EXIF/GPS and XMP (APP1), IPTC (APP13), comments (COM) or vendor data; APP0 (JFIF),
 # APP2 (ICC colour profile) and APP14 (Adobe colour transform) are needed to show the picture as it is.
 _JPEG_PRIVATE = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
-_PAGE_PRIVATE = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb")
-_ANNOTATION_PRIVATE = ("/T", "/M", "/CreationDate", "/NM", "/AP")  # /AP: appearance streams, which hold images
-_ANNOTATION_CARRIERS = ("/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D")  # files inside
+# A page keeps what draws it; an annotation keeps what shows a note, a highlight or a drawing (no author, dates,
+# appearance streams, which hold images, popups or links to other objects). No links, form widgets, attached files,
+# sounds, movies, screens, 3D or rich media.
+# fmt: off
+_PAGE_KEPT = (
+    "/Type", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox", "/Rotate", "/UserUnit", "/Resources",
+    "/Contents", "/Group", "/Annots",
+)
+_ANNOTATION_KINDS = (
+    "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight", "/Underline",
+    "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink",
+)
+_ANNOTATION_KEPT = (
+    "/Type", "/Subtype", "/Rect", "/Contents", "/F", "/C", "/IC", "/Border", "/BS", "/BE", "/CA", "/Name",
+    "/Open", "/QuadPoints", "/InkList", "/Vertices", "/L", "/LE", "/DA", "/Q", "/RD", "/Subj",
+)
+# Then, anywhere below a page: actions and their triggers, scripts, forms (XFA too), attached files and metadata.
+_ACTIVE_KEYS = {
+    "/A", "/AA", "/OpenAction", "/JS", "/JavaScript", "/Names", "/EmbeddedFiles", "/EF", "/RF", "/AcroForm",
+    "/XFA", "/URI", "/Next", "/Metadata", "/PieceInfo", "/LastModified", "/Thumb",
+}
+_ACTIONS = {
+    "/GoTo", "/GoToR", "/GoToE", "/GoTo3DView", "/Launch", "/Thread", "/URI", "/Sound", "/Movie", "/Hide",
+    "/Named", "/SubmitForm", "/ResetForm", "/ImportData", "/JavaScript", "/SetOCGState", "/Rendition", "/Trans",
+    "/RichMediaExecute",
+}
+# fmt: on
+_ACTIVE_TYPES = {"/Action", "/Filespec", "/EmbeddedFile", "/Catalog", "/Annot"}  # annotations live in /Annots only
 
 
 def strip_jpeg_segments(data: bytes) -> bytes:
@@ -100,29 +125,71 @@ def _filters(obj) -> list[str]:
     return [] if found is None else [str(f) for f in found] if isinstance(found, list) else [str(found)]
 
 
-def _scrub_resources(resources, seen: set[int]) -> None:
-    """Drop XMP from every image and form in a resource dictionary and strip photos' EXIF, recursively."""
-    xobjects = (resources or {}).get("/XObject") or {}
-    for ref in xobjects.values():
-        obj = ref.get_object()
+def _is_active(value) -> bool:
+    """Whether a PDF value is an action, a form field or widget, a file, a catalog or a stray annotation."""
+    obj = value.get_object()
+    return isinstance(obj, dict) and (
+        obj.get("/S") in _ACTIONS
+        or obj.get("/Type") in _ACTIVE_TYPES
+        or obj.get("/Subtype") in ("/Widget", "/Link")
+        or "/FT" in obj  # a form field
+    )
+
+
+def _strip_active(root, seen: set[int]) -> None:
+    """Remove every active part and metadata below a PDF object, and strip photos' EXIF (no recursion: a deep
+    file cannot exhaust the stack); a photo whose metadata cannot be reached is refused."""
+    stack = [root]
+    while stack:
+        obj = stack.pop().get_object()
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        obj.pop("/Metadata", None)
-        obj.pop("/PieceInfo", None)
-        filters = _filters(obj)
-        if obj.get("/Subtype") == "/Form":
-            _scrub_resources(obj.get("/Resources"), seen)
-        elif filters == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
-            obj._data = strip_jpeg_segments(obj._data)  # noqa: SLF001
-        elif "/DCTDecode" in filters or "/JPXDecode" in filters:  # a JPEG behind another filter, or JPEG 2000:
-            raise UploadRejected("unscrubbable")  # their metadata cannot be reached without re-encoding
+        if isinstance(obj, dict):
+            for key in list(obj):
+                if key in _ACTIVE_KEYS or _is_active(obj[key]):
+                    del obj[key]
+                else:
+                    stack.append(obj[key])
+            if hasattr(obj, "get_data"):  # a stream
+                _strip_photo(obj)
+        elif isinstance(obj, list):
+            obj[:] = [item for item in obj if not _is_active(item)]
+            stack.extend(obj)
+
+
+def _strip_photo(stream) -> None:
+    """Strip the metadata segments of a JPEG stream; refuse one whose metadata cannot be reached."""
+    filters = _filters(stream)
+    if filters == ["/DCTDecode"]:  # the raw stream is the JPEG file (pypdf cannot re-encode it)
+        stream._data = strip_jpeg_segments(stream._data)  # noqa: SLF001
+    elif "/DCTDecode" in filters or "/JPXDecode" in filters:  # a JPEG behind another filter, or JPEG 2000:
+        raise UploadRejected("unscrubbable")  # their metadata cannot be reached without re-encoding
+
+
+def _clean_page(page, seen: set[int]):
+    """Keep what draws a page and its plain notes and markings; strip everything active below them."""
+    for key in [k for k in page if k not in _PAGE_KEPT]:
+        del page[key]
+    kept = []
+    for ref in page.pop("/Annots", None) or []:
+        annotation = ref.get_object()
+        if not isinstance(annotation, dict) or annotation.get("/Subtype") not in _ANNOTATION_KINDS:
+            continue
+        for key in [k for k in annotation if k not in _ANNOTATION_KEPT]:
+            del annotation[key]
+        kept.append(ref)
+    _strip_active(page, seen)  # before the notes join the page: a stray annotation below it is removed
+    for ref in kept:
+        _strip_active(ref, seen)
+    return kept
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
-    """Copy at most MAX_PDF_PAGES pages into a new document without document or page metadata, annotations'
-    authors, dates and appearance streams, attached files and media, page actions, thumbnails, or the EXIF/XMP of
-    embedded photos; a photo whose metadata cannot be reached is refused."""
+    """Copy at most MAX_PDF_PAGES pages into a new document with what draws them and their notes and markings
+    only: no actions, scripts, links, forms (XFA too), attached files or media, document, page or annotation
+    metadata, appearance streams, thumbnails, or EXIF/XMP of embedded photos; a photo whose metadata cannot be
+    reached is refused."""
     from pypdf import PdfReader, PdfWriter  # imported on first PDF: it weighs 14 MB in every worker
     from pypdf.errors import PyPdfError
     from pypdf.generic import ArrayObject, NameObject
@@ -133,22 +200,12 @@ def _clean_pdf(data: bytes) -> CleanFile:
             raise UploadRejected("encrypted")
         if len(reader.pages) > MAX_PDF_PAGES:
             raise UploadRejected("pages")
-        writer = PdfWriter()
+        writer = PdfWriter()  # a new catalog: no open action, names, form, outline or metadata of the original
         seen: set[int] = set()
-        for page in reader.pages:  # scrubbed before copying: what add_page clones is written out
-            for key in _PAGE_PRIVATE:
-                page.pop(key, None)
-            kept = []  # notes and links stay; attached files and media go, and no appearance (a stamp's photo)
-            for ref in page.get("/Annots") or []:
-                annotation = ref.get_object()
-                if annotation.get("/Subtype") in _ANNOTATION_CARRIERS:
-                    continue
-                for key in _ANNOTATION_PRIVATE:
-                    annotation.pop(key, None)
-                kept.append(ref)
-            if "/Annots" in page:
+        for page in reader.pages:  # cleaned before copying: what add_page clones is written out
+            kept = _clean_page(page, seen)
+            if kept:
                 page[NameObject("/Annots")] = ArrayObject(kept)
-            _scrub_resources(page.get("/Resources"), seen)
             writer.add_page(page)
         writer.metadata = None
         out = io.BytesIO()

@@ -249,13 +249,16 @@ def tip_map(public_id: str):
 @bp.get("/tips/<public_id>/attachments/<int:attachment_id>")
 @staff_required
 def attachment(public_id: str, attachment_id: int):
-    """A decrypted attachment of a visible tip (audited)."""
+    """A decrypted attachment of a visible tip (audited): photos are shown, documents downloaded (a PDF opened in
+    the browser's viewer would run what a reader runs; its cleaning removed every action, this is the second wall)."""
     tip = _tip_or_404(public_id)
     found = officer_views.attachment(tip, attachment_id, current_user)
     if found is None:
         abort(404)
     content, ctype = found
-    return Response(content, mimetype=ctype, headers={"Content-Disposition": "inline"})
+    name = f"tip-{tip.public_id}-{attachment_id}.{ctype.split('/')[-1]}"
+    disposition = "inline" if ctype.startswith("image/") else f"attachment; filename={name}"
+    return Response(content, mimetype=ctype, headers={"Content-Disposition": disposition})
 
 
 def _audit_scope():
