@@ -81,6 +81,9 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 31 * 1024 * 1024)  # 3 attachments of 10 MB and the text
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
     MAX_ATTACHMENTS = 3
+    # Pixels of all photos of one request together, read from their headers before any is decoded; a worker decodes
+    # one photo at a time, 4 bytes a pixel: 160 MB at most with 40 megapixels.
+    MAX_UPLOAD_PIXELS = _env_int("MAX_UPLOAD_PIXELS", 40_000_000)
     # argon2id at OWASP's minimum: m=19 MiB, t=2, p=1.
     ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19 * 1024)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)

@@ -223,7 +223,7 @@ def test_a_picture_too_large_to_decode_is_refused_from_its_header(app, client):
     assert len(out.getvalue()) < 100_000
     response = _post_one(client, out.getvalue(), "huge.png")
     assert response.status_code == 400
-    assert "Las fotos pueden tener como máximo 40 megapíxeles." in response.get_data(as_text=True)
+    assert "Las fotos enviadas juntas pueden sumar como máximo 40 megapíxeles." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Tip)).all() == []
 

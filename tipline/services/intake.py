@@ -47,9 +47,8 @@ def _already(model, key: str | None) -> bool:
     return key is not None and db.session.scalar(select(model.id).where(model.submission_key == key)) is not None
 
 
-def _store_files(tip: Tip, files: list[bytes]) -> list[str]:
-    """Clean and store uploads for a tip; returns the storage keys written (to undo on failure)."""
-    cleaned = [uploads.clean(data) for data in files]  # rejects before anything is written
+def _store_files(tip: Tip, cleaned: list[uploads.CleanFile]) -> list[str]:
+    """Store cleaned uploads for a tip; returns the storage keys written (to undo on failure)."""
     keys = []
     for item in cleaned:
         key = uploads.save(item.content)
@@ -66,6 +65,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
     Raises uploads.UploadRejected before anything is stored if a file is not acceptable, and DuplicateSubmission
     when the same form was accepted before.
     """
+    cleaned = uploads.clean_all(sub.files)  # first: refused before any other work, and before anything is written
     key = submission_key(sub.submission, sub.text)  # a resend fails on its unique index: no lookup before
     tip = Tip(
         public_id=secrets.token_hex(5).upper(),
@@ -82,7 +82,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         triage_state="pending",
         submission_key=key,
     )
-    keys = _store_files(tip, sub.files)
+    keys = _store_files(tip, cleaned)
     try:
         casework.place_new_tip(tip)  # before the tip joins the session: no autoflush, one INSERT per row
         db.session.add(tip)

@@ -19,7 +19,6 @@ logging.getLogger("PIL").setLevel(logging.INFO)
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SAVED_AS = {"MPO": "JPEG"}  # many phones' cameras write multi-picture JPEGs: the main picture is kept
-MAX_PIXELS = 40_000_000  # refused above this, before decoding (Pillow itself only warns up to twice its limit)
 MAX_PDF_PAGES = 200  # a few kilobytes can describe a hundred thousand pages
 # What Pillow raises on damaged or hostile files (a PNG header chunk cut short gives ValueError, for one).
 DAMAGED_IMAGE = (
@@ -46,30 +45,44 @@ class CleanFile:
     content_type: str
 
 
-def _clean_image(data: bytes) -> CleanFile:
-    """Re-encode an image from its pixels only, so EXIF, GPS, XMP and comments are gone."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+def _open_image(data: bytes) -> Image.Image:
+    """Open an image reading its header only (nothing is decoded): an allowed format within the pixel budget."""
+    budget = current_app.config["MAX_UPLOAD_PIXELS"]
+    Image.MAX_IMAGE_PIXELS = budget  # Pillow refuses twice this itself, before we could
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise UploadRejected("pixels") from exc
+    except DAMAGED_IMAGE as exc:
+        raise UploadRejected("type") from exc
+    refused = "type" if SAVED_AS.get(img.format, img.format) not in IMAGE_FORMATS else None
+    refused = refused or ("pixels" if img.width * img.height > budget else None)
+    if refused:
+        img.close()
+        raise UploadRejected(refused)
+    return img
+
+
+def _clean_image(data: bytes) -> CleanFile:
+    """Re-encode an image from its pixels only, so EXIF, GPS, XMP and comments are gone; one decoded copy at a
+    time (4 bytes a pixel), so a photo within the budget costs at most 4 bytes for each pixel of the budget."""
+    try:
+        with _open_image(data) as img:
             fmt = SAVED_AS.get(img.format, img.format)
-            if fmt not in IMAGE_FORMATS:
-                raise UploadRejected("type")
-            if img.width * img.height > MAX_PIXELS:  # read from the header: nothing is decoded yet
-                raise UploadRejected("pixels")
             img.load()
-            img = ImageOps.exif_transpose(img)  # keep the visible orientation, drop the tag
-            if img.mode not in ("RGB", "RGBA", "L", "LA"):
-                img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
-            pixels = Image.new(img.mode, img.size)
-            pixels.paste(img)
+            ImageOps.exif_transpose(img, in_place=True)  # keep the visible orientation, drop the tag
+            pixels = img
+            if pixels.mode not in ("RGB", "RGBA", "L", "LA"):
+                pixels = pixels.convert("RGBA" if "A" in pixels.getbands() else "RGB")
+            if fmt == "JPEG" and pixels.mode not in ("RGB", "L"):
+                pixels = pixels.convert("RGB")
+            pixels.info = {}  # what saving would copy from the original: comment, ICC profile, EXIF
+            out = io.BytesIO()
+            pixels.save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
     except UploadRejected:
         raise
     except DAMAGED_IMAGE as exc:
         raise UploadRejected("type") from exc
-    out = io.BytesIO()
-    if fmt == "JPEG" and pixels.mode not in ("RGB", "L"):
-        pixels = pixels.convert("RGB")
-    pixels.save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
     return CleanFile(out.getvalue(), IMAGE_FORMATS[fmt])
 
 
@@ -217,12 +230,34 @@ def _clean_pdf(data: bytes) -> CleanFile:
     return CleanFile(out.getvalue(), "application/pdf")
 
 
-def clean(data: bytes) -> CleanFile:
-    """Check an upload by its content (never its name) and strip its metadata."""
+def _check_size(data: bytes) -> None:
+    """Refuse an empty upload or one over the size limit."""
     if len(data) > current_app.config["MAX_ATTACHMENT_BYTES"]:
         raise UploadRejected("size")
     if not data:
         raise UploadRejected("empty")
+
+
+def pixels(data: bytes) -> int:
+    """The pixels an upload decodes to, read from its header (0 for a PDF), after checking its size and type."""
+    _check_size(data)
+    if data.startswith(b"%PDF-"):
+        return 0
+    with _open_image(data) as img:
+        return img.width * img.height
+
+
+def clean_all(files: list[bytes]) -> list[CleanFile]:
+    """Check every upload's size, type and pixels from its header, refuse them all when together they exceed
+    MAX_UPLOAD_PIXELS, and only then clean each (one decoded at a time)."""
+    if sum(pixels(data) for data in files) > current_app.config["MAX_UPLOAD_PIXELS"]:
+        raise UploadRejected("pixels")
+    return [clean(data) for data in files]
+
+
+def clean(data: bytes) -> CleanFile:
+    """Check one upload by its content (never its name) and strip its metadata."""
+    _check_size(data)
     if data.startswith(b"%PDF-"):
         return _clean_pdf(data)
     return _clean_image(data)

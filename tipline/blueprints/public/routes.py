@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Response, current_app, g, make_response, render_template
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from tipline.blueprints.public import bp
@@ -18,7 +19,9 @@ UPLOAD_ERRORS = {
     "size": _l("Each attachment may be at most 10 MB."),
     "empty": _l("One of the attachments is empty."),
     "encrypted": _l("Password-protected PDF documents cannot be accepted."),
-    "pixels": _l("Photos may be at most 40 megapixels. Please send a smaller copy."),
+    "pixels": _l(
+        "Photos sent together may add up to at most %(megapixels)s megapixels. Please send fewer or smaller photos."
+    ),
     "pages": _l("PDF documents may have at most 200 pages."),
     "unscrubbable": _l(
         "This PDF holds a picture whose hidden data (such as a GPS position) cannot be removed. Please send the"
@@ -66,6 +69,12 @@ def _tip_page(form: TipForm, status: int, throttled: bool = False) -> Response:
     return _no_store(make_response(page, status))
 
 
+def _upload_error(key: str) -> str:
+    """The message for a refused upload, with the configured limit it names."""
+    megapixels = format_decimal(current_app.config["MAX_UPLOAD_PIXELS"] / 1_000_000)
+    return str(UPLOAD_ERRORS[key]) % {"megapixels": megapixels}
+
+
 def _tip_limit() -> str:
     """The configured limit of accepted tips per address."""
     return current_app.config["TIP_RATE_LIMIT"]
@@ -99,7 +108,7 @@ def tip():
         try:
             _tip, code = intake.submit_tip(submission)
         except uploads.UploadRejected as exc:
-            form.attachments.errors = [UPLOAD_ERRORS[exc.args[0]]]
+            form.attachments.errors = [_upload_error(exc.args[0])]
         except intake.DuplicateSubmission:
             return _no_store(make_response(render_template("public/receipt.html", code=None)))
         else:
