@@ -89,7 +89,7 @@ class Config:
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
     ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
     FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per minute;30 per hour")
-    TIP_RATE_LIMIT = os.environ.get("TIP_RATE_LIMIT", "30 per hour")  # accepted web tips per address
+    TIP_RATE_LIMIT = os.environ.get("TIP_RATE_LIMIT", "30 per hour")  # web tips sent per address, refused ones too
     EVENT_FEEDBACK_RATE_LIMIT = os.environ.get("EVENT_FEEDBACK_RATE_LIMIT", "120 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False

@@ -113,3 +113,15 @@ def test_photos_over_the_pixel_budget_together_are_refused_before_any_is_decoded
         assert db.session.scalars(select(Tip)).all() == [] and db.session.scalars(select(Attachment)).all() == []
     one = _post(client, [(io.BytesIO(half), "a.png")])  # one of them alone is within the budget
     assert one.status_code == 200
+
+
+def test_refused_submissions_count_toward_the_tip_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "TIP_RATE_LIMIT", "3 per hour")
+    refused = [_post(client, [(io.BytesIO(GIF), "x.gif")], lang="fr") for _ in range(3)]
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert "Les pièces jointes doivent être des photos" in refused[0].get_data(as_text=True)
+    response = _post(client, [], lang="fr")  # a good tip now: the address has used its submissions
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Trop de signalements ont été envoyés depuis votre connexion" in page
+    assert f"{TEXT}</textarea>" in page

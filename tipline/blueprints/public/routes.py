@@ -76,7 +76,7 @@ def _upload_error(key: str) -> str:
 
 
 def _tip_limit() -> str:
-    """The configured limit of accepted tips per address."""
+    """The configured limit of tips sent per address, accepted or refused."""
     return current_app.config["TIP_RATE_LIMIT"]
 
 
@@ -86,9 +86,7 @@ def _tip_throttled(_limit) -> Response:
 
 
 @bp.route("/tip", methods=["GET", "POST"])
-@limiter.limit(
-    _tip_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200, on_breach=_tip_throttled
-)
+@limiter.limit(_tip_limit, methods=["POST"], on_breach=_tip_throttled)  # refused sends count: each costs work
 def tip():
     """Submit an anonymous tip; on success show the receipt code once."""
     form = _tip_form()
