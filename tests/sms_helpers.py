@@ -14,13 +14,16 @@ from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
 
+from tipline.config import TestConfig
+
 NUMBER = "+15205550123"
 OTHER_NUMBER = "+15205550199"
+ACCOUNT_SID = TestConfig.TWILIO_ACCOUNT_SID  # the webhook refuses another account's deliveries
 MESSAGE_RE = re.compile(r"<Message>(.*?)</Message>", re.DOTALL)
 
 
 def new_sid() -> str:
-    """A fresh Twilio-style message id."""
+    """A fresh Twilio message id (SM and 32 lowercase hex digits, the only shape the webhook takes)."""
     return "SM" + secrets.token_hex(16)
 
 
@@ -31,10 +34,10 @@ def sign(app, path: str, params: dict, url: str | None = None) -> str:
 
 
 def sms_params(body: str = "", sender: str = NUMBER, sid: str | None = None, **extra) -> dict:
-    """The form fields a gateway posts for one inbound text."""
+    """The form fields a gateway posts for one inbound text (every field a real delivery always has)."""
     params = {
         "MessageSid": sid or new_sid(),
-        "AccountSid": "AC00000000000000000000000000000000",
+        "AccountSid": ACCOUNT_SID,
         "From": sender,
         "To": "+15005550006",
         "Body": body,
@@ -60,7 +63,7 @@ def reply_text(response) -> str | None:
 
 def post_status(client, app, provider_sid: str, status: str, signed: bool = True):
     """Post a delivery status callback as the gateway would."""
-    params = {"MessageSid": provider_sid, "MessageStatus": status, "AccountSid": "AC00000000000000000000000000000000"}
+    params = {"MessageSid": provider_sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
     headers = {"X-Twilio-Signature": sign(app, "/sms/twilio/status", params)} if signed else {}
     return client.post("/sms/twilio/status", data=params, headers=headers)
 

@@ -7,10 +7,10 @@ What each test throws at the system, and what it must answer:
 
 - test_unsigned_or_badly_signed_webhook_posts: random fields, bodies and signatures (none, junk, a signature of
   other fields) → 403 from both webhook URLs, never a 500, never a tip.
-- test_signed_webhook_any_fields: correctly signed posts with random MessageSid, From, Body (huge, control and
-  bidi characters), NumMedia and media URLs → 200 with TwiML or 400 for a missing id or sender, never a 500;
-  a reply that carries a receipt opens its tip on /follow-up.
-- test_signed_status_callback_any_fields: signed delivery reports with random ids and statuses → 204 or 400.
+- test_signed_webhook_any_fields: correctly signed posts with random MessageSid, From, To, Body (huge, control and
+  bidi characters), NumMedia, AccountSid and media URLs → 200 with TwiML for what a real delivery looks like,
+  400 (403 for another account) otherwise, never a 500; a reply that carries a receipt opens its tip on /follow-up.
+- test_signed_status_callback_any_fields: signed delivery reports with random ids and statuses → 204, 400 or 403.
 - test_language_and_raw_query_strings: ?lang= random, and raw query strings of invalid UTF-8 and percent-escape
   garbage on the resident pages → 200 (or the transparency redirect), 400 for a NUL character, never a 500.
 - test_path_arguments: random transparency periods and tables, event codes in URLs → 400 (NUL)/404/410 (or a
@@ -21,6 +21,7 @@ What each test throws at the system, and what it must answer:
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -29,7 +30,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz.strategies import BAD_BYTES, FUZZ, NUMBERISH, SMS_RECEIPT_RE, TEXT, counts, reset_limits
 from tests.helpers import follow_up, login, make_officer
-from tests.sms_helpers import MESSAGE_RE, sign
+from tests.sms_helpers import ACCOUNT_SID, MESSAGE_RE, sign
 
 PHONE = st.one_of(st.from_regex(r"\+?[0-9 ().\-]{1,20}", fullmatch=True), TEXT)
 SID = st.one_of(st.from_regex(r"SM[0-9a-f]{32}", fullmatch=True), TEXT, st.text(min_size=60, max_size=80))
@@ -39,12 +40,23 @@ SMS_FIELDS = st.fixed_dictionaries(
     optional={
         "Body": st.one_of(TEXT, st.sampled_from(["STOP", "AYUDA", "NEW", "العربية", "start "])),
         "To": PHONE,
-        "NumMedia": NUMBERISH,
+        "NumMedia": st.one_of(NUMBERISH, st.sampled_from(["0", "1", "10", "99"])),
         "MediaUrl0": MEDIA_URL,
         "MediaContentType0": st.one_of(TEXT, st.sampled_from(["image/jpeg", "application/pdf", "text/html"])),
-        "AccountSid": TEXT,
+        "AccountSid": st.one_of(TEXT, st.just(ACCOUNT_SID)),
     },
 )
+
+
+def _real_delivery(params: dict) -> bool:
+    """What the webhook takes: Twilio's id shape, a sender, a recipient, a media count and this account."""
+    return bool(
+        re.fullmatch(r"(SM|MM)[0-9a-f]{32}", params["MessageSid"])
+        and params["From"].strip()
+        and params.get("To", "").strip()
+        and re.fullmatch(r"[0-9]{1,2}", params.get("NumMedia", ""))
+        and params.get("AccountSid") == ACCOUNT_SID
+    )
 
 
 def _clean(params: dict) -> dict:
@@ -75,9 +87,9 @@ def test_signed_webhook_any_fields(app, client, params):
     params = _clean(params)
     before = counts(app)
     response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
-    assert response.status_code in (200, 400), response.status_code
-    if response.status_code == 400:
-        assert not params["MessageSid"].strip() or not params["From"].strip() or len(params["MessageSid"].strip()) > 64
+    assert response.status_code in (200, 400, 403), response.status_code
+    assert (response.status_code == 200) == _real_delivery(params), params
+    if response.status_code != 200:
         assert counts(app)[0] == before[0]
         return
     assert response.mimetype == "application/xml"
@@ -93,7 +105,7 @@ def test_signed_webhook_any_fields(app, client, params):
 def test_signed_status_callback_any_fields(app, client, params):
     params = _clean(params)
     headers = {"X-Twilio-Signature": sign(app, "/sms/twilio/status", params)}
-    assert client.post("/sms/twilio/status", data=params, headers=headers).status_code in (204, 400)
+    assert client.post("/sms/twilio/status", data=params, headers=headers).status_code in (204, 400, 403)
 
 
 PAGES = ["/", "/tip", "/follow-up", "/feedback", "/events", "/events.ics", "/transparency/", "/officer/login"]

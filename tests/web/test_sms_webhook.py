@@ -98,6 +98,55 @@ def test_missing_message_id_or_sender_is_a_bad_request(app, client, missing):
     assert _count(app, Tip) == 0
 
 
+def test_signed_request_replayed_with_a_shifted_message_sid_is_refused(app, client, caplog):
+    params = sms_params(TIP)
+    signature = sign(app, "/sms/twilio", params)
+    assert "Receipt" in reply_text(client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature}))
+    counts = [_count(app, model) for model in (Tip, SmsInbound, Message)]
+    # Twilio signs keys and values joined without separators: moving "NumMedia0" into the id signs the same.
+    replayed = {k: v for k, v in params.items() if k != "NumMedia"} | {"MessageSid": params["MessageSid"] + "NumMedia0"}
+    assert sign(app, "/sms/twilio", replayed) == signature
+    with caplog.at_level(logging.INFO):
+        answers = [client.post("/sms/twilio", data=replayed, headers={"X-Twilio-Signature": signature}) for _ in "ab"]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [_count(app, model) for model in (Tip, SmsInbound, Message)] == counts
+    refused = [r for r in caplog.records if r.name == "tipline.blueprints.sms.routes"]
+    assert len(refused) == 1, "one log line per minute, not one per refused request"
+    assert NUMBER[1:] not in caplog.text and TIP not in caplog.text
+
+
+NOT_A_DELIVERY = [
+    ("MessageSid", "SM" + "0" * 31),
+    ("MessageSid", "SM" + "A" * 32),
+    ("MessageSid", "XY" + "0" * 32),
+    ("To", None),
+    ("To", " "),
+    ("NumMedia", None),
+    ("NumMedia", "0To+15005550006"),
+    ("AccountSid", None),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), NOT_A_DELIVERY, ids=[f"{f}={v!r}" for f, v in NOT_A_DELIVERY])
+def test_signed_request_without_what_a_real_delivery_has_is_a_bad_request(app, client, field, value):
+    params = sms_params(TIP)
+    params = {k: v for k, v in params.items() if k != field} | ({} if value is None else {field: value})
+    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    assert response.status_code == 400
+    assert _count(app, Tip) == 0
+
+
+def test_signed_request_for_another_account_is_forbidden(app, client):
+    params = sms_params(TIP, AccountSid="AC" + "1" * 32)
+    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    assert response.status_code == 403
+    assert _count(app, Tip) == 0
+
+
+def test_multimedia_message_id_is_accepted(app, client):
+    assert "Receipt" in reply_text(post_sms(client, app, TIP, sid="MM" + "0123456789abcdef" * 2))
+
+
 def test_retried_message_id_replays_the_same_reply_and_creates_nothing_more(app, client):
     sid = new_sid()
     first = reply_text(post_sms(client, app, TIP, sid=sid))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, current_app, g, request
+from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
 from tipline.blueprints.sms import bp
-from tipline.channels.sms import InboundInvalid, gateway
+from tipline.channels.sms import InboundForeign, InboundInvalid, gateway
 from tipline.extensions import csrf, limiter
 from tipline.services import sms, sms_delivery, sms_texts
 
 log = logging.getLogger(__name__)
+LOG_EVERY = parse("1 per minute")  # refused requests: one log line per reason and minute, whatever the flood
 
 
 def _public_url() -> str:
@@ -28,11 +30,19 @@ def _signed() -> bool:
     return g.sms_signed
 
 
+def _refuse(status: int, reason: str) -> None:
+    """Abort with status, logging the reason (never the number or the text) at most once a minute."""
+    if limiter.limiter.hit(LOG_EVERY, "sms-refused-log", request.path, reason):
+        log.warning(
+            "sms webhook %s: %s, refused with %s (further ones this minute unlogged)", request.path, reason, status
+        )
+    abort(status)
+
+
 def _require_signature() -> None:
-    """403 for a missing or wrong signature, logged without the number or the text."""
+    """403 for a missing or wrong signature."""
     if not _signed():
-        log.warning("sms webhook %s: missing or invalid signature, refused", request.path)
-        abort(403)
+        _refuse(403, "missing or invalid signature")
 
 
 def _markup(text: str | None, status: int = 200) -> Response:
@@ -69,8 +79,8 @@ def inbound():
     _require_signature()
     try:
         message = gateway().parse_inbound(request.form)
-    except InboundInvalid:
-        abort(400)
+    except InboundInvalid as exc:
+        _refuse(403 if isinstance(exc, InboundForeign) else 400, str(exc))
     return _markup(sms.handle_inbound(message))
 
 
@@ -81,8 +91,8 @@ def status():
     _require_signature()
     try:
         report = gateway().parse_status(request.form)
-    except InboundInvalid:
-        abort(400)
+    except InboundInvalid as exc:
+        _refuse(403 if isinstance(exc, InboundForeign) else 400, str(exc))
     sms_delivery.record_status(report)
     return Response(status=204)
 

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from flask import current_app
 
-from tipline.channels.sms.base import Gateway, GatewayError, InboundInvalid, InboundSms, MediaRef, StatusReport
+from tipline.channels.sms.base import (
+    Gateway,
+    GatewayError,
+    InboundForeign,
+    InboundInvalid,
+    InboundSms,
+    MediaRef,
+    StatusReport,
+)
 
-__all__ = ["Gateway", "GatewayError", "InboundInvalid", "InboundSms", "MediaRef", "StatusReport", "gateway"]
+__all__ = [
+    "Gateway",
+    "GatewayError",
+    "InboundForeign",
+    "InboundInvalid",
+    "InboundSms",
+    "MediaRef",
+    "StatusReport",
+    "gateway",
+]
 
 
 def gateway() -> Gateway:

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 
 
 class InboundInvalid(ValueError):
-    """A webhook request that lacks a required field (message id or sender)."""
+    """A webhook request that lacks a field a real delivery always has, or holds a malformed one."""
+
+
+class InboundForeign(InboundInvalid):
+    """A webhook request made for another provider account than this site's."""
 
 
 class GatewayError(RuntimeError):
@@ -50,11 +54,12 @@ class Gateway(ABC):
 
     @abstractmethod
     def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
-        """Read an inbound webhook's fields; raises InboundInvalid when required ones are missing."""
+        """Read an inbound webhook's fields; raises InboundInvalid (InboundForeign) for a request that is no delivery
+        (for this account)."""
 
     @abstractmethod
     def parse_status(self, form: Mapping[str, str]) -> StatusReport:
-        """Read a delivery status callback; raises InboundInvalid when required ones are missing."""
+        """Read a delivery status callback; raises InboundInvalid (InboundForeign) as parse_inbound does."""
 
     @abstractmethod
     def verify(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 
 import requests
@@ -11,13 +12,25 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from tipline.channels.sms.base import Gateway, GatewayError, InboundInvalid, InboundSms, MediaRef, StatusReport
+from tipline.channels.sms.base import (
+    Gateway,
+    GatewayError,
+    InboundForeign,
+    InboundInvalid,
+    InboundSms,
+    MediaRef,
+    StatusReport,
+)
 
 # The HTTP client logs request lines at INFO; keep them out of the logs altogether (privacy).
 _http_log = logging.getLogger("tipline.sms.twilio_http")
 _http_log.setLevel(logging.WARNING)
 TIMEOUT_SECONDS = 15
 MAX_MEDIA = 10
+# Twilio's message ids. The signature joins keys and values without separators, so only a strict shape keeps a
+# replayed request from moving the next field into the id ("SM…" + "NumMedia0" signs like "SM…" and NumMedia=0).
+MESSAGE_SID_RE = re.compile(r"(SM|MM)[0-9a-f]{32}")
+NUM_MEDIA_RE = re.compile(r"[0-9]{1,2}")
 
 
 class TwilioGateway(Gateway):
@@ -36,28 +49,46 @@ class TwilioGateway(Gateway):
         self.max_media_bytes = max_media_bytes
 
     def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
-        """MessageSid, From, To, Body and MediaUrlN/MediaContentTypeN; unknown fields are ignored."""
-        sid, sender = (form.get("MessageSid") or "").strip(), (form.get("From") or "").strip()
-        if not sid or not sender or len(sid) > 64:
-            raise InboundInvalid("MessageSid and From are required")
-        try:
-            count = min(int(form.get("NumMedia") or 0), MAX_MEDIA)
-        except ValueError:
-            count = 0
+        """MessageSid, From, To, Body and MediaUrlN/MediaContentTypeN; unknown fields are ignored.
+
+        Refuses what a real delivery never looks like: an id of another shape, no To or NumMedia, another account.
+        """
+        sid, sender = self._message_sid(form), (form.get("From") or "").strip()
+        to, num_media = (form.get("To") or "").strip(), form.get("NumMedia") or ""
+        if not sender or not to or not NUM_MEDIA_RE.fullmatch(num_media):
+            raise InboundInvalid("From, To and NumMedia are required")
+        self._check_account(form)
         media = [
             MediaRef(url=form[f"MediaUrl{i}"], content_type=(form.get(f"MediaContentType{i}") or "").lower())
-            for i in range(count)
+            for i in range(min(int(num_media), MAX_MEDIA))
             if form.get(f"MediaUrl{i}")
         ]
-        return InboundSms(sid, sender, (form.get("To") or "").strip(), form.get("Body") or "", media)
+        return InboundSms(sid, sender, to, form.get("Body") or "", media)
 
     def parse_status(self, form: Mapping[str, str]) -> StatusReport:
         """MessageSid, MessageStatus and ErrorCode of a status callback."""
-        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        sid = self._message_sid({"MessageSid": form.get("MessageSid") or form.get("SmsSid") or ""})
         status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
-        if not sid or not status:
-            raise InboundInvalid("MessageSid and MessageStatus are required")
+        if not status:
+            raise InboundInvalid("MessageStatus is required")
+        self._check_account(form)
         return StatusReport(sid, status[:16], (form.get("ErrorCode") or None))
+
+    @staticmethod
+    def _message_sid(form: Mapping[str, str]) -> str:
+        """The MessageSid when it has Twilio's exact shape (SM or MM and 32 lowercase hex digits)."""
+        sid = form.get("MessageSid") or ""
+        if not MESSAGE_SID_RE.fullmatch(sid):
+            raise InboundInvalid("MessageSid is not a Twilio message id")
+        return sid
+
+    def _check_account(self, form: Mapping[str, str]) -> None:
+        """AccountSid is present, and is this site's account when TWILIO_ACCOUNT_SID is set."""
+        account = form.get("AccountSid") or ""
+        if not account:
+            raise InboundInvalid("AccountSid is required")
+        if self.account_sid and account != self.account_sid:
+            raise InboundForeign("AccountSid is another account's")
 
     def verify(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         """Check X-Twilio-Signature with the library's validator and the auth token."""
