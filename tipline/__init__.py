@@ -31,9 +31,7 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
 
 def _trust_proxy(app: Flask) -> None:
     """Behind PROXY_HOPS reverse proxies, take scheme and host (and the address, for rate limits) from them."""
-    import os
-
-    hops = int(os.environ.get("PROXY_HOPS", "0") or 0)
+    hops = app.config["PROXY_HOPS"]
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

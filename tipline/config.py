@@ -67,6 +67,7 @@ class Config:
         ),
     }
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
     TIPLINE_DEPLOYMENT = os.environ.get("TIPLINE_DEPLOYMENT")
     # Comma-separated Fernet keys, newest first; None -> generated in the instance folder (demo only).
     DATA_ENCRYPTION_KEYS = os.environ.get("DATA_ENCRYPTION_KEYS")
