@@ -30,12 +30,16 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
 
 
 def _trust_proxy(app: Flask) -> None:
-    """Behind PROXY_HOPS reverse proxies, take scheme and host (and the address, for rate limits) from them."""
+    """Behind PROXY_HOPS reverse proxies, take the scheme and the address (for rate limits) from them.
+
+    Only X-Forwarded-Proto and X-Forwarded-For, the two headers the README's proxy sets: a client's
+    X-Forwarded-Host or -Port would otherwise pass through and name the host of redirects.
+    """
     hops = app.config["PROXY_HOPS"]
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def _instance_path() -> str:

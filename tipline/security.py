@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, current_app, g, redirect, request
 from flask_talisman import Talisman
 
 CSP = {
@@ -48,6 +48,15 @@ def _refuse_nul() -> None:
         abort(400)
 
 
+def _redirect_to_https() -> Response | None:
+    """A plain-HTTP request goes to its path and query at PUBLIC_BASE_URL, never to a host the request names."""
+    if request.is_secure:
+        return None
+    query = request.query_string.decode("latin-1")  # ASCII already (_ascii_query)
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + quote(request.path) + ("?" + query if query else "")
+    return redirect(url, code=302)
+
+
 def _cache_form_body() -> None:
     """Keep a url-encoded body's bytes before anything parses the form (see forms._undecodable_request).
 
@@ -71,11 +80,13 @@ def init_app(app: Flask) -> None:
     https = app.config["PUBLIC_BASE_URL"].startswith("https://")
     # Secure cookies follow this app's PUBLIC_BASE_URL, not only the value the Config class saw at import.
     app.config["SESSION_COOKIE_SECURE"] = https or app.config["SESSION_COOKIE_SECURE"]
+    if https and not app.testing:  # not Talisman's force_https: it redirects to whatever host the request names
+        app.before_request(_redirect_to_https)
     # One Talisman per app: it keeps its options on itself, so a shared one would hand the last app's
-    # (force_https, Secure cookies) to every app in the process.
+    # (Secure cookies) to every app in the process.
     app.extensions["talisman"] = Talisman(
         app,
-        force_https=https and not app.testing,
+        force_https=False,
         strict_transport_security=https,
         content_security_policy=CSP,
         frame_options="DENY",

@@ -8,6 +8,8 @@ What each test throws at the system, and what it must answer:
   Permissions-Policy that turns off geolocation, camera and microphone, nosniff, and no HSTS over plain HTTP.
 - test_https_deployment_sends_hsts_and_secure_cookies: an app whose PUBLIC_BASE_URL is https, asked over https
   → HSTS for at least a year; session and language cookies Secure, HttpOnly, SameSite=Lax.
+- test_forwarded_host_of_a_client_never_steers_the_https_redirect: behind PROXY_HOPS=1, a plain-HTTP request with
+  a client's X-Forwarded-Host/-Port or Host of evil.example → redirected to the PUBLIC_BASE_URL's host only.
 - test_cookies_over_http_are_httponly_and_samesite: the demo over http → HttpOnly and SameSite on every cookie.
 - test_login_starts_a_new_session_and_logout_ends_the_old_one: log in, then log out, then replay the cookie the
   login gave → login changes the session cookie and the CSRF token; the replayed cookie is not logged in.
@@ -106,6 +108,28 @@ def test_an_https_app_in_the_same_process_leaves_the_other_apps_headers_alone(ht
     assert "Strict-Transport-Security" in https_app.test_client().get("/", base_url="https://tips.example.org").headers
     response = client.get("/tip")  # the session app still answers over http, without a redirect to https
     assert response.status_code == 200 and "Strict-Transport-Security" not in response.headers
+
+
+@pytest.fixture
+def proxied_app(app):
+    """A production-like app behind one reverse proxy at an https address (redirects on, as outside the tests)."""
+    tasks.celery.finalize(auto=True)  # keep the tasks bound to the session app
+    settings = {"PUBLIC_BASE_URL": "https://tips.example.org", "PROXY_HOPS": 1, "TESTING": False}
+    yield create_app(type("ProxiedConfig", (TestConfig,), settings))
+    tasks.init_app(app)
+
+
+def test_forwarded_host_of_a_client_never_steers_the_https_redirect(proxied_app):
+    client = proxied_app.test_client()
+    for headers in (
+        {"X-Forwarded-Host": "evil.example"},
+        {"X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "8443"},
+        {"Host": "evil.example"},  # nginx's $host passes the client's Host header on
+    ):
+        response = client.get("/tip?lang=es", headers=headers | {"X-Forwarded-Proto": "http"})
+        assert response.status_code in (301, 302)
+        assert response.location == "https://tips.example.org/tip?lang=es", headers
+    assert client.get("/officer/login", headers={"X-Forwarded-Proto": "https"}).status_code == 200
 
 
 def test_cookies_over_http_are_httponly_and_samesite(client):
