@@ -136,7 +136,12 @@ def tips_count() -> None:
 @click.option("--no-serve", is_flag=True, help="Prepare the database and deployment, then exit.")
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
-    """Create the database, load the example deployment and serve the site on 127.0.0.1."""
+    """Create the database, load the example deployment and serve the site on 127.0.0.1 (never in production)."""
+    if not current_app.config["DEMO_ALLOWED"]:
+        raise click.ClickException(
+            "Refusing to run the demo with TIPLINE_ENV=production: its officers' passwords and TOTP secrets are "
+            "the same on every install (add officers with `tipline users add`)"
+        )
     from flask_migrate import upgrade
 
     from tipline.services import deployment as service

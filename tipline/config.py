@@ -76,6 +76,7 @@ class Config:
     AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE")  # None -> instance/audit-anchors.txt
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY")  # HMAC key of the audit chain's links, never in the database
     REQUIRE_KEYS = False  # production refuses to start without explicit keys
+    DEMO_ALLOWED = True  # `tipline demo` seeds accounts whose passwords and TOTP secrets every install shares
     LANGUAGES = _env_languages("TIPLINE_LANGUAGES")  # offered on the site, and the languages triage tells apart
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIPLINE_TIMEZONE", "UTC")
@@ -157,6 +158,7 @@ class ProductionConfig(Config):
     """Production: every key must be given explicitly, cookies are Secure."""
 
     REQUIRE_KEYS = True
+    DEMO_ALLOWED = False
     SESSION_COOKIE_SECURE = True
 
 

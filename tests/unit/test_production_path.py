@@ -59,6 +59,25 @@ def test_an_operator_is_told_in_one_line_what_stops_a_command(tmp_path):
 LONG = "k" * 40
 
 
+def test_demo_refuses_to_seed_its_known_passwords_in_production(tmp_path):
+    keys = {"SECRET_KEY": "k" * 40, "RECEIPT_INDEX_KEY": "k" * 40, "SMS_NUMBER_KEY": "k" * 40}
+    refused = _tipline(
+        tmp_path,
+        "demo",
+        "--no-serve",
+        TIPLINE_ENV="production",
+        DATABASE_URL=f"sqlite:///{tmp_path}/prod.sqlite",
+        DATA_ENCRYPTION_KEYS=TestConfig.DATA_ENCRYPTION_KEYS,
+        PUBLIC_BASE_URL="https://tips.example.org",
+        **keys,
+    )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "password" not in refused.stdout and "TOTP secret" not in refused.stdout
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert refused.stderr.startswith("Error: Refusing to run the demo with TIPLINE_ENV=production")
+    assert not (tmp_path / "prod.sqlite").exists() or (tmp_path / "prod.sqlite").stat().st_size == 0
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
