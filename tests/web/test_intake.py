@@ -117,6 +117,30 @@ def test_repeated_wrong_receipts_are_rate_limited(client):
     assert statuses[-1] == 429
 
 
+def test_wrong_receipt_codes_share_one_budget_across_both_follow_up_forms(client):
+    statuses = [follow_up(client, f"0000 0000 0000 {i:04d}").status_code for i in range(10)]
+    assert statuses == [404] * 10
+    token = csrf_token(client, "/follow-up")
+    data = {"receipt": "0000 0000 1111 0000", "body": "More detail.", "csrf_token": token}
+    response = client.post("/follow-up/message", data=data)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_a_right_receipt_opens_its_tip_after_wrong_codes_spent_the_shared_address_budget(app, client):
+    receipt = submit_tip(client, text=LONG_ENOUGH)
+    statuses = [follow_up(client, f"0000 0000 0000 {i:04d}").status_code for i in range(11)]
+    assert statuses[-1] == 429  # neighbours behind one carrier address mistyped theirs
+    page = follow_up(client, receipt)
+    assert page.status_code == 200 and STATUS_RE.search(page.get_data(as_text=True))
+    hidden = re.search(r'name="receipt" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_token(client, "/follow-up")
+    data = {"receipt": hidden, "body": "The van came back tonight.", "csrf_token": token}
+    response = client.post("/follow-up/message", data=data)
+    assert response.status_code == 200 and "Your message was sent." in response.get_data(as_text=True)
+    assert follow_up(client, "0000 0000 0000 9999").status_code == 429  # wrong codes stay refused
+
+
 def test_empty_or_blank_text_is_refused_with_a_message(app, client):
     for blank in ("", "   \n\t  "):
         token = csrf_token(client, "/tip?lang=fr")

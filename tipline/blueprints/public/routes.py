@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, g, make_response, render_template
+from flask import Response, current_app, g, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
@@ -12,6 +12,7 @@ from tipline.blueprints.public import bp
 from tipline.blueprints.public.forms import FollowUpForm, MessageForm, TipForm
 from tipline.extensions import limiter
 from tipline.i18n import current_language, deployment_zone
+from tipline.models import Tip
 from tipline.services import catalog, intake, receipts, uploads
 
 UPLOAD_ERRORS = {
@@ -120,6 +121,22 @@ def _followup_failed(response) -> bool:
     return g.get("receipt_failed", False)
 
 
+def _typed_receipt(raw: str) -> Tip | intake.ReceiptError:
+    """The tip a typed receipt code opens, or why it opens none; looked up once per request."""
+    lookups = g.setdefault("receipt_lookups", {})
+    if raw.strip() not in lookups:
+        try:
+            lookups[raw.strip()] = intake.open_by_receipt(raw)
+        except intake.ReceiptError as exc:
+            lookups[raw.strip()] = exc
+    return lookups[raw.strip()]
+
+
+def _right_receipt() -> bool:
+    """A POST whose receipt code opens its tip: the follow-up limit never stops it (it limits wrong codes)."""
+    return request.method == "POST" and isinstance(_typed_receipt(request.form.get("receipt") or ""), Tip)
+
+
 def _receipt_failed(error: intake.ReceiptError) -> str:
     """Note a wrong receipt for the rate limit; return its message key."""
     g.receipt_failed = True
@@ -131,17 +148,22 @@ def _followup_limit() -> str:
     return current_app.config["FOLLOWUP_RATE_LIMIT"]
 
 
+# One budget of wrong receipt codes per address and day, shared by both forms that take a code.
+_wrong_codes_limit = limiter.shared_limit(
+    _followup_limit, scope="follow-up", methods=["POST"], deduct_when=_followup_failed, exempt_when=_right_receipt
+)
+
+
 @bp.route("/follow-up", methods=["GET", "POST"])
-@limiter.limit(_followup_limit, methods=["POST"], deduct_when=_followup_failed)
+@_wrong_codes_limit
 def follow_up():
     """Open a tip with its receipt code: status, conversation and a form to write back."""
     form = FollowUpForm()
     if form.validate_on_submit():
-        try:
-            tip = intake.open_by_receipt(form.receipt.data)
-        except intake.ReceiptError as exc:
-            form.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
-            status = 400 if exc.args[0] == "malformed" else 404
+        tip = _typed_receipt(form.receipt.data)
+        if isinstance(tip, intake.ReceiptError):
+            form.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(tip)]]
+            status = 400 if tip.args[0] == "malformed" else 404
             return render_template("public/follow_up.html", form=form), status
         reply = MessageForm(receipt=form.receipt.data, formdata=None)
         return _no_store(make_response(render_template("public/conversation.html", tip=tip, form=reply)))
@@ -149,17 +171,16 @@ def follow_up():
 
 
 @bp.post("/follow-up/message")
-@limiter.limit(_followup_limit, deduct_when=_followup_failed)
+@_wrong_codes_limit
 def follow_up_message():
     """Add information to a tip or answer an officer."""
     form = MessageForm()
     if not form.receipt.data:
         return render_template("public/follow_up.html", form=FollowUpForm(formdata=None)), 400
-    try:
-        tip = intake.open_by_receipt(form.receipt.data)
-    except intake.ReceiptError as exc:
+    tip = _typed_receipt(form.receipt.data)
+    if isinstance(tip, intake.ReceiptError):
         lookup = FollowUpForm(formdata=None)
-        lookup.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(exc)]]
+        lookup.receipt.errors = [RECEIPT_ERRORS[_receipt_failed(tip)]]
         return render_template("public/follow_up.html", form=lookup), 404
     sent = False
     if tip.status.is_closed:  # nobody reads a closed tip's conversation: say so, and show what was not sent
