@@ -15,8 +15,6 @@ What each test throws at the system, and what it must answer:
   garbage on the resident pages → 200 (or the transparency redirect), 400 for a NUL character, never a 500.
 - test_path_arguments: random transparency periods and tables, event codes in URLs → 400 (NUL)/404/410 (or a
   page), never a 500.
-- test_queue_filters_as_an_officer: random view, status, category, language, credibility, dates, closed flag
-  and keyset cursor (huge integers, NaN) → 200 or 400, never a 500.
 """
 
 from __future__ import annotations
@@ -24,12 +22,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlencode
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.strategies import BAD_BYTES, FUZZ, NUMBERISH, SMS_RECEIPT_RE, TEXT, counts, reset_limits
-from tests.helpers import follow_up, login, make_officer
+from tests.helpers import follow_up
 from tests.sms_helpers import ACCOUNT_SID, MESSAGE_RE, sign
 
 PHONE = st.one_of(st.from_regex(r"\+?[0-9 ().\-]{1,20}", fullmatch=True), TEXT)
@@ -144,36 +141,3 @@ def test_path_arguments(app, client, value):
             assert "//" not in response.location.split("://")[-1], url
             continue
         assert response.status_code in (200, 400, 404, 410), url
-
-
-@pytest.fixture
-def officer_client(app):
-    """A logged-in liaison supervisor."""
-    client = app.test_client()
-    assert login(client, make_officer(app, "fuzz.queue", "supervisor", "liaison")).status_code == 302
-    return client
-
-
-@FUZZ
-@given(
-    filters=st.fixed_dictionaries(
-        {},
-        optional={
-            "view": st.one_of(TEXT, st.sampled_from(["intake", "mine", "overdue", "routed"])),
-            "status": TEXT,
-            "category": TEXT,
-            "language": TEXT,
-            "min_credibility": NUMBERISH,
-            "since": st.one_of(NUMBERISH, st.sampled_from(["2024-02-30", "0001-01-01", "9999-12-31"])),
-            "until": NUMBERISH,
-            "include_closed": TEXT,
-            "after": st.one_of(
-                TEXT,
-                st.tuples(NUMBERISH, st.integers(-(10**30), 10**30)).map(lambda t: f"{t[0]}_{t[1]}"),
-            ),
-        },
-    )
-)
-def test_queue_filters_as_an_officer(app, officer_client, filters):
-    response = officer_client.get("/officer/queue", query_string=filters)
-    assert response.status_code in (200, 400), response.status_code

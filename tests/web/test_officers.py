@@ -475,6 +475,37 @@ def test_queue_filters_take_a_decimal_comma_and_say_once_what_is_wrong(app, clie
     assert "La date de fin est antérieure à la date de début." in reversed_period.get_data(as_text=True)
 
 
+def test_queue_dates_and_page_links_out_of_range_answer_the_queue_with_a_message_not_a_500(app, client, liaison):
+    submit_tip(client, text=SMUGGLING)
+    login(client, liaison)
+    end_of_time = client.get("/officer/queue?until=9999-12-31&lang=es")
+    assert end_of_time.status_code == 400
+    assert "Indique una fecha entre los años 1900 y 2999." in end_of_time.get_data(as_text=True)
+    assert client.get("/officer/queue?since=2024-01-01&until=2999-12-31").status_code == 200
+    for cursor in ("1e308_99999999999999999999", "nan_1", "inf_1", "0.5", "abc_1"):
+        page = client.get("/officer/queue", query_string={"after": cursor, "lang": "fr"})
+        assert page.status_code == 400, cursor
+        assert "Ce lien de page est abîmé ou périmé" in page.get_data(as_text=True), cursor
+        assert 'href="/officer/queue?lang=fr"' in page.get_data(as_text=True)  # the way back to the first page
+
+
+def test_queue_pages_follow_one_another_and_keep_the_filters(app, client, liaison, monkeypatch):
+    from tipline.services import queue
+
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
+    for i in range(3):
+        submit_tip(client, text=f"{SMUGGLING} ({i})")
+    login(client, liaison)
+    first = client.get("/officer/queue?lang=es&since=2000-01-01").get_data(as_text=True)
+    next_url = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "since=2000-01-01" in next_url and "lang=es" in next_url
+    second = client.get(next_url)
+    assert second.status_code == 200
+    ids = re.findall(r'href="/officer/tips/(\w+)"', first) + re.findall(r'href="/officer/tips/(\w+)"', second.text)
+    assert len(set(ids)) == 3
+    assert 'href="/officer/queue?lang=es&amp;since=2000-01-01">Primera página' in second.text
+
+
 def test_verification_and_an_open_routing_question_start_with_nothing_chosen(app, client, liaison):
     submit_tip(client, text=SMUGGLING)
     tip_id = tip_by_text(app, "unload boxes")

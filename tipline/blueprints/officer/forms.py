@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -52,6 +55,35 @@ class ShareField(FloatField):
             raise ValueError(str(SHARE_NUMBER)) from None
 
 
+DATE_RANGE = _l("Give a date between the years 1900 and 2999.")
+PAGE_LINK = _l("This page link is damaged or out of date: start again from the first page.")
+MAX_ID = 2**63 - 1  # the largest id a database integer column holds
+
+
+def _plausible_date(form, field) -> None:
+    """A date the queue can search by (the day after it must exist too)."""
+    if field.data and not date(1900, 1, 1) <= field.data <= date(2999, 12, 31):
+        raise ValidationError(DATE_RANGE)
+
+
+class CursorField(StringField):
+    """The keyset cursor of a queue page, "<priority key>_<tip id>", read into (key, id); None when absent."""
+
+    def process_formdata(self, valuelist):
+        """Read the cursor; a damaged one gets one message of ours."""
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        try:
+            key, tip_id = valuelist[0].split("_")
+            key, tip_id = float(key), int(tip_id)
+        except ValueError:
+            raise ValueError(str(PAGE_LINK)) from None
+        if not math.isfinite(key) or not 0 < tip_id <= MAX_ID:
+            raise ValueError(str(PAGE_LINK))
+        self.data = (key, tip_id)
+
+
 class QueueFilterForm(FlaskForm):
     """Queue filters, read from the query string."""
 
@@ -65,9 +97,10 @@ class QueueFilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[], default="")
     language = SelectField(_l("Language"), choices=[], default="")
     min_credibility = ShareField(_l("Minimum credibility"), validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), _plausible_date])
+    until = DateField(_l("Until"), validators=[Optional(), _plausible_date])
     include_closed = BooleanField(_l("Include closed"))
+    after = CursorField()  # not shown: the next-page links carry it
 
     def validate_until(self, field) -> None:
         """A period that ends before it starts would show an empty queue without saying why."""

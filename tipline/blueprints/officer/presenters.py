@@ -82,16 +82,7 @@ def fill_filter_choices(form: forms.QueueFilterForm) -> None:
     form.language.choices = anything + list(LANGUAGE_NAMES.items()) + [("und", _l("Unknown"))]
 
 
-def parse_after(raw: str | None) -> tuple[float, int] | None:
-    """Decode the keyset cursor "<key>_<id>"; a bad cursor starts from the top."""
-    try:
-        key, tip_id = (raw or "").split("_")
-        return float(key), int(tip_id)
-    except ValueError:
-        return None
-
-
-def queue_page(user: User, form: forms.QueueFilterForm, after) -> tuple[list[Tip], str | None]:
+def queue_page(user: User, form: forms.QueueFilterForm) -> tuple[list[Tip], str | None]:
     """One page of the queue and the cursor of the next page."""
     f = queue.Filters(
         view=form.view.data or "intake",
@@ -103,7 +94,7 @@ def queue_page(user: User, form: forms.QueueFilterForm, after) -> tuple[list[Tip
         until=datetime.combine(form.until.data, time(), UTC) if form.until.data else None,
         include_closed=bool(form.include_closed.data),
     )
-    tips = queue.page(user, f, after, size=queue.PAGE_SIZE + 1)
+    tips = queue.page(user, f, form.after.data, size=queue.PAGE_SIZE + 1)
     more = len(tips) > queue.PAGE_SIZE
     tips = tips[: queue.PAGE_SIZE]
     return tips, (f"{tips[-1].priority_key!r}_{tips[-1].id}" if more else None)

@@ -73,13 +73,15 @@ def queue_page():
     if "view" not in request.args:  # the desks start at intake; an agency at what was routed to it
         form.view.data = "intake" if current_user.agency.kind in ("liaison", "oversight") else "agency"
     officer_views.fill_filter_choices(form)
+    # The filters the links keep (never _anchor… nor the cursor, which each link sets itself).
+    args = {k: v for k, v in request.args.to_dict().items() if (k in form._fields and k != "after") or k == "lang"}
+    first_url = url_for("officer.queue", **args) if "after" in request.args else None  # keyset pages go forward
     if not form.validate():
-        return render_template("officer/queue.html", form=form, tips=[], next_url=None, overdue=queue.is_overdue), 400
-    after = officer_views.parse_after(request.args.get("after"))
-    tips, next_after = officer_views.queue_page(current_user, form, after)
-    args = {k: v for k, v in request.args.to_dict().items() if k in form._fields or k == "lang"}  # never _anchor…
+        return render_template(
+            "officer/queue.html", form=form, tips=[], next_url=None, first_url=first_url, overdue=queue.is_overdue
+        ), 400
+    tips, next_after = officer_views.queue_page(current_user, form)
     next_url = url_for("officer.queue", **args, after=next_after) if next_after else None
-    first_url = url_for("officer.queue", **args) if after else None  # keyset pages go forward; this goes back
     names = dict(catalog.category_choices(current_language()))  # of the categories triage suggests
     return render_template(
         "officer/queue.html",
