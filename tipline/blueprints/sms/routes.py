@@ -31,8 +31,9 @@ def _signed() -> bool:
 
 
 def _refuse(status: int, reason: str) -> None:
-    """Abort with status, logging the reason (never the number or the text) at most once a minute."""
-    if limiter.limiter.hit(LOG_EVERY, "sms-refused-log", request.path, reason):
+    """Abort with status, logging the reason (never the number or the text) at most once a minute (every time when
+    rate limiting is switched off: the limiter then has no storage to count in)."""
+    if not limiter.enabled or limiter.limiter.hit(LOG_EVERY, "sms-refused-log", request.path, reason):
         log.warning(
             "sms webhook %s: %s, refused with %s (further ones this minute unlogged)", request.path, reason, status
         )
