@@ -60,7 +60,8 @@ LONG = "k" * 40
 
 
 def test_demo_refuses_to_seed_its_known_passwords_in_production(tmp_path):
-    keys = {"SECRET_KEY": "k" * 40, "RECEIPT_INDEX_KEY": "k" * 40, "SMS_NUMBER_KEY": "k" * 40}
+    names = ("SECRET_KEY", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY", "AUDIT_CHAIN_KEY")
+    keys = dict.fromkeys(names, "k" * 40)
     refused = _tipline(
         tmp_path,
         "demo",
