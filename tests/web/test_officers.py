@@ -539,7 +539,9 @@ def test_an_unknown_username_is_audited_like_a_wrong_password_without_the_name_t
     assert answer.status_code == 401
     assert login(client, liaison, code="123456").status_code == 401
     with app.app_context():
-        failed = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).all()
+        failed = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "login.failed").order_by(AuditEntry.id)
+        ).all()
     assert [e.actor for e in failed] == ["unknown", liaison["username"]]
     assert all("Hunter2" not in str(e.details) for e in failed)
 
