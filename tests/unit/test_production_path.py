@@ -520,3 +520,29 @@ def test_a_damaged_note_is_named_and_does_not_hide_the_log(app, client):
     html = page.get_data(as_text=True)
     assert f"Chain broken at entry {entry.id}: notes unreadable" in html and "unreadable" in html
     assert reader.get("/officer/audit.csv").status_code == 200
+
+
+def test_a_tip_the_oversight_body_handed_back_before_the_upgrade_stays_cleared(app, client, migrated_back):
+    from flask_migrate import downgrade, upgrade
+
+    from tipline.models import User
+    from tipline.services import casework, routing, users
+
+    text_ = "A sheriff's deputy stopped my cousin on Ranch Road 9 and asked for cash."
+    submit_tip(client, text=text_, category="suspicious_vehicle")
+    submit_tip(client, text=text_ + " Again.", category="suspicious_vehicle")
+    with app.app_context():
+        users.add("ov.mig", "oversight", "oversight", password="pw-ov.mig-long")
+        reviewer = db.session.scalar(select(User).where(User.username == "ov.mig"))
+        handed_back, kept = db.session.scalars(select(Tip).order_by(Tip.id)).all()
+        assert kept.queue_state == handed_back.queue_state == "oversight"  # triage took both for complaints
+        casework.set_category(handed_back, reviewer, "suspicious_vehicle")
+        casework.release(handed_back, reviewer, "A traffic stop")
+        db.session.remove()
+        downgrade(revision="0018_encrypted_reasons")  # the release was written before this column existed
+        db.session.remove()
+        upgrade(revision="heads")
+        db.session.remove()
+        handed_back, kept = db.session.scalars(select(Tip).order_by(Tip.id)).all()
+        assert handed_back.oversight_cleared_at is not None and not routing.oversight_only(handed_back)
+        assert kept.oversight_cleared_at is None and routing.oversight_only(kept)

@@ -233,6 +233,26 @@ def test_oversight_hands_back_a_tip_that_is_not_a_complaint(app, client, desk):
     assert "Not a complaint: handed to the liaison desk" in client.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
 
 
+def test_a_suspected_complaint_the_sender_categorised_goes_to_oversight_which_hands_it_back(app, client, desk):
+    submit_tip(client, text="A sheriff's deputy stopped my cousin on Ranch Road 9 and asked for cash.",
+               category="suspicious_vehicle")  # fmt: skip
+    tip_id = tip_by_text(app, "asked for cash")
+    login(client, desk)
+    assert client.get(f"/officer/tips/{tip_id}").status_code == 404  # triage sent it to the oversight body
+    reviewer = app.test_client()
+    login(reviewer, make_officer(app, "ov.cat", "oversight", "oversight"))
+    page = reviewer.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
+    assert 'id="triage-complaint">Triage took this tip for a complaint: Complaint about an officer or agency.<' in page
+    post_action(reviewer, tip_id, "category", category="suspicious_vehicle")
+    done = post_action(reviewer, tip_id, "release", reason="A traffic stop, no misconduct alleged")
+    assert done.status_code == 302
+    assert post_action(client, tip_id, "verify", outcome="verified").status_code == 302
+    assert post_action(client, tip_id, "route", lead="rvso", reason="Their county").status_code == 302
+    sheriff = app.test_client()
+    login(sheriff, make_officer(app, "rvso.back", "officer", "rvso"))
+    assert sheriff.get(f"/officer/tips/{tip_id}").status_code == 200
+
+
 def test_work_kept_across_an_expired_session_is_named(app, client, desk):
     submit_tip(client, text=SMUGGLING)
     tip_id = tip_by_text(app, "unload boxes")

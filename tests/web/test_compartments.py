@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login, make_officer, post_action, submit_tip, tip_by_text
 from tipline.extensions import db
-from tipline.models import Tip, User
+from tipline.models import Category, Tip, User
 from tipline.models.types import utcnow
 from tipline.services import sla, users
 
@@ -199,3 +199,35 @@ def test_an_officers_note_is_read_by_its_own_agency_and_oversight_not_by_an_agen
     rows = list(DictReader(io.StringIO(_audit(readers["ov.rev"])[1])))
     noted = next(row for row in rows if row["action"] == "tip.verify")  # salted as hashed: anyone can check it
     assert hashlib.sha256(noted["notes"].encode()).hexdigest() == json.loads(noted["details"])["notes_sha256"]
+
+
+def test_complaint_with_any_category_never_reaches_accused_agency(app):
+    """The same complaint about a deputy, sent with each category of the demo (and with "I don't know"): the desk
+    and the oversight body verify it, accept the routing proposal and try to share it with the sheriff's office;
+    the sheriff's officer never reads it."""
+    text = "A sheriff's deputy stopped my cousin on Ranch Road 9 and asked for cash to let him go."
+    with app.app_context():
+        categories = ["", *db.session.scalars(select(Category.code).order_by(Category.code))]
+    resident = app.test_client()
+    for category in categories:
+        submit_tip(resident, text=text, category=category)
+    with app.app_context():
+        tip_ids = {tip.category_code or "": tip.public_id for tip in db.session.scalars(select(Tip))}
+    desk, reviewer, sheriff = app.test_client(), app.test_client(), app.test_client()
+    login(desk, make_officer(app, "desk.sup", "supervisor", "liaison"))
+    login(reviewer, make_officer(app, "ov.rev", "oversight", "oversight"))
+    login(sheriff, make_officer(app, "rvso.off", "officer", "rvso"))
+    for category in categories:
+        tip_id = tip_ids[category]
+        for holder in (desk, reviewer):
+            if holder.get(f"/officer/tips/{tip_id}").status_code != 200:
+                continue
+            post_action(holder, tip_id, "verify", outcome="verified")
+            with app.app_context():
+                proposal = db.session.scalar(select(Tip).where(Tip.public_id == tip_id)).routing.get("proposal", {})
+            lead = proposal.get("lead") or "rvso"
+            supporting = proposal.get("supporting", [])
+            post_action(holder, tip_id, "route", lead=lead, supporting=supporting, reason="As proposed")
+            post_action(holder, tip_id, "share", agency="rvso", reason="Their deputy", forward="y")
+        assert sheriff.get(f"/officer/tips/{tip_id}").status_code == 404, category
+        assert tip_id not in sheriff.get("/officer/queue?view=all").get_data(as_text=True), category

@@ -37,6 +37,8 @@ class Tip(db.Model):
     priority_key: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     verification: Mapped[str | None] = mapped_column(String(16))  # verified | unfounded | duplicate | needs_info
     category_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the oversight body handed the tip back (not a complaint): triage's complaint suspicion no longer holds it
+    oversight_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     routing: Mapped[dict] = mapped_column(JSON, default=dict)  # proposed decision, rule and flags
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
@@ -78,6 +80,11 @@ class Tip(db.Model):
         if self.category_code is None and self.triage is not None:
             return self.triage.category_code
         return None
+
+    @property
+    def triage_category(self) -> str | None:
+        """The category triage found, whatever the sender or an officer chose (None before triage)."""
+        return self.triage.category_code if self.triage is not None else None
 
 
 class Receipt(db.Model):

@@ -67,7 +67,7 @@ def place_new_tip(tip: Tip) -> None:
     tip.sla_due_at = queue.sla_due(tip.status_code, now)
     if tip.lat is not None and tip.lon is not None:
         tip.area_code = geo.smallest_area(tip.lat, tip.lon)
-    if routing.is_oversight_category(tip.category_code):
+    if routing.oversight_only(tip):
         _to_oversight_only(tip, "complaint category chosen by the sender")
     else:
         _assign(tip, routing.agency_of_kind("liaison"), "liaison")
@@ -76,10 +76,11 @@ def place_new_tip(tip: Tip) -> None:
     # and follow-up pages (and sent with the receipt by SMS): nothing more to store per tip.
 
 
-def after_triage(tip: Tip, score: float, suggested_category: str | None) -> None:
-    """Re-rank a triaged tip; a complaint detected in an uncategorised tip goes to oversight only."""
+def after_triage(tip: Tip, score: float) -> None:
+    """Re-rank a triaged tip; one triage takes for a complaint goes to oversight only, whatever the sender chose
+    (even if the desk routed it meanwhile)."""
     tip.priority_key = queue.priority_key(score, tip.created_at)
-    if tip.category_code is None and routing.is_oversight_category(suggested_category) and tip.queue_state == "liaison":
+    if routing.oversight_only(tip) and tip.queue_state != "oversight":
         _to_oversight_only(tip, "complaint detected by triage")
         audit.record("system", "tip.to_oversight", tip.public_id, reason="triage suggested a complaint category")
 
@@ -106,9 +107,7 @@ def _set_status(tip: Tip, code: str) -> bool:
 
 def _propose_routing(tip: Tip) -> None:
     """Work out where a verified tip at the liaison desk should go (the officer confirms or overrides it)."""
-    category = tip.category_code or tip.suggested_category  # the proposal says which rule it used
-    decision = routing.decide(tip.lat, tip.lon, category, tip.place, tip.text)
-    tip.routing = {"proposal": decision.as_dict()}
+    tip.routing = {"proposal": routing.propose(tip).as_dict()}  # the proposal says which rule it used
 
 
 def verify(tip: Tip, user: User, outcome: str, duplicate_of: str | None = None, note: str = "") -> bool:
@@ -147,6 +146,8 @@ def confirm_routing(tip: Tip, user: User, lead: str, supporting: list[str], reas
     _require(tip, user, DESK_ROLES)
     if tip.verification != "verified" or tip.queue_state != "liaison":
         raise ActionError("not_routable")
+    if routing.oversight_only(tip):  # a suspected complaint kept at the desk: an oversight reviewer clears it first
+        raise ActionError("oversight_by_category")
     known = set(db.session.scalars(select(Agency.code)))
     supporting = sorted({a for a in supporting if a and a != lead})
     if lead not in known or not set(supporting) <= known:
@@ -230,7 +231,7 @@ def release(tip: Tip, user: User, reason: str) -> bool:
     for a in tip.assignments:
         a.active = False
     _assign(tip, routing.agency_of_kind("liaison"), "liaison", reason)
-    tip.queue_state = "liaison"
+    tip.queue_state, tip.oversight_cleared_at = "liaison", utcnow()
     if tip.verification == "verified":
         _propose_routing(tip)
     audit.record(user.username, "tip.release", tip.public_id, notes={"reason": reason})
@@ -269,7 +270,7 @@ def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False)
         raise ActionError("agency")
     if not reason.strip():
         raise ActionError("reason")
-    if tip.queue_state == "oversight" and target.kind != "oversight":
+    if routing.oversight_only(tip) and target.kind != "oversight":
         raise ActionError("oversight_by_category")
     forward = forward and forwarding.has_system(agency)  # an agency without a system of its own is shared with only
     already = any(a.agency_code == agency and a.active for a in tip.assignments)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tipline.extensions import db
 from tipline.models import Agency, ForwardAttempt, Tip
-from tipline.services import audit
+from tipline.services import audit, routing
 
 SIGNATURE_HEADER = "X-Tipline-Signature"
 SCHEMA = {
@@ -89,7 +89,7 @@ def has_system(agency_code: str) -> bool:
 def may_receive(tip: Tip, agency: Agency) -> bool:
     """True while the agency still holds the tip, and a complaint (oversight) goes to the oversight body only."""
     holds = any(a.agency_code == agency.code and a.active for a in tip.assignments)
-    return holds and (tip.queue_state != "oversight" or agency.kind == "oversight")
+    return holds and (not routing.oversight_only(tip) or agency.kind == "oversight")
 
 
 def deliver(tip_id: int, agency_code: str, attempt: int, from_agency: str = "liaison", timeout: float = 10.0) -> None:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tipline.extensions import db
-from tipline.models import MouRule
+from tipline.models import MouRule, Tip
 from tipline.services import catalog, geo
 
 
@@ -41,6 +41,26 @@ def agency_of_kind(kind: str) -> str | None:
 def is_oversight_category(category: str | None) -> bool:
     """Complaints about an officer or agency go to the oversight body only."""
     return bool(category) and category in catalog.oversight_categories()
+
+
+def oversight_only(tip: Tip) -> bool:
+    """Whether only the oversight body may hold the tip: it holds it now, its category is a complaint, or triage took
+    it for a complaint (whatever the sender chose) and the oversight body has not handed it back."""
+    suspected = is_oversight_category(tip.triage_category) and tip.oversight_cleared_at is None
+    return tip.queue_state == "oversight" or is_oversight_category(tip.category_code) or suspected
+
+
+def propose(tip: Tip) -> Decision:
+    """Where a verified tip should go: the oversight body when only it may hold the tip, else by place and category
+    (the officer's, else triage's suggestion)."""
+    if oversight_only(tip):
+        return _to_oversight()
+    return decide(tip.lat, tip.lon, tip.category_code or tip.suggested_category, tip.place, tip.text)
+
+
+def _to_oversight() -> Decision:
+    """The decision for a complaint: the oversight body, nobody else."""
+    return Decision(lead=agency_of_kind("oversight"), flags=["oversight"], rule="oversight")
 
 
 def locate(lat, lon, place_text, text) -> tuple[float | None, float | None, str]:
@@ -79,7 +99,7 @@ def decide(
 ) -> Decision:
     """Propose where a verified item goes, and why."""
     if is_oversight_category(category):
-        return Decision(lead=agency_of_kind("oversight"), flags=["oversight"], rule="oversight")
+        return _to_oversight()
     lat, lon, source = locate(lat, lon, place_text, text)
     if lat is None:
         return Decision(lead=None, flags=["no_location"], location_source=source)

@@ -137,10 +137,12 @@ def triage_tip(tip_id: int) -> str:
         )
     )
     tip.triage_state = "done"
+    db.session.flush()
+    db.session.expire(tip, ["triage"])  # the record just stored is the one casework reads
     from tipline.services import casework, queue
 
     score = queue.priority_score(result.actionability, result.credibility, result.urgency, result.spam)
-    casework.after_triage(tip, score, result.category)
+    casework.after_triage(tip, score)
     db.session.commit()
     return tip.triage_state
 

@@ -165,6 +165,14 @@ def _similar(tip: Tip, user: User) -> list[tuple[Tip, float]]:
     return triage.similar_tips(tip, queue.visible_to(user))[:5]
 
 
+def _triage_complaint(tip: Tip) -> str | None:
+    """Triage's complaint category when it differs from the category set (an empty one shows the suggestion)."""
+    found = tip.triage_category
+    if tip.category_code is None or found == tip.category_code or not routing.is_oversight_category(found):
+        return None
+    return dict(catalog.category_choices(current_language())).get(found, found)
+
+
 def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) -> dict:
     """Everything the tip page shows."""
     holding = casework.holding_role(tip, user)
@@ -191,6 +199,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "agency_names": dict(catalog.agency_choices()),
         "category_names": dict(catalog.category_choices(current_language())),
         "area_names": catalog.area_names(current_language()),
+        "triage_complaint": _triage_complaint(tip),
         "at_desk": holding in casework.DESK_ROLES,
         "can_act": holding in casework.CASE_ROLES,
         "can_release": casework.can_release(tip, user),
