@@ -231,3 +231,36 @@ def test_complaint_with_any_category_never_reaches_accused_agency(app):
             post_action(holder, tip_id, "share", agency="rvso", reason="Their deputy", forward="y")
         assert sheriff.get(f"/officer/tips/{tip_id}").status_code == 404, category
         assert tip_id not in sheriff.get("/officer/queue?view=all").get_data(as_text=True), category
+
+
+def test_a_complaint_routed_before_triage_could_run_is_taken_back_from_the_accused_agency(app, client, monkeypatch):
+    from tipline.services import triage
+
+    def reload() -> None:
+        with app.app_context():
+            triage.reload_model()  # the session app caches its model: forget it before and after
+
+    reload()
+    monkeypatch.setitem(app.config, "TRIAGE_ENABLED", False)  # no model yet: the tip waits, the desk works on
+    try:
+        text = "A sheriff's deputy stopped my cousin on Ranch Road 9 and asked for cash to let him go."
+        submit_tip(client, text=text, category="suspicious_vehicle")
+        tip_id = tip_by_text(app, "asked for cash")
+        desk = app.test_client()
+        login(desk, make_officer(app, "desk.early", "supervisor", "liaison"))
+        post_action(desk, tip_id, "verify", outcome="verified")
+        assert post_action(desk, tip_id, "route", lead="rvso", reason="Their county").status_code == 302
+        sheriff = app.test_client()
+        login(sheriff, make_officer(app, "rvso.early", "officer", "rvso"))
+        assert sheriff.get(f"/officer/tips/{tip_id}").status_code == 200
+        app.config["TRIAGE_ENABLED"] = True
+        reload()
+        assert "queued 1 of 1" in app.test_cli_runner().invoke(args=["triage", "sweep"]).output
+    finally:
+        app.config["TRIAGE_ENABLED"] = True
+        reload()
+    assert sheriff.get(f"/officer/tips/{tip_id}").status_code == 404
+    assert tip_id not in sheriff.get("/officer/queue?view=all").get_data(as_text=True)
+    reviewer = app.test_client()
+    login(reviewer, make_officer(app, "ov.early", "oversight", "oversight"))
+    assert "Moved to the oversight body" in reviewer.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
