@@ -115,7 +115,7 @@ def fill_action_choices(form, tip: Tip, user: User) -> None:
     elif isinstance(form, forms.ReplyForm):
         form.template.choices = [("", _l("None")), (tip.status_code, tip.status.name(lang))]  # the status it is in
     elif isinstance(form, forms.ShareForm):  # a complaint stays with the oversight body: nobody to share it with
-        only = ("oversight",) if tip.queue_state == "oversight" else None
+        only = ("oversight",) if routing.oversight_only(tip) else None
         choices = [c for c in catalog.agency_choices(only_kinds=only) if c[0] != user.agency_code]
         form.agency.choices = [NO_AGENCY_YET, *choices] if choices else []
         form.agency.invalid_choice_message = COMPLAINTS_STAY if only else CHOOSE_AGENCY
