@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ SMS_RECEIPT_RE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 USER_AGENT = "LoadProbeBrowser/9.9 (X11; Distinctive-UA-7f3a)"
 FORWARDED_FOR = "198.51.100.23"
 RETRYABLE = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout)
+TIPLINE = [sys.executable, "-m", "tipline.cli"]
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Server:
     keys: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
     starts: int = 0
+    extra: dict = field(default_factory=dict)  # settings of one test (a broker, the limiter's storage, triage on)
 
     def __post_init__(self) -> None:
         """Generate the deployment's keys (explicit, so the test can read the stored ciphertext)."""
@@ -114,20 +118,22 @@ class Server:
                 "SMS_RATE_LIMIT": "1000 per hour",
                 "TIP_RATE_LIMIT": "100000 per hour",
                 "TWILIO_API_BASE": "http://127.0.0.1:9",
+                "PYTHONPATH": str(ROOT),  # this checkout's code, whatever `tipline` is installed from
             }
+            | self.extra
         )
 
     def prepare(self) -> None:
         """`tipline db upgrade heads` and `tipline deployment load` in the server's environment."""
         deployment = str(ROOT / "tipline" / "demo" / "deployment.yaml")
         for args in (["db", "upgrade", "heads"], ["deployment", "load", deployment]):
-            subprocess.run(["tipline", *args], env=self.env(), cwd=self.folder, check=True, capture_output=True)
+            subprocess.run([*TIPLINE, *args], env=self.env(), cwd=self.folder, check=True, capture_output=True)
 
     def start(self, timeout: float = 90) -> None:
         """Start gunicorn in a new session and wait until it serves the tip form."""
         with self.stderr_path.open("ab") as err:
             self.process = subprocess.Popen(
-                ["tipline", "serve", "--port", str(self.port)],
+                [*TIPLINE, "serve", "--port", str(self.port)],
                 env=self.env(),
                 cwd=self.folder,
                 stdout=subprocess.DEVNULL,
@@ -195,3 +201,45 @@ def open_follow_up(session: requests.Session, base: str, receipt: str) -> reques
     """Type a receipt code on the follow-up page."""
     csrf = token(session, base + "/follow-up")
     return session.post(base + "/follow-up", data={"receipt": receipt, "csrf_token": csrf}, timeout=60)
+
+
+@dataclass
+class Redis:
+    """A throw-away `redis-server` on a free loopback port, which a test may kill or freeze (never the shared one)."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        """Its address, for one logical database."""
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        """Start it without persistence and wait until it answers."""
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(args, cwd=self.folder, stdout=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL it (an outage), if it runs."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(10)
+
+    def freeze(self) -> None:
+        """SIGSTOP it: connections are accepted by the kernel but nothing answers."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT it."""
+        self.process.send_signal(signal.SIGCONT)
