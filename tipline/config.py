@@ -94,6 +94,17 @@ class Config:
     TIP_RATE_LIMIT = os.environ.get("TIP_RATE_LIMIT", "30 per hour")  # web tips sent per address, refused ones too
     EVENT_FEEDBACK_RATE_LIMIT = os.environ.get("EVENT_FEEDBACK_RATE_LIMIT", "120 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How long a request may wait for the limiter's storage (and the web process for the broker) before going on
+    # without it: a Redis that is down or frozen never holds a resident.
+    SERVICE_TIMEOUT_SECONDS = _env_int("SERVICE_TIMEOUT_SECONDS", 0.5, float)
+    RATELIMIT_STORAGE_OPTIONS = {
+        "socket_timeout": SERVICE_TIMEOUT_SECONDS,
+        "socket_connect_timeout": SERVICE_TIMEOUT_SECONDS,
+    }
+    # Storage unreachable: each process counts in its own memory (logged once) until it answers again; a failure
+    # after the view (the deduction of an accepted tip) is logged, never turned into an error page.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = False
     FORWARD_RETRY_BASE_SECONDS = _env_int("FORWARD_RETRY_BASE_SECONDS", 30, float)
     ROUTING_BOUNDARY_METERS = _env_int("ROUTING_BOUNDARY_METERS", 250, float)
