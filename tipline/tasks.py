@@ -25,6 +25,7 @@ BEAT_SCHEDULE = {
 def init_app(app: Flask) -> None:
     """Configure Celery from the app's settings and run every task inside an app context."""
     broker = app.config.get("CELERY_BROKER_URL")
+    timeout = app.config["SERVICE_TIMEOUT_SECONDS"]
     celery.conf.update(
         broker_url=broker or "memory://",
         result_backend=None,
@@ -35,12 +36,16 @@ def init_app(app: Flask) -> None:
         worker_prefetch_multiplier=1,
         worker_max_tasks_per_child=10000,  # a fresh child now and then: spaCy's vocabulary grows with every new word
         broker_connection_retry_on_startup=True,
-        broker_connection_timeout=3,
+        broker_connection_timeout=timeout,
         broker_transport_options={
             "visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"],
             "unacked_restore_interval": app.config["CELERY_RESTORE_SECONDS"],  # sweep for lost deliveries
             "unacked_restore_throttle": 1,
+            "socket_timeout": timeout,  # a frozen broker fails a publish instead of holding it for ever
+            "socket_connect_timeout": timeout,
         },
+        # one more try on a fresh connection (a broker restarted since the last publish), then the sweep's turn
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1},
         task_default_retry_delay=10,
         task_default_queue=app.config["CELERY_QUEUE"],
         beat_schedule=BEAT_SCHEDULE,

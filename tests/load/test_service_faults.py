@@ -140,3 +140,18 @@ def test_a_redis_outage_never_stops_intake(redis, tmp_path, database):
         assert log.count("falling back to in-memory storage") <= 3  # once per worker, not once per request
     finally:
         server.kill()
+
+
+def test_a_frozen_broker_never_holds_a_resident(redis, tmp_path, database):
+    """Redis frozen (SIGSTOP) mid-load for 8 s: every tip shows its receipt, none waits for the broker."""
+    server = _serve_on(redis, tmp_path, database)
+    ledger = Ledger()
+    try:
+        _load(server, ledger, [("before", 3, None), ("frozen", 8, redis.freeze), ("thawed", 3, redis.thaw)])
+        frozen = ledger.in_phase("frozen")
+        assert len(frozen) >= 2 * CLIENTS  # every client was answered more than once during the freeze
+        assert max(seconds for _phase, _status, seconds, _receipt in frozen) < FREEZE_BOUND_SECONDS
+        _assert_every_receipt_shown_and_opens(server, ledger)
+    finally:
+        redis.thaw()
+        server.kill()
