@@ -115,6 +115,10 @@ class Config:
     CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)  # redelivery after a lost worker
     CELERY_RESTORE_SECONDS = _env_int("CELERY_RESTORE_SECONDS", 60)
     TRIAGE_ENABLED = _env_bool("TRIAGE_ENABLED", True)
+    # `tipline serve`: tasks queued after the response per worker (beyond, their tips wait for the sweep), and
+    # without a broker how often a worker sweeps tips left pending
+    BACKGROUND_QUEUE_SIZE = _env_int("BACKGROUND_QUEUE_SIZE", 1000)
+    TRIAGE_SWEEP_SECONDS = _env_int("TRIAGE_SWEEP_SECONDS", 300, float)
     # Transparency: counts from 1 to k-1 are published as "<k"; only complete months older than the delay are shown.
     TRANSPARENCY_MIN_COUNT = _env_int("TRANSPARENCY_MIN_COUNT", 5)
     TRANSPARENCY_DELAY_DAYS = _env_int("TRANSPARENCY_DELAY_DAYS", 30)

@@ -66,11 +66,14 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        """The WSGI application (built in the worker), warmed up before it takes its first request."""
+        """The WSGI application (built in the worker, after the fork), warmed up before it takes its first request,
+        with its background thread (which, without a broker, loads the triage model while requests are served)."""
         from tipline import create_app
+        from tipline.background import Background
 
         app = create_app()
         warm_up(app)
+        Background(app).start()
         return app
 
 

@@ -6,7 +6,7 @@ import logging
 
 from celery.result import EagerResult
 from celery.schedules import crontab
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 from tipline.extensions import celery
 
@@ -79,6 +79,13 @@ def dispatch(task, *args) -> bool:
         log.error("task %s failed inline: %r; it will be retried by the sweep", task.name, result.result)
         return False
     return True
+
+
+def dispatch_after_response(task, *args) -> bool:
+    """Hand a task to this web worker's background thread (under `tipline serve`), so the resident waits neither
+    for the broker nor, without one, for the task itself; elsewhere (CLI, worker, tests) the same as dispatch."""
+    background = current_app.extensions.get("tipline_background")
+    return background.submit(task, *args) if background is not None else dispatch(task, *args)
 
 
 @celery.task(name="tipline.triage_tip", bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

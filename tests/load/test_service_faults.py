@@ -155,3 +155,35 @@ def test_a_frozen_broker_never_holds_a_resident(redis, tmp_path, database):
     finally:
         redis.thaw()
         server.kill()
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_without_a_broker_a_tip_shows_its_receipt_before_triage_runs(tmp_path, database):
+    """No broker: the first tip after each start is answered before it is triaged, and every tip is triaged once
+    (also the one whose worker was killed before it got to it)."""
+    extra = {"WEB_CONCURRENCY": "2", "TRIAGE_ENABLED": "1", "CELERY_BROKER_URL": "", "REDIS_URL": ""}
+    server = Server(tmp_path, database, extra=extra)
+    server.prepare()
+    session = browser()
+    try:
+        for start in range(2):
+            server.start()
+            response = post_tip(session, server.base, f"FIRSTTIP-{start}: a man sells pills at the bus stop.", None)
+            stored = _stored(server)
+            assert RECEIPT_RE.search(response.text), response.status_code
+            newest = max(stored["tips"])
+            assert stored["tips"][newest] == "pending" and newest not in stored["results"]
+            server.kill()  # before triage: the in-process queue dies with the worker
+        server.start()
+        assert _wait_for(lambda: set(_stored(server)["tips"].values()) == {"done"}, 120), _stored(server)
+        assert list(_stored(server)["results"].values()) == [1, 1]
+    finally:
+        server.kill()

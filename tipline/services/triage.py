@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import current_app
 
@@ -59,21 +60,25 @@ def detect_language(text: str) -> str:
 
 
 def enqueue(tip_id: int) -> bool:
-    """Schedule triage of a committed tip (inline in the embedded default); False if it must wait."""
+    """Schedule triage of a committed tip after the response (see tasks.dispatch_after_response); False if it
+    must wait for the sweep."""
     from tipline import tasks
 
-    return tasks.dispatch(tasks.triage_tip, tip_id)
+    return tasks.dispatch_after_response(tasks.triage_tip, tip_id)
 
 
-def sweep_pending(limit: int = 500) -> tuple[int, int]:
+def sweep_pending(limit: int = 500, before: datetime | None = None) -> tuple[int, int]:
     """Queue triage again for tips left pending (broker was down, worker died), and for tips met while no model
-    could be loaded once one can; returns (queued, found)."""
+    could be loaded once one can, only those submitted before `before` if given; returns (queued, found)."""
     from sqlalchemy import select
 
     from tipline import tasks
 
     states = ["pending", "unavailable"] if model() is not None else ["pending"]
-    ids = db.session.scalars(select(Tip.id).where(Tip.triage_state.in_(states)).order_by(Tip.id).limit(limit)).all()
+    query = select(Tip.id).where(Tip.triage_state.in_(states))
+    if before is not None:
+        query = query.where(Tip.created_at < before)
+    ids = db.session.scalars(query.order_by(Tip.id).limit(limit)).all()
     return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids), len(ids)
 
 
@@ -103,7 +108,7 @@ def _corroboration(tip: Tip) -> float:
 
 def triage_tip(tip_id: int) -> str:
     """Score a tip and store the result with the model version; returns the tip's triage state."""
-    tip = db.session.get(Tip, tip_id)
+    tip = db.session.get(Tip, tip_id, with_for_update=True)  # PostgreSQL: a second delivery waits, then sees done
     if tip is None:
         return "missing"
     if tip.triage_state == "done":  # a redelivered task: exactly one result per tip
