@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from ml.credibility import CORROBORATING, TEMPLATES, WEIGHTS
 from tipline.extensions import db
@@ -108,7 +109,9 @@ def _corroboration(tip: Tip) -> float:
 
 def triage_tip(tip_id: int) -> str:
     """Score a tip and store the result with the model version; returns the tip's triage state."""
-    tip = db.session.get(Tip, tip_id, with_for_update=True)  # PostgreSQL: a second delivery waits, then sees done
+    # PostgreSQL: a second delivery of the same tip waits here for the first to commit, then reads "done"
+    db.session.execute(select(Tip.id).where(Tip.id == tip_id).with_for_update())
+    tip = db.session.get(Tip, tip_id, populate_existing=True)
     if tip is None:
         return "missing"
     if tip.triage_state == "done":  # a redelivered task: exactly one result per tip
