@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import free_port
+from tests.load.harness import Redis
 from tipline.config import TestConfig
 
 pytestmark = pytest.mark.slow
@@ -202,3 +203,20 @@ def test_a_worker_killed_mid_task_leaves_exactly_one_result_per_tip(procs, deplo
     _worker(procs, env, tmp_path, "second")
     assert _wait_for(lambda: _states(env).get("done") == 12, 90), (tmp_path / "second.log").read_text()[-3000:]
     assert _states(env) == {"done": 12, "results": 12, "distinct": 12}
+
+
+def test_a_tip_whose_task_was_lost_is_triaged_when_a_worker_starts(procs, deployment_env, tmp_path):
+    """No beat: a tip left pending (its task never reached the broker) is triaged once a worker starts, not after
+    CELERY_VISIBILITY_TIMEOUT or an operator's `tipline triage sweep`."""
+    redis = Redis(tmp_path)
+    redis.start()
+    try:
+        base = _serve(procs, deployment_env | {"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, tmp_path)
+        _submit(base, "Somebody sells pills behind the bus terminal every afternoon at four.")
+        env = deployment_env | {"CELERY_BROKER_URL": redis.url()}
+        assert _wait_for(lambda: _states(env).get("pending") == 1, 30)  # queued after the response, and failed
+        _worker(procs, env, tmp_path, "w1")
+        assert _wait_for(lambda: _states(env).get("done") == 1, 120), (tmp_path / "w1.log").read_text()[-3000:]
+        assert _states(env) == {"done": 1, "results": 1, "distinct": 1}
+    finally:
+        redis.kill()
