@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -15,9 +15,12 @@ STAFF_ROLES = ("officer", "supervisor", "oversight", "admin")
 
 @login.user_loader
 def _load_user(session_id: str):
-    """Load the user of a session id "<id>:<version>"; a bumped version ends old sessions."""
+    """Load the user of a session id "<id>:<version>"; a bumped version ends old sessions. None while the database
+    is down (set by errors.database_down), so that the outage page renders without asking it again."""
     from tipline.models import User
 
+    if g.get("database_down"):
+        return None
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit():
         return None

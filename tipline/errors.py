@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+import contextlib
+import logging
+import re
+
+from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from tipline.extensions import db
+
+log = logging.getLogger(__name__)
+
+# The connection-level errors of a database that is down, restarting or out of reach.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 120
+# What a driver's message may name of the server: a quoted host or socket, an address, a URL, a password.
+_SERVER_DETAILS = re.compile(r'"[^"]*"|\b\w+://\S+|\b\d{1,3}(?:\.\d{1,3}){3}\b|\[[0-9a-fA-F:.]+\]|password=\S+')
 
 MESSAGES = {
     400: _l("The request could not be understood. Please go back and try again."),
@@ -58,6 +73,59 @@ def _too_large():
     return TEXT_TOO_LONG
 
 
+DATABASE_DOWN_MESSAGES = {
+    "resident": _l(
+        "The tip line cannot reach its database just now, so this page cannot be shown. Please try again in a few"
+        " minutes."
+    ),
+    "officer": _l(
+        "The tip line cannot reach its database just now, so this page cannot be shown. Please try again in a few"
+        " minutes; if you were saving a change, check that it is there once the page opens again."
+    ),
+}
+
+
+def note_database_down(error: SQLAlchemyError) -> None:
+    """Deal with a lost database before answering: end the failed transaction, log one line that says so, and let
+    this request's page render without loading the logged-in user (that would ask the database again)."""
+    g.database_down = True
+    with contextlib.suppress(SQLAlchemyError):  # the connection may be gone: nothing left to roll back
+        db.session.rollback()
+    cause = getattr(error, "orig", None) or error
+    detail = (str(cause).strip().splitlines() or [""])[0]
+    kind = f"{type(cause).__module__}.{type(cause).__name__}"
+    log.error(
+        "database unreachable: %s (%s): %s", type(error).__name__, kind, _SERVER_DETAILS.sub("[withheld]", detail)
+    )
+
+
+def unavailable(page: str | Response) -> Response:
+    """A page answering while the database is down: 503, to try again after a few minutes, never cached."""
+    response = make_response(page)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def database_down_page(error: SQLAlchemyError) -> Response:
+    """The site's own 503 page (the residents' forms come back filled in instead: see their blueprint)."""
+    note_database_down(error)
+    staff = request.path.startswith("/officer/")
+    message = DATABASE_DOWN_MESSAGES["officer" if staff else "resident"]
+    return unavailable(render_template("error.html", code=503, message=message, officer=False, back_to_queue=staff))
+
+
+def _render_server_error(error: HTTPException):
+    """A 500 caused by a lost database (raised where no handler of ours ran) is the outage page, not a 500."""
+    if isinstance(getattr(error, "original_exception", None), DATABASE_DOWN):
+        return database_down_page(error.original_exception)
+    return _render(error)
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, _render)
+    app.register_error_handler(500, _render_server_error)
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, database_down_page)

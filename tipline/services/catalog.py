@@ -74,13 +74,16 @@ def oversight_categories() -> frozenset[str]:
     )
 
 
-def category_choices(lang: str) -> list[tuple[str, str]]:
-    """Active categories as (code, localised name), in the deployment's order."""
+def category_choices(lang: str, cached_only: bool = False) -> list[tuple[str, str]]:
+    """Active categories as (code, localised name), in the deployment's order; with cached_only, what this process
+    has already read, or none, without asking the database (a page drawn while the database is down)."""
 
     def compute():
         query = select(Category).where(Category.active).order_by(Category.position, Category.code)
         return [(c.code, c.name(lang)) for c in db.session.scalars(query)]
 
+    if cached_only:
+        return list(current_app.extensions.get("tipline_catalog", {}).get(("categories", lang), []))
     return list(_cached(("categories", lang), compute))
 
 

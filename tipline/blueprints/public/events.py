@@ -115,6 +115,11 @@ def feedback(code: str):
     return render_template("events/feedback.html", event=event, form=form), status
 
 
+def feedback_not_received(message: str) -> str:
+    """The feedback form as it was sent, with why it was not received, drawn without asking the database."""
+    return render_template("events/feedback.html", event=None, form=FeedbackForm(), not_received=message)
+
+
 def _base() -> str:
     """The public address of the site (QR codes and calendars point there, never elsewhere)."""
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")

@@ -7,8 +7,11 @@ from datetime import datetime
 from flask import Response, current_app, g, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
+from tipline import errors
 from tipline.blueprints.public import bp
+from tipline.blueprints.public.events import feedback_not_received
 from tipline.blueprints.public.forms import FollowUpForm, MessageForm, TipForm
 from tipline.extensions import limiter
 from tipline.i18n import current_language, deployment_zone
@@ -27,6 +30,20 @@ UPLOAD_ERRORS = {
     "unscrubbable": _l(
         "This PDF holds a picture whose hidden data (such as a GPS position) cannot be removed. Please send the"
         " picture itself instead."
+    ),
+}
+NOT_RECEIVED = {
+    "public.tip": _l(
+        "Your tip was not received: the tip line cannot reach its database just now. Your text is kept below: please"
+        " send it again in a few minutes."
+    ),
+    "public.follow_up_message": _l(
+        "Your message was not sent: the tip line cannot reach its database just now. Your text is kept below: please"
+        " send it again in a few minutes."
+    ),
+    "public.feedback": _l(
+        "Your feedback was not received: the tip line cannot reach its database just now. Your answers are kept"
+        " below: please send them again in a few minutes."
     ),
 }
 RECEIPT_ERRORS = {
@@ -57,16 +74,18 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=deployment_zone()) if moment and moment.tzinfo is None else moment
 
 
-def _tip_form() -> TipForm:
+def _tip_form(cached_only: bool = False) -> TipForm:
     form = TipForm()
-    form.category.choices = [("", _l("I don't know"))] + catalog.category_choices(current_language())
+    form.category.choices = [("", _l("I don't know"))] + catalog.category_choices(current_language(), cached_only)
     return form
 
 
-def _tip_page(form: TipForm, status: int, throttled: bool = False) -> Response:
+def _tip_page(form: TipForm, status: int, throttled: bool = False, not_received: str | None = None) -> Response:
     """The tip form again, with what was typed (a stored copy would carry it: no-store); files cannot come back."""
     files_dropped = form.is_submitted() and any(getattr(f, "filename", None) for f in form.attachments.data or [])
-    page = render_template("public/tip.html", form=form, files_dropped=files_dropped, throttled=throttled)
+    page = render_template(
+        "public/tip.html", form=form, files_dropped=files_dropped, throttled=throttled, not_received=not_received
+    )
     return _no_store(make_response(page, status))
 
 
@@ -192,3 +211,37 @@ def follow_up_message():
         form = MessageForm(receipt=form.receipt.data, formdata=None)
     page = render_template("public/conversation.html", tip=tip, form=form, sent=sent)
     return _no_store(make_response(page, 200 if sent or not form.errors else 400))
+
+
+def _tip_again(message: str) -> Response:
+    """The tip form as it was sent (its one-time id too: sent again, it is one tip), without asking the database."""
+    form = _tip_form(cached_only=True)
+    if form.category.data and form.category.data not in dict(form.category.choices):
+        form.category.choices.append((form.category.data, form.category.data))  # categories never read here yet
+    return _tip_page(form, 503, not_received=message)
+
+
+def _message_again(message: str) -> Response:
+    """The follow-up message as it was sent, with its receipt and one-time id, to send again."""
+    page = render_template("public/message_unsent.html", form=MessageForm(), not_received=message)
+    return _no_store(make_response(page))
+
+
+RESEND = {
+    "public.tip": _tip_again,
+    "public.follow_up_message": _message_again,
+    "public.feedback": feedback_not_received,
+}
+
+
+def _database_down(error: SQLAlchemyError) -> Response:
+    """The database is down: a form a resident sent comes back filled in, saying plainly that it was not received;
+    any other resident page is the site's outage page."""
+    if request.method != "POST" or request.endpoint not in RESEND:
+        return errors.database_down_page(error)
+    errors.note_database_down(error)
+    return errors.unavailable(RESEND[request.endpoint](NOT_RECEIVED[request.endpoint]))
+
+
+for _error in errors.DATABASE_DOWN:
+    bp.register_error_handler(_error, _database_down)
