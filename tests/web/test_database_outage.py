@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from tests.helpers import CSRF_RE, SUBMISSION_RE, free_port, login, make_officer, open_event, submit_tip
 from tipline import create_app, tasks
@@ -210,3 +210,16 @@ def test_the_log_says_the_database_was_unreachable_without_addresses(site, tmp_p
     assert len(lines) == 1
     assert "database unreachable" in lines[0] and "OperationalError" in lines[0]
     assert "sqlalche.me" not in lines[0] and "127.0.0.1" not in lines[0] and "no-such-folder" not in lines[0]
+
+
+def test_a_connection_lost_after_the_answer_was_ready_does_not_turn_it_into_an_error(site):
+    """PostgreSQL ending the session between a page's last query and the end of the request (as `pg_ctl stop -m
+    fast` does) leaves the answer standing: closing the session does not raise out of the request."""
+    if site.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("only a database server can end a session from outside")
+    with site.test_request_context("/tip"):
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()  # a transaction stays open
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            other.commit()
+    # leaving the block ran the request's teardown, which closes the session
