@@ -1,13 +1,17 @@
-"""Load-test harness: a `tipline serve` (gunicorn) subprocess on 127.0.0.1 that can be SIGKILLed and restarted."""
+"""Load-test harness: a `tipline serve` (gunicorn) subprocess on 127.0.0.1 that can be SIGKILLed and restarted, and
+a PostgreSQL cluster of the test's own that can be stopped and started."""
 
 from __future__ import annotations
 
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,8 @@ SMS_RECEIPT_RE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 USER_AGENT = "LoadProbeBrowser/9.9 (X11; Distinctive-UA-7f3a)"
 FORWARDED_FOR = "198.51.100.23"
 RETRYABLE = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout)
-TIPLINE = [sys.executable, "-m", "tipline.cli"]
+TIPLINE = [sys.executable, "-m", "tipline.cli"]  # this checkout's code, whatever `tipline` on the PATH runs
+PG_USER = "tiplinepg"  # initdb refuses to run as root: a test's own cluster belongs to this system user
 
 
 @dataclass
@@ -62,6 +67,77 @@ class Database:
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         engine.dispose()
+
+
+@dataclass
+class Cluster:
+    """A PostgreSQL cluster of the test's own: initdb in a fresh folder, served on a free loopback port (no Unix
+    socket elsewhere than its folder), run by PG_USER when the tests run as root; stop() and start() at will."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+
+    @staticmethod
+    def available() -> bool:
+        """Whether initdb and pg_ctl are installed."""
+        return bool(shutil.which("initdb") and shutil.which("pg_ctl"))
+
+    @classmethod
+    def create(cls) -> Cluster:
+        """initdb, start, and create the database `tipline` (trust authentication, loopback only)."""
+        cluster = cls(Path(tempfile.mkdtemp(prefix="tipline-pg-")))  # pytest's temp folders are closed to PG_USER
+        owner = cluster._owner()
+        if owner:
+            os.chown(cluster.folder, owner["user"], owner["group"])
+        cluster._run("initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        cluster.start()
+        engine = create_engine(cluster.url.replace("/tipline", "/postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE DATABASE tipline"))
+        engine.dispose()
+        return cluster
+
+    @property
+    def data(self) -> Path:
+        """The data directory."""
+        return self.folder / "data"
+
+    @property
+    def url(self) -> str:
+        """The database's SQLAlchemy URL."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/tipline"
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` ends every session at once (open transactions roll back), as an outage does."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def destroy(self) -> None:
+        """Stop the server if it runs, and delete the cluster."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, *args: str, check: bool = True) -> None:
+        subprocess.run(args, check=check, capture_output=True, cwd=self.folder, **self._owner())
+
+    @staticmethod
+    def _owner() -> dict:
+        """Run as PG_USER (created if missing) when we are root; as ourselves otherwise."""
+        if os.geteuid() != 0:
+            return {}
+        try:
+            entry = pwd.getpwnam(PG_USER)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER], check=True
+            )
+            entry = pwd.getpwnam(PG_USER)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 @dataclass
@@ -108,6 +184,7 @@ class Server:
             env
             | self.keys
             | {
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
                 "TIPLINE_ENV": "development",
                 "TIPLINE_INSTANCE": str(self.folder),
                 "DATABASE_URL": self.database.url,
@@ -118,7 +195,6 @@ class Server:
                 "SMS_RATE_LIMIT": "1000 per hour",
                 "TIP_RATE_LIMIT": "100000 per hour",
                 "TWILIO_API_BASE": "http://127.0.0.1:9",
-                "PYTHONPATH": str(ROOT),  # this checkout's code, whatever `tipline` is installed from
             }
             | self.extra
         )
