@@ -13,6 +13,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from tests.helpers import RECEIPT_RE, STATUS_RE, csrf_token, follow_up, submit_tip
@@ -419,28 +420,62 @@ def test_language_links_on_a_page_not_found_never_lead_to_another_site(client):
     assert links and all(href.startswith("?lang=") for href in links)
 
 
-def test_a_reloaded_or_resent_tip_form_makes_one_tip_and_says_so(app, client):
-    page = client.get("/tip?lang=es").get_data(as_text=True)
-    form = {
+def _tip_form(client, lang: str = "es") -> dict:
+    """A freshly shown tip form, filled in as a browser would send it (with its one-time id)."""
+    page = client.get(f"/tip?lang={lang}").get_data(as_text=True)
+    return {
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
         "submission": re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1),
         "text": "Una camioneta roja sin placas espera detrás de la escuela cada noche.",
     }
+
+
+def test_a_resent_tip_form_shows_the_same_receipt_code_again(app, client):
+    """A tip stored just before a crash: the answer never arrived, so the sender sends the same form again."""
+    form = _tip_form(client)
     before = _tip_count(app)
-    first = client.post("/tip?lang=es", data=form)
-    assert RECEIPT_RE.search(first.get_data(as_text=True))
+    first = RECEIPT_RE.search(client.post("/tip?lang=es", data=form).get_data(as_text=True)).group(1)
     again = client.post("/tip?lang=es", data=form)  # the browser's reload, or Back and Send
     html = again.get_data(as_text=True)
     assert again.status_code == 200 and again.headers["Cache-Control"].startswith("no-store")
-    assert not RECEIPT_RE.search(html)
-    assert "Este formulario ya se envió" in html
+    assert RECEIPT_RE.search(html).group(1) == first
     assert _tip_count(app) == before + 1
+    assert form["text"] in follow_up(client, first).get_data(as_text=True)  # the code shown again opens the tip
     edited = client.post("/tip?lang=es", data={**form, "text": form["text"] + " Tiene una antena en el techo."})
-    assert RECEIPT_RE.search(edited.get_data(as_text=True))  # Back, a detail added, Send: a tip of its own
+    second = RECEIPT_RE.search(edited.get_data(as_text=True)).group(1)  # Back, a detail added, Send: a tip
+    assert second != first  # of its own, with a code of its own
     assert _tip_count(app) == before + 2
     assert client.get("/tip").headers["Cache-Control"].startswith("no-store")  # no stored copy brings the id back
-    fresh = client.get("/tip").get_data(as_text=True)  # a new form is a new tip
-    assert re.search(r'name="submission" type="hidden" value="([^"]+)"', fresh).group(1) != form["submission"]
+    assert _tip_form(client)["submission"] != form["submission"]  # a new form is a new tip, with a new code
+
+
+def test_a_database_dump_holds_nothing_that_gives_back_a_resent_forms_code(app, client):
+    """The code comes from the form's one-time id under a key kept outside the database: neither is stored."""
+    form = _tip_form(client, "en")
+    code = RECEIPT_RE.search(client.post("/tip", data=form).get_data(as_text=True)).group(1)
+    assert RECEIPT_RE.search(client.post("/tip", data=form).get_data(as_text=True)).group(1) == code
+    with app.app_context():
+        tables = sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as conn:  # raw rows: encrypted columns as stored, not decrypted
+            dump = [
+                value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+                for table in tables
+                for row in conn.execute(sa.text(f'SELECT * FROM "{table}"'))  # noqa: S608 (names from the schema)
+                for value in row
+            ]
+    secrets_ = {form["submission"], code, code.replace(" ", ""), app.config["RECEIPT_INDEX_KEY"]}
+    assert [s for s in secrets_ if any(s in value for value in dump)] == []
+
+
+def test_a_resent_form_whose_code_cannot_be_made_again_shows_no_code(app, client, monkeypatch):
+    """A tip stored before codes came from the form, or under another key: the resent form never shows a code
+    that would not open it, and says the tip was received once."""
+    form = _tip_form(client)
+    assert RECEIPT_RE.search(client.post("/tip?lang=es", data=form).get_data(as_text=True))
+    monkeypatch.setitem(app.config, "RECEIPT_INDEX_KEY", "another-deployments-receipt-index-key")
+    html = client.post("/tip?lang=es", data=form).get_data(as_text=True)
+    assert not RECEIPT_RE.search(html)
+    assert "Este formulario ya se envió" in html and "se mostró la primera vez" not in html
 
 
 def test_a_resent_follow_up_message_is_added_once(app, client):

@@ -34,7 +34,8 @@ class Submission:
 
 
 class DuplicateSubmission(Exception):
-    """The same web form was sent again (a reload, a double click, Back then Send): nothing new was stored."""
+    """The same web form was sent again, and its tip's code cannot be made again from it (the tip was stored
+    before codes came from the form, or under another RECEIPT_INDEX_KEY): nothing new was stored."""
 
 
 def submission_key(submission: str | None, content: str) -> str | None:
@@ -43,8 +44,17 @@ def submission_key(submission: str | None, content: str) -> str | None:
     return hashlib.sha256(f"{submission}\0{content}".encode()).hexdigest() if submission else None
 
 
-def _already(model, key: str | None) -> bool:
-    return key is not None and db.session.scalar(select(model.id).where(model.submission_key == key)) is not None
+def _stored(model, key: str | None):
+    """The tip or message a submission key made, or None."""
+    return None if key is None else db.session.scalar(select(model).where(model.submission_key == key))
+
+
+def _code_again(tip: Tip, sub: Submission) -> str:
+    """The receipt code of a tip whose form was sent again: the one the form yields, if it opens this tip."""
+    code = receipts.form_code(sub.submission, sub.text)
+    if receipts.find_tip(code) is not tip:  # a code that would not open the tip is never shown
+        raise DuplicateSubmission
+    return code
 
 
 def _store_files(tip: Tip, cleaned: list[uploads.CleanFile]) -> list[str]:
@@ -60,10 +70,11 @@ def _store_files(tip: Tip, cleaned: list[uploads.CleanFile]) -> list[str]:
 def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = None) -> tuple[Tip, str]:
     """Accept a tip: store it encrypted with its receipt, commit once, then hand it to triage.
 
-    Returns the tip and the clear receipt code, which is shown once and never stored. `on_receipt(tip, code)`
-    runs inside the same transaction (a channel records the answer it will give, so both land together).
-    Raises uploads.UploadRejected before anything is stored if a file is not acceptable, and DuplicateSubmission
-    when the same form was accepted before.
+    Returns the tip and the clear receipt code, which is never stored: a web form's code comes from the form
+    (receipts.form_code), so the same form sent again returns the tip it made and the same code; other channels
+    get a random one. `on_receipt(tip, code)` runs inside the same transaction (a channel records the answer it
+    will give, so both land together). Raises uploads.UploadRejected before anything is stored if a file is not
+    acceptable, and DuplicateSubmission when the form was accepted before and its code cannot be made again.
     """
     cleaned = uploads.clean_all(sub.files)  # first: refused before any other work, and before anything is written
     key = submission_key(sub.submission, sub.text)  # a resend fails on its unique index: no lookup before
@@ -86,7 +97,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
     try:
         casework.place_new_tip(tip)  # before the tip joins the session: no autoflush, one INSERT per row
         db.session.add(tip)
-        code = receipts.issue(tip)
+        code = receipts.issue(tip, receipts.form_code(sub.submission, sub.text) if sub.submission else None)
         db.session.flush()
         tip_id = tip.id
         if on_receipt is not None:
@@ -96,9 +107,10 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
         db.session.rollback()
         for stored in keys:
             (uploads.store_dir() / stored).unlink(missing_ok=True)
-        if isinstance(exc, IntegrityError) and _already(Tip, key):  # the same form, sent again
-            raise DuplicateSubmission from exc
-        raise
+        original = _stored(Tip, key) if isinstance(exc, IntegrityError) else None
+        if original is None:
+            raise
+        return original, _code_again(original, sub)  # the same form, sent again: its tip is already queued
     triage.enqueue(tip_id)
     return tip, code
 
@@ -115,7 +127,7 @@ def add_sender_message(tip: Tip, body: str, ui_language: str, submission: str | 
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        if _already(Message, key):  # the same form, sent again
+        if _stored(Message, key) is not None:  # the same form, sent again
             return False
         raise
     return True

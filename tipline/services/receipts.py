@@ -1,13 +1,21 @@
-"""Receipt codes: 16 random digits shown once, stored as an argon2id hash behind a keyed HMAC index."""
+"""Receipt codes: 16 digits shown to the sender, stored only as an argon2id hash behind a keyed HMAC index.
+
+A web form's code is derived from the form itself (its one-time id and text) under a key the database does not
+hold, so the same form sent again shows the same code; a text message's code is random.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
 
@@ -17,6 +25,7 @@ from tipline.services.crypto import keyed_hash
 
 _NON_DIGITS = re.compile(r"[\s\-\.]")
 CODE_DIGITS = 16
+FORM_CODE_LABEL = b"tipline receipt code of a web form v1"  # HKDF info: this sub-key serves nothing else
 
 
 def hasher() -> PasswordHasher:
@@ -38,6 +47,21 @@ def new_code() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
 
 
+def _form_code_key() -> bytes:
+    """The sub-key form codes are derived under: HKDF-SHA256 of RECEIPT_INDEX_KEY with its own label."""
+    secret = current_app.config["RECEIPT_INDEX_KEY"].encode("utf-8")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=FORM_CODE_LABEL).derive(secret)
+
+
+def form_code(submission: str, content: str) -> str:
+    """The code of the tip a web form makes: HMAC-SHA256 of the form's one-time id and text, as 16 digits.
+
+    A 256-bit digest taken modulo 10^16: the bias towards low codes is under 10^16 / 2^256 (about 10^-61).
+    """
+    digest = hmac.new(_form_code_key(), f"{submission}\0{content}".encode(), hashlib.sha256).digest()
+    return str(int.from_bytes(digest, "big") % 10**CODE_DIGITS).zfill(CODE_DIGITS)
+
+
 def format_code(code: str) -> str:
     """Group a code 4-4-4-4 for display."""
     return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
@@ -51,9 +75,10 @@ def normalise(raw: str) -> str | None:
     return "".join(str(unicodedata.decimal(d)) for d in digits)  # Arabic-Indic and other digits read as 0-9
 
 
-def issue(tip: Tip) -> str:
-    """Create the receipt of a new tip (added to the session, not committed) and return the clear code."""
-    code = new_code()
+def issue(tip: Tip, code: str | None = None) -> str:
+    """Create the receipt of a new tip with this code, a random one by default (added to the session, not
+    committed), and return the clear code. The unique index refuses a code another tip holds."""
+    code = code or new_code()
     db.session.add(Receipt(tip=tip, lookup=keyed_hash("RECEIPT_INDEX_KEY", code), hash=hasher().hash(code)))
     return code
 

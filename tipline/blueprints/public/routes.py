@@ -108,7 +108,7 @@ def _tip_throttled(_limit) -> Response:
 @bp.route("/tip", methods=["GET", "POST"])
 @limiter.limit(_tip_limit, methods=["POST"], on_breach=_tip_throttled)  # refused sends count: each costs work
 def tip():
-    """Submit an anonymous tip; on success show the receipt code once."""
+    """Submit an anonymous tip; on success show its receipt code (the same code when the same form comes again)."""
     form = _tip_form()
     if form.validate_on_submit():
         files = [f.read() for f in form.attachments.data or [] if getattr(f, "filename", None)]
