@@ -256,12 +256,22 @@ def token(session: requests.Session, url: str) -> str:
     return match.group(1)
 
 
-def post_tip(session: requests.Session, base: str, text_: str, photo: bytes | None) -> requests.Response:
-    """Submit the tip form as a browser does: multipart/form-data with the (possibly empty) file input."""
-    csrf = token(session, base + "/tip")
+SUBMISSION_RE = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
+
+
+def tip_form(session: requests.Session, base: str) -> dict:
+    """Load the tip form as a browser does: its CSRF token and its one-time id, which a resend carries again."""
+    page = session.get(base + "/tip", timeout=30)
+    page.raise_for_status()
+    return {"csrf_token": CSRF_RE.search(page.text).group(1), "submission": SUBMISSION_RE.search(page.text).group(1)}
+
+
+def post_tip(session: requests.Session, base: str, form: dict, text_: str, photo: bytes | None) -> requests.Response:
+    """Send the tip form as a browser does: multipart/form-data with the (possibly empty) file input."""
     upload = ("photo.jpg", photo, "image/jpeg") if photo else ("", b"", "application/octet-stream")
     fields = {
-        "csrf_token": (None, csrf),
+        "csrf_token": (None, form["csrf_token"]),
+        "submission": (None, form["submission"]),
         "text": (None, text_),
         "category": (None, ""),
         "place": (None, ""),
