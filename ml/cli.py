@@ -53,11 +53,12 @@ def cli() -> None:
 @cli.command()
 @DATA_DIR_OPTION
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DIR, show_default=True)
-def train(data_dir: Path | None, out: Path) -> None:
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Parallel fits of the topics.")
+def train(data_dir: Path | None, out: Path, jobs: int) -> None:
     """Train the default model on the train splits and write the artefact to OUT."""
     from ml.workflow import attach_speed, measure_in_subprocess, train_default_model
 
-    bar = _steps(13, "train")
+    bar = _steps(14, "train")
 
     def progress(message: str) -> None:
         """Advance the progress bar by one training step."""
@@ -65,7 +66,7 @@ def train(data_dir: Path | None, out: Path) -> None:
         bar.update(1)
 
     try:
-        meta = train_default_model(_data_dir(data_dir), out, progress, jobs=2)
+        meta = train_default_model(_data_dir(data_dir), out, progress, jobs=jobs)
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     progress("measuring speed in a fresh process")
@@ -126,7 +127,8 @@ def read_tips_csv(path: Path) -> tuple[list[str], list[str]]:
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
 def predict(input_path: Path, output_path: Path, model: Path | None) -> None:
-    """Score IN.csv (id,text) and write id,language,spam,actionability,credibility,topics,reasons."""
+    """Score IN.csv (id,text) and write id,language,spam,actionability,credibility,topics,reasons,relevance,spam_flag
+    (spam_flag 1: the spam decision the site acts on)."""
     check_output(output_path)
     ids, texts = read_tips_csv(input_path)
     triage = _load(model)
@@ -137,7 +139,9 @@ def predict(input_path: Path, output_path: Path, model: Path | None) -> None:
         results += triage.score(texts[start : start + 1000])
     with open(output_path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "language", "spam", "actionability", "credibility", "topics", "reasons"])
+        writer.writerow(
+            ["id", "language", "spam", "actionability", "credibility", "topics", "reasons", "relevance", "spam_flag"]
+        )
         for ident, r in zip(ids, results, strict=True):
             writer.writerow(
                 [
@@ -148,6 +152,8 @@ def predict(input_path: Path, output_path: Path, model: Path | None) -> None:
                     f"{r.credibility:.4f}",
                     ";".join(r.topics),
                     " ".join(r.reasons),
+                    f"{r.relevance:.4f}",
+                    int(r.spam_flag),
                 ]
             )
     click.echo(f"wrote {len(results)} rows to {output_path}")

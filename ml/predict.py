@@ -23,6 +23,7 @@ from ml.xling import LEXICON_KEY, featurize
 # French originals; Spanish 15, Arabic none; 23.5 % actionable).
 LABELLED_LANGUAGES = ("en", "ht", "fr")
 ACTIONABILITY_PRIOR = 0.2351
+RELEVANCE_LABEL = "related"
 DISTRESS_LABELS = ("search_and_rescue", "medical_help", "missing_people", "death", "security")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
@@ -48,11 +49,22 @@ class TriageResult:
     factors: list[Factor]
     entities: list[dict] = field(default_factory=list)
     model_version: str = ""
+    relevance: float = 0.0
+    spam_flag: bool = False
 
     @property
     def reasons(self) -> list[str]:
         """Return the English reason sentences of the factors."""
         return [f.text for f in self.factors]
+
+
+def relevance_scores(bundle: dict[str, Any], topics: np.ndarray) -> np.ndarray:
+    """Return the relevance of each tip: the bundle's relevance head over the topic probabilities, or (bundles
+    without one) the topic model's probability of `related`."""
+    head = bundle.get("relevance")
+    if head is not None:
+        return head.predict_proba(topics)[:, 1]
+    return topics[:, list(bundle["topic_labels"]).index(RELEVANCE_LABEL)]
 
 
 def _has_content(text: str) -> bool:
@@ -119,6 +131,13 @@ class Triage:
             return 0.0
         return float(self.meta.get("actionability_prior", ACTIONABILITY_PRIOR))
 
+    def relevance_floor(self, lang: str) -> float:
+        """The lowest relevance a tip in this language gets (0, or the share of related training messages where
+        the model cannot read the language), by the same rule as actionability_floor."""
+        if self.actionability_floor(lang) == 0.0:
+            return 0.0
+        return float(self.meta.get("relevance_prior", 0.0))
+
     def use_category_model(self, model: CategoryModel | None) -> None:
         """Use a promoted category model instead of the keyword patterns (None: back to keywords)."""
         self.category_model = model
@@ -132,10 +151,12 @@ class Triage:
     def _probabilities(self, texts: list[str], langs: list[str]) -> dict[str, np.ndarray]:
         # tips not detected as English get the lexicon's English words appended (ml.xling)
         X = featurize(self.bundle["featurizer"], self.bundle.get(LEXICON_KEY), texts, langs)
+        topics = self.bundle["topics"].predict_proba(X)
         return {
             "spam": self.bundle["spam"].predict_proba(texts)[:, 1],
             "actionability": self.bundle["actionability"].predict_proba(X)[:, 1],
-            "topics": self.bundle["topics"].predict_proba(X),
+            "topics": topics,
+            "relevance": relevance_scores(self.bundle, topics),
         }
 
     def _categories(self, texts: list[str], langs: list[str]) -> list[str | None]:
@@ -194,9 +215,24 @@ class Triage:
         row = probs["topics"][i] if content else np.zeros(len(self.labels))
         topics = [name for name, p, t in zip(self.labels, row, probs["thresholds"][i], strict=True) if p >= t]
         urgency = float(max((row[j] for j in self._distress), default=0.0))
+        relevance = float(probs["relevance"][i]) if content else 0.0
+        relevance_floor = self.relevance_floor(lang) if content else 0.0
         entities = entity_dicts(doc)
         kinds = sorted({e["label"].lower() for e in entities if e["label"] in SPECIFIC_LABELS})
-        factors = compose(spam, action, specificity(entities), kinds, similar, files, answered, content, assessed)
+        factors = compose(
+            spam,
+            action,
+            specificity(entities),
+            kinds,
+            similar,
+            files,
+            answered,
+            content,
+            assessed,
+            relevance=max(relevance, relevance_floor),
+            relevance_assessed=relevance >= relevance_floor,
+            weights=self.meta.get("credibility_weights"),
+        )
         return TriageResult(
             lang,
             round(spam, 4),
@@ -208,4 +244,6 @@ class Triage:
             factors,
             entities,
             self.version,
+            round(max(relevance, relevance_floor), 4),
+            spam >= float(self.bundle["spam_threshold"]),
         )

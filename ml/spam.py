@@ -113,18 +113,29 @@ class SpamLogistic(BaseEstimator, ClassifierMixin):
         self.folds = folds
         self.seed = seed
 
-    def _linear(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
+    def _linear(self, weighted: bool) -> LogisticRegression:
+        balance = None if weighted else "balanced"
+        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=2000, class_weight=balance)
 
-    def fit(self, X: sparse.spmatrix, y: np.ndarray, groups: np.ndarray | None = None) -> SpamLogistic:
-        """Fit on all rows; fit the sigmoid on margins of rows predicted by models that never saw their group."""
+    def fit(
+        self,
+        X: sparse.spmatrix,
+        y: np.ndarray,
+        groups: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> SpamLogistic:
+        """Fit on all rows (balanced classes, or the given row weights); fit the sigmoid on margins of rows
+        predicted by models that never saw their group."""
         X, y = sparse.csr_matrix(X), np.asarray(y).astype(int)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        weighted = sample_weight is not None
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         oof = np.zeros(len(y))
         splitter = StratifiedGroupKFold(self.folds, shuffle=True, random_state=self.seed)
         for train, test in splitter.split(X, y, groups):
-            oof[test] = self._linear().fit(X[train], y[train]).decision_function(X[test])
-        linear = self._linear().fit(X, y)
+            fold = self._linear(weighted).fit(X[train], y[train], sample_weight=weight[train])
+            oof[test] = fold.decision_function(X[test])
+        linear = self._linear(weighted).fit(X, y, sample_weight=weight)
         self.coef_ = linear.coef_.astype(np.float64)
         self.intercept_ = np.asarray(linear.intercept_, dtype=np.float64)
         scale, shift = platt(oof.reshape(-1, 1), y.reshape(-1, 1), c=1e6)

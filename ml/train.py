@@ -14,12 +14,16 @@ from scipy.special import expit
 from sklearn.metrics import f1_score, matthews_corrcoef
 
 from ml.data import ACTIONABILITY_LABELS, DataError, DisasterData, SmsData
+from ml.factors import fit_credibility, fit_relevance
 from ml.language import detect_language
 from ml.pipeline import make_binary_model, make_featurizer, make_multilabel_model, platt, shrink
 from ml.spam import make_spam_model, spam_groups
 from ml.xling import LEXICON_KEY, featurize, learn_lexicon, model_texts, parallel_pairs
 
 MAX_BLOCKED_HAM = 0.001  # at most 1 of the ~1,436 train hams out of fold (grouped CV: 0.002 let more through)
+MAX_FLAGGED_GENUINE = 0.002  # at most 0.2 % of the genuine train reports (disaster messages) out of fold
+GENUINE_WEIGHT = 0.05  # a genuine report weighs this much of an SMS ham in the spam fit (0.05 / 0.2 / 1 compared)
+SPAM_C_WITH_GENUINE = 10.0  # C of the spam fit with genuine reports (10 / 100 compared out of fold)
 TOPIC_C = 2.0  # chosen on validation splits of the train ids (C 0.25-16 compared; 1 and 2 tie, 4 is worse)
 THRESHOLD_FOLDS = 5
 TOPIC_HEAD = "nbsvm+svm"  # summed linear SVM and NB-SVM margins; chosen on grouped 5-fold CV of the train ids
@@ -31,15 +35,26 @@ def _quiet(_: str) -> None:
     return None
 
 
-def choose_spam_threshold(labels: np.ndarray, scores: np.ndarray, max_bh: float = MAX_BLOCKED_HAM) -> float:
-    """Return the threshold with the best MCC blocking at most max_bh of the hams (at least one ham allowed)."""
+def choose_spam_threshold(
+    labels: np.ndarray,
+    scores: np.ndarray,
+    max_bh: float = MAX_BLOCKED_HAM,
+    genuine: np.ndarray | None = None,
+    max_genuine: float = MAX_FLAGGED_GENUINE,
+) -> float:
+    """Return the threshold with the best MCC blocking at most max_bh of the hams (at least one ham allowed) and
+    flagging at most max_genuine of the genuine reports' scores (if given)."""
     allowed = max(1, int(max_bh * int((labels == 0).sum())))
+    genuine = np.sort(np.zeros(0) if genuine is None else np.asarray(genuine))
+    allowed_genuine = int(max_genuine * len(genuine))
     best, best_threshold = -2.0, 0.5
     candidates = np.unique(scores)
     for low, high in zip(candidates[:-1], candidates[1:], strict=True):
         threshold = float((low + high) / 2)
         flagged = scores >= threshold
         if (flagged & (labels == 0)).sum() > allowed:
+            continue
+        if len(genuine) - np.searchsorted(genuine, threshold) > allowed_genuine:
             continue
         mcc = matthews_corrcoef(labels, flagged)
         if mcc > best:
@@ -61,19 +76,49 @@ def fit_featurizer(sms: SmsData | None, disaster: DisasterData | None) -> Any:
 
 
 def train_spam(data: SmsData, seed: int = 0) -> tuple[Any, float, dict[str, float]]:
-    """Fit the spam model (texts in); pick its threshold on grouped out-of-fold calibrated scores of the same data."""
+    """Fit the spam model on the SMS alone (texts in); see fit_spam."""
+    model, threshold, notes, _ = fit_spam(data, [], np.zeros(0, dtype=int), seed)
+    return model, threshold, notes
+
+
+def genuine_reports(data: DisasterData) -> tuple[list[str], np.ndarray]:
+    """Return every message and original text of the disaster rows (genuine reports), grouped by row."""
+    rows = data.with_original()
+    texts = list(data.messages) + [data.originals[i] for i in rows]
+    return texts, np.concatenate([np.arange(len(data.messages)), np.asarray(rows, dtype=int)])
+
+
+def fit_spam(
+    data: SmsData, genuine: list[str], genuine_groups: np.ndarray, seed: int = 0
+) -> tuple[Any, float, dict[str, float], np.ndarray]:
+    """Fit the spam model (texts in) on the SMS plus genuine reports as extra ham; pick its threshold on grouped
+    out-of-fold calibrated scores (best SMS MCC, few SMS hams blocked, few genuine reports flagged); return it
+    with the out-of-fold spam probabilities of the SMS, then of the genuine reports."""
     y = np.asarray(data.labels, dtype=int)
-    model = make_spam_model(seed=seed)
+    model = make_spam_model(seed=seed, c=SPAM_C_WITH_GENUINE) if len(genuine) else make_spam_model(seed=seed)
     folds, counts = model.named_steps["head"].folds, np.bincount(y, minlength=2)
     if counts.min() < folds:
         raise DataError(f"spam training needs {folds} spam and {folds} ham texts; got {counts[1]} and {counts[0]}")
-    model.fit(data.texts, y, head__groups=spam_groups(data.texts))
+    sms_groups = spam_groups(data.texts)
+    groups = np.concatenate([sms_groups, sms_groups.max() + 1 + np.asarray(genuine_groups, dtype=int)])
+    weights = None
+    if len(genuine):  # classes balanced by weight: the spam weighs as much as the SMS hams and the genuine reports
+        hams = counts[0] + GENUINE_WEIGHT * len(genuine)
+        weights = np.concatenate([np.where(y == 1, hams / counts[1], 1.0), np.full(len(genuine), GENUINE_WEIGHT)])
+    texts, labels = list(data.texts) + list(genuine), np.concatenate([y, np.zeros(len(genuine), int)])
+    model.fit(texts, labels, head__groups=groups, head__sample_weight=weights)
     head = model.named_steps["head"]
-    oof = head.oof_proba_
+    every = head.oof_proba_
+    oof, genuine_oof = every[: len(y)], every[len(y) :]
     del head.oof_proba_
-    threshold = choose_spam_threshold(y, oof)
-    oof_mcc = float(matthews_corrcoef(y, oof >= threshold))
-    return model, threshold, {"oof_mcc": round(oof_mcc, 4), "threshold": round(threshold, 4)}
+    threshold = choose_spam_threshold(y, oof, genuine=genuine_oof)
+    notes = {
+        "oof_mcc": round(float(matthews_corrcoef(y, oof >= threshold)), 4),
+        "threshold": round(threshold, 4),
+        "genuine_reports": len(genuine),
+        "oof_genuine_flagged_percent": round(100 * float((genuine_oof >= threshold).mean()), 3) if genuine else 0.0,
+    }
+    return model, threshold, notes, every
 
 
 @lru_cache(maxsize=65536)
@@ -140,8 +185,9 @@ def _fit_topics(data: DisasterData, featurizer: Any, jobs: int | None) -> tuple[
 
 def out_of_fold_margins(
     data: DisasterData, featurizer: Any, jobs: int | None = None, progress: Progress = _quiet
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (fold per row, message margins, original margins) from models that never saw the row's id.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (fold per row, message margins, original margins, message actionability probabilities) from models
+    that never saw the row's id.
 
     Each fold learns its own lexicon, so a held-out original is never translated with its own pair.
     """
@@ -149,19 +195,22 @@ def out_of_fold_margins(
     originals = data.with_original()
     message = np.zeros((len(data.ids), len(data.label_names)))
     original = np.zeros((len(originals), len(data.label_names)))
+    action = np.zeros(len(data.ids))
     for k in range(THRESHOLD_FOLDS):
         progress(f"topics: out-of-fold scores, fold {k + 1} of {THRESHOLD_FOLDS}")
         fit_rows = [i for i in range(len(data.ids)) if fold[i] != k]
-        model, lexicon, _, _ = _fit_topics(data.subset(fit_rows), featurizer, jobs)
+        model, lexicon, X, Y = _fit_topics(data.subset(fit_rows), featurizer, jobs)
         held = np.flatnonzero(fold == k)
         texts = [data.messages[i] for i in held]
-        message[held] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
+        features = featurize(featurizer, lexicon, texts, [_language(t) for t in texts])
+        message[held] = model.decision_function(features)
+        action[held] = make_binary_model().fit(X, actionable(Y, data.label_names)).predict_proba(features)[:, 1]
         held_o = [n for n, i in enumerate(originals) if fold[i] == k]
         if not held_o:  # a small sample may hold no original text in this fold
             continue
         texts = [data.originals[originals[n]] for n in held_o]
         original[held_o] = model.decision_function(featurize(featurizer, lexicon, texts, [_language(t) for t in texts]))
-    return fold, message, original
+    return fold, message, original, action
 
 
 def cross_fold_macro_f1(labels: np.ndarray, probs: np.ndarray, fold: np.ndarray) -> float:
@@ -183,8 +232,14 @@ def coverage(data: DisasterData) -> dict[str, Any]:
     counts = Counter(_language(text) for text in texts)
     enough = min(MIN_LABELLED_TEXTS, 0.05 * len(texts))  # a small sample: its main languages
     labelled = sorted(lang for lang, n in counts.items() if n >= enough and lang != "und")
-    prior = float(actionable(np.asarray(data.labels), data.label_names).mean())
-    return {"labelled_languages": labelled, "actionability_prior": round(prior, 4)}
+    labels = np.asarray(data.labels)
+    prior = float(actionable(labels, data.label_names).mean())
+    related = float(labels[:, data.label_names.index("related")].mean()) if "related" in data.label_names else 0.0
+    return {
+        "labelled_languages": labelled,
+        "actionability_prior": round(prior, 4),
+        "relevance_prior": round(related, 4),
+    }
 
 
 def _check_topic_data(data: DisasterData) -> None:
@@ -207,7 +262,7 @@ def train_topics(
     """
     _check_topic_data(data)
     featurizer = featurizer or fit_featurizer(None, data)
-    fold, message, original = out_of_fold_margins(data, featurizer, jobs, progress)
+    fold, message, original, oof_action = out_of_fold_margins(data, featurizer, jobs, progress)
     labels = np.asarray(data.labels, dtype=np.int8)
     rows = data.with_original()
     scale, shift = platt(np.vstack([message, original]), np.vstack([labels, labels[rows]]))
@@ -232,6 +287,7 @@ def train_topics(
         "actionability": action,
         LEXICON_KEY: lexicon,
         "notes": notes,
+        "oof": {"fold": fold, "topics": message, "actionability": oof_action},
     }
 
 
@@ -245,15 +301,32 @@ def build_bundle(
     """Train the shared featurizer and every model; return (bundle, training notes)."""
     progress("featurizer: hashing and selecting n-grams")
     featurizer = fit_featurizer(sms_train, disaster_train)
-    progress("spam: fitting and choosing the threshold")
-    spam, threshold, spam_notes = train_spam(sms_train)
+    progress("spam: fitting on the SMS and genuine reports, choosing the threshold")
+    genuine, groups = genuine_reports(disaster_train)
+    spam, threshold, spam_notes, spam_oof = fit_spam(sms_train, genuine, groups)
     bundle = {"spam": spam, "spam_threshold": threshold}
     bundle.update(train_topics(disaster_train, featurizer, progress, jobs))
-    topic_notes = bundle.pop("notes")
+    topic_notes, oof = bundle.pop("notes"), bundle.pop("oof")
+    progress("relevance and credibility weights: fitting on out-of-fold scores")
+    labels = np.asarray(disaster_train.labels)
+    head, relevance_notes = fit_relevance(oof["topics"], labels, disaster_train.label_names, oof["fold"])
+    if head is not None:
+        bundle["relevance"] = head
+    sms_oof = spam_oof[: len(sms_train.texts)]
+    oof["spam"] = spam_oof[len(sms_train.texts) :][: len(disaster_train.messages)]
+    credibility = fit_credibility(
+        bundle, disaster_train, oof, actionable(labels, disaster_train.label_names), sms_train, sms_oof
+    )
     if compact:
         shrink(featurizer, spam, bundle["topics"], bundle["actionability"])
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    notes = {"spam": spam_notes, "topics": topic_notes, "trained_at": now}
+    notes = {
+        "spam": spam_notes,
+        "topics": topic_notes,
+        "relevance": relevance_notes,
+        "credibility": credibility,
+        "trained_at": now,
+    }
     return bundle, notes
 
 

@@ -65,15 +65,33 @@ def test_benchmark_topics_writes_id_and_one_column_per_label(
     assert all(int(r["id"]) % 5 == 0 for r in rows)
 
 
-def test_predict_writes_the_documented_columns(runner: CliRunner, tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_predict_writes_relevance_and_the_spam_decision_beside_the_documented_columns(
+    runner: CliRunner, tiny_model_dir: Path, tmp_path: Path
+) -> None:
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
-    src.write_text("id,text\n1,Mwen bezwen dlo\n2,\n3,Three men in a truck at 10pm\n", encoding="utf-8")
+    src.write_text(
+        "id,text\n1,Mwen bezwen dlo\n2,\n3,Three men in a truck at 10pm\n"
+        "4,WINNER!! You have won a £1000 prize. Call 09061701461 now to claim\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(cli, ["predict", "--input", str(src), "--output", str(out), "--model", str(tiny_model_dir)])
     assert result.exit_code == 0, result.output
     rows = _rows(out)
-    assert list(rows[0]) == ["id", "language", "spam", "actionability", "credibility", "topics", "reasons"]
-    assert [r["id"] for r in rows] == ["1", "2", "3"] and rows[1]["language"] == "und"
-    assert all(0.0 <= float(r[k]) <= 1.0 for r in rows for k in ("spam", "actionability", "credibility"))
+    assert list(rows[0]) == [
+        "id",
+        "language",
+        "spam",
+        "actionability",
+        "credibility",
+        "topics",
+        "reasons",
+        "relevance",
+        "spam_flag",
+    ]
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"] and rows[1]["language"] == "und"
+    assert all(0.0 <= float(r[k]) <= 1.0 for r in rows for k in ("spam", "actionability", "credibility", "relevance"))
+    assert [r["spam_flag"] for r in rows] == ["0", "0", "0", "1"]
+    assert "public-safety desk" in rows[0]["reasons"]
 
 
 def test_predict_rejects_invalid_utf8(runner: CliRunner, tiny_model_dir: Path, tmp_path: Path) -> None:
