@@ -26,10 +26,29 @@ LIMITATIONS = """\
   Haitian Creole and Arabic keywords match as written (use a trailing * for prefixes)."""
 
 
-def _formula() -> str:
-    terms = " + ".join(f"{w:.2f} x {name}" for name, w in WEIGHTS.items())
+def _formula(meta: dict[str, Any]) -> str:
+    weights = meta.get("credibility_weights") or WEIGHTS
+    terms = " + ".join(f"{w:.3f} x {name}" for name, w in weights.items())
+    fit = meta.get("training", {}).get("credibility", {})
+    fitted = (
+        "The weights of not_spam, relevance, actionability and specificity are fitted: a logistic regression of "
+        "the actionable label on those four factors, over the train split's out-of-fold scores (every disaster "
+        "message, and every train SMS as not actionable); a factor with a negative coefficient gets weight 0 "
+        "(dropped), the others are scaled to share what the three hand-set factors leave. Corroboration, "
+        "attachments and followups keep hand-set weights: no training data holds them (refitting them from "
+        "officers' verified/unfounded outcomes through `tipline ml retrain` is not done yet)."
+        if fit
+        else "The weights are set by hand (this model has no fitted weights)."
+    )
+    if fit:
+        fitted += (
+            f"\n\nFit: coefficients {_cell(fit.get('coefficients', {}))}; out-of-fold AUC of the weighted sum "
+            f"against the actionable label {fit.get('oof_auc')}; "
+            f"each factor alone {_cell(fit.get('factor_oof_auc', {}))}."
+        )
     return (
-        f"credibility = {terms}\n\nwhere not_spam = 1 - P(spam); actionability = P(related and (request or "
+        f"credibility = {terms}\n\n{fitted}\n\nwhere not_spam = 1 - P(spam); relevance = P(related) from the relevance "
+        "head (see Models); actionability = P(related and (request or "
         "direct_report)); specificity = min(1, distinct kinds of specific entities / 3); corroboration = the "
         "maximum similarity in [0, 1] to prior tips supplied by the web service (0 when absent); attachments "
         "and followups are 1 when present, else 0. No factor depends on the language of the tip, except that a "
@@ -45,13 +64,34 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _with_interval(value: Any, interval: Any) -> Any:
+    return f"{value} [{interval[0]}, {interval[1]}]" if value is not None and interval else value
+
+
 def _targets(metrics: dict[str, Any], speed: dict[str, Any]) -> str:
     spam, topics = metrics.get("spam", {}), metrics.get("topics", {})
-    parity = metrics.get("credibility_parity", {})
+    parity, genuine = metrics.get("credibility_parity", {}), metrics.get("spam_on_genuine_reports", {})
+    scores, ci = metrics.get("relevance_and_credibility", {}), metrics.get("intervals", {})
     rows = [
-        ("spam MCC (>= 0.96)", spam.get("MCC")),
+        (
+            "disaster test messages flagged as spam % (<= 0.5)",
+            _with_interval(genuine.get("flagged_percent"), genuine.get("flagged_percent_ci95")),
+        ),
+        ("spam MCC (>= 0.95)", _with_interval(spam.get("MCC"), ci.get("spam_MCC_ci95"))),
+        ("spam test hams blocked (<= 4)", spam.get("hams_blocked")),
         ("spam ham blocked % (<= 0.10)", spam.get("BH_percent")),
-        ("topics macro-F1, English message (>= 0.55)", topics.get("macro_f1_message")),
+        (
+            "credibility AUC against actionable, disaster test (>= 0.86, never below its best factor)",
+            _with_interval(scores.get("credibility_auc_actionable"), scores.get("credibility_auc_actionable_ci95")),
+        ),
+        (
+            "relevance AUC against related, disaster test (>= 0.89)",
+            _with_interval(scores.get("relevance_auc_related"), scores.get("relevance_auc_related_ci95")),
+        ),
+        (
+            "topics macro-F1, English message (>= 0.50)",
+            _with_interval(topics.get("macro_f1_message"), ci.get("topics_macro_f1_message_ci95")),
+        ),
         ("original / English macro-F1 on the same rows (>= 0.90)", topics.get("original_to_message_ratio")),
         ("credibility parity, mean abs difference (<= 0.05)", parity.get("mean_abs_credibility_diff")),
         ("batch tips/s on one core (>= 2000)", speed.get("batch_tips_per_second_one_core")),
@@ -60,6 +100,14 @@ def _targets(metrics: dict[str, Any], speed: dict[str, Any]) -> str:
         ("RSS MB with models loaded (<= 400)", speed.get("rss_mb")),
     ]
     return _table({name: value for name, value in rows if value is not None})
+
+
+def _log(entries: list[dict[str, Any]]) -> str:
+    lines = ["| date | candidate | figures | kept |", "|---|---|---|---|"]
+    lines += [
+        f"| {e.get('date')} | {e.get('candidate')} | {_cell(e.get('figures', {}))} | {e.get('kept')} |" for e in entries
+    ]
+    return "\n".join(lines)
 
 
 def _table(rows: dict[str, Any]) -> str:
@@ -80,7 +128,7 @@ def render_card(meta: dict[str, Any]) -> str:
         "## Models",
         MODELS,
         "## Credibility formula",
-        _formula(),
+        _formula(meta),
     ]
     sections += ["## Targets (held-out test splits)", _targets(metrics, meta.get("speed", {}))]
     for name, rows in metrics.items():
@@ -90,6 +138,8 @@ def render_card(meta: dict[str, Any]) -> str:
     speed = meta.get("speed")
     if speed:
         sections += ["## Speed (ml bench, one core)", _table(speed)]
+    if meta.get("evaluation_log"):
+        sections += ["## Log of evaluations on the test splits", _log(meta["evaluation_log"])]
     if meta.get("notes"):
         sections += ["## Measurement notes", "\n".join(f"- {note}" for note in meta["notes"])]
     sections += ["## Limitations", LIMITATIONS, "## Versions", _table(meta.get("library_versions", {}))]

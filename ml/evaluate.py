@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ def spam_metrics(labels: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
         "BH_percent": round(100 * float((flagged & ~labels).sum() / ham), 3),
         "accuracy_percent": round(100 * float((flagged == labels).mean()), 2),
         "MCC": round(float(matthews_corrcoef(labels, flagged)), 4),
+        "hams_blocked": int((flagged & ~labels).sum()),
         "n": int(labels.size),
     }
 
@@ -136,4 +138,89 @@ def evaluate_parity(triage: Any, test: DisasterData) -> dict[str, float]:
         "n": len(rows),
         "mean_credibility_english": round(float(np.mean([r.credibility for r in english])), 4),
         "mean_credibility_original": round(float(np.mean([r.credibility for r in original])), 4),
+    }
+
+
+BOOTSTRAP_REPS = 1000
+
+
+def bootstrap_interval(
+    statistic: Callable[..., float], *arrays: np.ndarray, reps: int = BOOTSTRAP_REPS, seed: int = 0
+) -> list[float]:
+    """Return the 95 % percentile bootstrap interval of statistic(*arrays) over rows resampled with replacement."""
+    arrays = tuple(np.asarray(a) for a in arrays)
+    rng = np.random.default_rng(seed)
+    n = len(arrays[0])
+    values = []
+    for _ in range(reps):
+        rows = rng.integers(0, n, n)
+        try:
+            values.append(statistic(*(a[rows] for a in arrays)))
+        except ValueError:  # a resample with one class only
+            continue
+    low, high = np.quantile(values, [0.025, 0.975])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
+def _auc(truth: np.ndarray, scores: np.ndarray) -> float:
+    return float(roc_auc_score(truth, scores))
+
+
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    return float(np.mean(f1_score(truth, predicted, average=None, zero_division=0)))
+
+
+def _mcc(truth: np.ndarray, flagged: np.ndarray) -> float:
+    return float(matthews_corrcoef(truth, flagged))
+
+
+def evaluate_spam_on_genuine(bundle: dict[str, Any], test: DisasterData) -> dict[str, Any]:
+    """Return the share of genuine reports (every disaster message and original text) the spam decision flags,
+    overall, per genre and for the originals, with a bootstrap interval of the overall share."""
+    rows = test.with_original()
+    texts = list(test.messages) + [test.originals[i] for i in rows]
+    genres = np.array(list(test.genres) + [test.genres[i] for i in rows])
+    kinds = np.array(["message"] * len(test.messages) + ["original"] * len(rows))
+    flagged = (spam_scores(bundle, texts) >= bundle["spam_threshold"]).astype(float)
+    out: dict[str, Any] = {
+        "flagged_percent": round(100 * float(flagged.mean()), 3),
+        "flagged_percent_ci95": [round(100 * v, 3) for v in bootstrap_interval(np.mean, flagged)],
+        "flagged": int(flagged.sum()),
+        "n": len(texts),
+    }
+    for genre in sorted(set(genres)):
+        out[f"flagged_percent_{genre}"] = round(100 * float(flagged[genres == genre].mean()), 3)
+    out["flagged_percent_originals"] = round(100 * float(flagged[kinds == "original"].mean()), 3)
+    return out
+
+
+def evaluate_scores(triage: Any, test: DisasterData) -> dict[str, Any]:
+    """Return relevance AUC against `related` and credibility AUC against the actionable label on the test
+    messages, each text factor's AUC beside it, with bootstrap intervals."""
+    labels = np.asarray(test.labels)
+    related = labels[:, test.label_names.index("related")]
+    target = actionable(labels, test.label_names)
+    results = triage.score(list(test.messages))
+    relevance = np.array([r.relevance for r in results])
+    credibility = np.array([r.credibility for r in results])
+    out: dict[str, Any] = {
+        "relevance_auc_related": round(_auc(related, relevance), 4),
+        "relevance_auc_related_ci95": bootstrap_interval(_auc, related, relevance),
+        "credibility_auc_actionable": round(_auc(target, credibility), 4),
+        "credibility_auc_actionable_ci95": bootstrap_interval(_auc, target, credibility),
+    }
+    for name in ("not_spam", "relevance", "actionability", "specificity"):
+        values = np.array([next((f.value for f in r.factors if f.name == name), 0.0) for r in results])
+        out[f"factor_auc_actionable_{name}"] = round(_auc(target, values), 4)
+    return out
+
+
+def headline_intervals(bundle: dict[str, Any], sms_test: SmsData, dis_test: DisasterData) -> dict[str, list[float]]:
+    """Return bootstrap 95 % intervals of the spam MCC and of the English topic macro-F1 on the test splits."""
+    truth = np.asarray(sms_test.labels)
+    flagged = spam_scores(bundle, sms_test.texts) >= bundle["spam_threshold"]
+    _, predicted = topic_predictions(bundle, dis_test.messages)
+    return {
+        "spam_MCC_ci95": bootstrap_interval(_mcc, truth, flagged),
+        "topics_macro_f1_message_ci95": bootstrap_interval(_macro_f1, np.asarray(dis_test.labels), predicted),
     }
