@@ -144,6 +144,7 @@ class TriageRecord(db.Model):
     spam: Mapped[float] = mapped_column(Float)
     actionability: Mapped[float] = mapped_column(Float)
     credibility: Mapped[float] = mapped_column(Float)
+    relevance: Mapped[float | None] = mapped_column(Float)  # NULL: triaged before the model scored relevance
     urgency: Mapped[float] = mapped_column(Float, default=0.0)
     category_code: Mapped[str | None] = mapped_column(String(32))
     topics: Mapped[list] = mapped_column(JSON, default=list)

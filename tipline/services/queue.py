@@ -16,9 +16,15 @@ PAGE_SIZE = 25
 AGE_WEIGHT_PER_HOUR = 1 / 48  # two days of waiting weigh as much as a full point of score
 
 
-def priority_score(actionability: float, credibility: float, urgency: float, spam: float) -> float:
-    """Score in about [-1, 1] from the triage figures; spam pushes an item to the bottom."""
-    score = 0.4 * actionability + 0.3 * credibility + 0.3 * urgency
+def priority_score(
+    actionability: float, credibility: float, urgency: float, spam: float, relevance: float | None = None
+) -> float:
+    """Score in about [-1, 1] from the triage figures; spam pushes an item to the bottom, and a tip about nothing
+    a public-safety desk handles (low relevance) goes below one that is (None: scored before relevance existed)."""
+    if relevance is None:
+        score = 0.4 * actionability + 0.3 * credibility + 0.3 * urgency
+    else:
+        score = 0.3 * actionability + 0.25 * credibility + 0.25 * urgency + 0.2 * relevance
     return score - 1.0 if spam >= 0.9 else score
 
 

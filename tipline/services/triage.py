@@ -135,6 +135,7 @@ def triage_tip(tip_id: int) -> str:
             spam=result.spam,
             actionability=result.actionability,
             credibility=result.credibility,
+            relevance=result.relevance,
             urgency=result.urgency,
             category_code=result.category,
             topics=list(result.topics),
@@ -149,7 +150,9 @@ def triage_tip(tip_id: int) -> str:
     db.session.expire(tip, ["triage"])  # the record just stored is the one casework reads
     from tipline.services import casework, queue
 
-    score = queue.priority_score(result.actionability, result.credibility, result.urgency, result.spam)
+    score = queue.priority_score(
+        result.actionability, result.credibility, result.urgency, result.spam, result.relevance
+    )
     casework.after_triage(tip, score)
     db.session.commit()
     return tip.triage_state
@@ -169,7 +172,9 @@ def count_answer(tip: Tip) -> None:
     record.credibility = round(min(1.0, record.credibility + weight), 4)
     from tipline.services import queue
 
-    score = queue.priority_score(record.actionability, record.credibility, record.urgency, record.spam)
+    score = queue.priority_score(
+        record.actionability, record.credibility, record.urgency, record.spam, record.relevance
+    )
     tip.priority_key = queue.priority_key(score, tip.created_at)
 
 
