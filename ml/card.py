@@ -74,7 +74,7 @@ def _targets(metrics: dict[str, Any], speed: dict[str, Any]) -> str:
     scores, ci = metrics.get("relevance_and_credibility", {}), metrics.get("intervals", {})
     rows = [
         (
-            "disaster test messages flagged as spam % (<= 0.5)",
+            "disaster test messages and originals flagged as spam % (<= 0.5)",
             _with_interval(genuine.get("flagged_percent"), genuine.get("flagged_percent_ci95")),
         ),
         ("spam MCC (>= 0.95)", _with_interval(spam.get("MCC"), ci.get("spam_MCC_ci95"))),

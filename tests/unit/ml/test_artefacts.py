@@ -11,6 +11,8 @@ import pytest
 import skops.io as sio
 
 from ml.artefacts import DEFAULT_DIR, METADATA_FILE, MODEL_FILE, TRUSTED_TYPES, ArtefactError, load_artefact
+from ml.data import load_disaster
+from ml.evaluate import evaluate_spam_on_genuine
 from ml.predict import Triage
 
 
@@ -99,3 +101,20 @@ def test_metadata_that_is_not_a_json_object_is_refused(tiny_model_dir: Path, tmp
     (directory / METADATA_FILE).write_text(content, encoding="utf-8")
     with pytest.raises(ArtefactError, match="not a JSON object"):
         load_artefact(directory)
+
+
+def test_shipped_model_rarely_flags_genuine_disaster_reports_as_spam(data_dir: Path) -> None:
+    bundle, _ = load_artefact()
+    figures = evaluate_spam_on_genuine(bundle, load_disaster(data_dir).split()[1])
+    assert figures["n"] > 7000  # every test message and original text
+    assert figures["flagged_percent"] <= 0.5  # the target (3.35 % before)
+
+
+def test_shipped_card_shows_fitted_credibility_weights_and_the_test_evaluation_log() -> None:
+    meta = json.loads((DEFAULT_DIR / METADATA_FILE).read_text(encoding="utf-8"))
+    card = (DEFAULT_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    fit = meta["training"]["credibility"]
+    assert set(meta["credibility_weights"]) >= {"not_spam", "relevance", "actionability", "specificity"}
+    assert f"out-of-fold AUC of the weighted sum against the actionable label {fit['oof_auc']}" in card
+    assert "Log of evaluations on the test splits" in card and meta["model_version"] in card.split("Log of")[1]
+    assert "15 % validation split" not in card
