@@ -24,11 +24,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_benchmark_spam_prints_metrics_and_writes_one_row_per_test_line(
-    runner: CliRunner, data_dir: Path, tmp_path: Path
+    runner: CliRunner, full_data: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "spam.csv"
     result = runner.invoke(
-        cli, ["benchmark", "spam", "--predictions", str(out), "--data-dir", str(data_dir), "--limit", "300"]
+        cli, ["benchmark", "spam", "--predictions", str(out), "--data-dir", str(full_data), "--limit", "300"]
     )
     assert result.exit_code == 0, result.output
     assert "MCC" in result.output and "BH" in result.output
@@ -122,12 +122,13 @@ def test_missing_model_directory_is_a_clear_error(runner: CliRunner, tmp_path: P
 
 
 def _label_mismatch_data(data_dir: Path, tmp_path: Path) -> Path:
-    """Return a data directory with the real SMS file and a two-row disaster set labelled with 3 categories."""
+    """Return a data directory with real SMS lines and a two-row disaster set labelled with 3 categories."""
     root = tmp_path / "data"
     (root / "sms-spam-collection").mkdir(parents=True)
     (root / "disaster-response").mkdir()
     sms = "sms-spam-collection/SMSSpamCollection"
-    (root / sms).write_bytes((data_dir / sms).read_bytes())
+    lines = (data_dir / sms).read_bytes().splitlines(keepends=True)
+    (root / sms).write_bytes(b"".join(lines * (2000 // len(lines) + 1)))  # the sample too has a test part
     (root / "disaster-response/disaster_messages.csv").write_text(
         "id,message,original,genre\n1,Need water,,direct\n5,Need food,Nou bezwen manje,direct\n", encoding="utf-8"
     )

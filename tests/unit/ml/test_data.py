@@ -49,7 +49,14 @@ def test_damaged_sms_file_is_a_data_error(data_dir: Path, tmp_path: Path, how: s
         load_sms(root).split()
 
 
-def test_real_data_loads_with_the_documented_sizes(data_dir: Path) -> None:
-    train, test = load_disaster(data_dir).split()
+def test_real_data_loads_with_the_documented_sizes(full_data: Path) -> None:
+    train, test = load_disaster(full_data).split()
     assert (len(train.ids), len(test.ids), len(test.label_names)) == (20925, 5255, 35)
-    assert [len(part.texts) for part in load_sms(data_dir).split()] == [1674, 3900]
+    assert [len(part.texts) for part in load_sms(full_data).split()] == [1674, 3900]
+
+
+def test_samples_load_with_every_label_in_both_parts(data_dir: Path) -> None:
+    train, test = load_disaster(data_dir).split()
+    assert len(test.label_names) == 35 and train.with_original() and test.with_original()
+    assert all(any(row[j] for row in train.labels) for j in range(35))
+    assert 0 < sum(load_sms(data_dir).labels) < len(load_sms(data_dir).labels)
