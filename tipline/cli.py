@@ -148,14 +148,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     upgrade(revision="heads")
     from tipline.demo import seed
+    from tipline.demo import triage as demo_triage
 
     if not list(TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")):  # .mo files are built, never committed
         compile_.callback()
     path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
     service.load(service.read(path))
     accounts = seed.seed_users()
+    demo_triage.load_model()
     seed.seed_tips()
     seed.seed_events()
+    demo_triage.sweep_once()
     base = f"http://{host}:{port}"
     if "PUBLIC_BASE_URL" not in os.environ:  # calendar files and QR codes point at the address the demo serves
         current_app.config["PUBLIC_BASE_URL"] = base
@@ -171,6 +174,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         from werkzeug.serving import run_simple
 
+        demo_triage.start_sweeping(current_app._get_current_object())
         # app.run() refuses to start under the flask CLI; the development server is fine for the demo.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from flask import current_app
@@ -15,29 +16,40 @@ from tipline.models import Tip, TriageRecord
 log = logging.getLogger(__name__)
 
 
+_LOADING = threading.Lock()  # one load per process; a request arriving meanwhile waits for it
+
+
 def _model():
     """The loaded triage model for this process, or None when no model is available."""
     ext = current_app.extensions
     if "tipline_triage" not in ext:
-        ext["tipline_triage"] = None
-        if current_app.config["TRIAGE_ENABLED"]:
-            try:
-                from ml.predict import Triage
-
-                gazetteer, patterns = _deployment_vocabulary()
-                model = Triage.load(
-                    current_app.config.get("TRIAGE_MODEL_DIR"),
-                    gazetteer=gazetteer,
-                    category_patterns=patterns,
-                    languages=current_app.config["LANGUAGES"],
-                )
-                from tipline.services import learning
-
-                model.use_category_model(learning.load_active())
-                ext["tipline_triage"] = model
-            except (ImportError, FileNotFoundError, ValueError) as exc:  # ArtefactError is a ValueError
-                log.warning("triage model unavailable: %s", exc)
+        with _LOADING:
+            if "tipline_triage" not in ext:  # published only when loaded: a loading model is never "missing"
+                ext["tipline_triage"] = _load_model()
     return ext["tipline_triage"]
+
+
+def _load_model():
+    """Load the triage model with the deployment's vocabulary, or None when it is disabled or unavailable."""
+    if not current_app.config["TRIAGE_ENABLED"]:
+        return None
+    try:
+        from ml.predict import Triage
+
+        gazetteer, patterns = _deployment_vocabulary()
+        model = Triage.load(
+            current_app.config.get("TRIAGE_MODEL_DIR"),
+            gazetteer=gazetteer,
+            category_patterns=patterns,
+            languages=current_app.config["LANGUAGES"],
+        )
+        from tipline.services import learning
+
+        model.use_category_model(learning.load_active())
+        return model
+    except (ImportError, FileNotFoundError, ValueError) as exc:  # ArtefactError is a ValueError
+        log.warning("triage model unavailable: %s", exc)
+        return None
 
 
 def _deployment_vocabulary() -> tuple[list[str], dict]:
