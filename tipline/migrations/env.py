@@ -1,9 +1,15 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from flask import current_app
+from sqlalchemy.exc import SAWarning
 
 from alembic import context
+
+# SQLite batch mode reflects the tables a copied table refers to; users' expression index (uq_users_username_lower,
+# 0013) cannot be reflected and is never copied (users is altered in place), so the warning is only noise.
+warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

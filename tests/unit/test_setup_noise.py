@@ -1,0 +1,28 @@
+"""A newcomer's first commands print what matters and nothing else: no warnings, no misleading errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tipline(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")}
+    base.update(TIPLINE_INSTANCE=str(tmp_path / "instance"), DATABASE_URL=f"sqlite:///{tmp_path / 'tipline.db'}")
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "tipline.cli", *args], env=base, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.slow
+def test_migrating_a_fresh_database_prints_no_sawarning(tmp_path: Path) -> None:
+    done = _tipline(tmp_path, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert "SAWarning" not in done.stderr + done.stdout and "uq_users_username_lower" not in done.stderr
