@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     broker = app.config.get("CELERY_BROKER_URL")
     timeout = app.config["SERVICE_TIMEOUT_SECONDS"]
     celery.conf.update(
-        broker_url=broker or "memory://",
+        broker_url=broker or "memory://localhost/",  # a host, or kombu warns "No hostname was supplied"
         result_backend=None,
         task_always_eager=not broker,
         task_eager_propagates=False,  # inline retries run in place; failures are reported by dispatch

@@ -26,3 +26,10 @@ def test_migrating_a_fresh_database_prints_no_sawarning(tmp_path: Path) -> None:
     done = _tipline(tmp_path, "db", "upgrade")
     assert done.returncode == 0, done.stderr
     assert "SAWarning" not in done.stderr + done.stdout and "uq_users_username_lower" not in done.stderr
+
+
+@pytest.mark.slow
+def test_demo_without_a_broker_prints_no_kombu_warning(tmp_path: Path) -> None:
+    done = _tipline(tmp_path, "demo", "--no-serve", TRIAGE_ENABLED="0")
+    assert done.returncode == 0, done.stderr
+    assert "Resident site:" in done.stdout and "No hostname was supplied" not in done.stdout + done.stderr
