@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,9 +16,10 @@ TRANSLATIONS = ROOT / "translations"
 
 
 def _pybabel(*args: str) -> None:
-    """Run a pybabel sub-command in-process."""
+    """Run a pybabel sub-command in-process (its lines printed once, by its own handler)."""
     from babel.messages.frontend import CommandLineInterface
 
+    logging.getLogger("babel").propagate = False  # after a migration, Alembic's root handler would print them again
     CommandLineInterface().run(["pybabel", *args])
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tipline import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +37,17 @@ def test_demo_without_a_broker_prints_no_kombu_warning(tmp_path: Path) -> None:
     done = _tipline(tmp_path, "demo", "--no-serve", TRIAGE_ENABLED="0")
     assert done.returncode == 0, done.stderr
     assert "Resident site:" in done.stdout and "No hostname was supplied" not in done.stdout + done.stderr
+
+
+def test_compiling_catalogs_after_a_migration_prints_each_catalog_once(tmp_path: Path, capfd) -> None:
+    translations = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", translations, ignore=shutil.ignore_patterns("*.mo"))
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)  # what Alembic's logging configuration installs in `tipline demo`
+    root.addHandler(handler)
+    try:
+        cli._pybabel("compile", "-d", str(translations))
+    finally:
+        root.removeHandler(handler)
+    out, err = capfd.readouterr()
+    assert (out + err).count("compiling catalog") == 4  # es, fr, ar, ht: once each
