@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
 from tipline import ROOT, create_app
 
@@ -240,8 +240,6 @@ def init_app(app: Flask) -> None:
 
 def _app_for_cli():
     """The application for a command; a setting that stops it is said in one line, not a traceback."""
-    from flask.cli import NoAppException
-
     from tipline.config import ConfigError
     from tipline.services.crypto import KeyConfigError
 
@@ -253,6 +251,15 @@ def _app_for_cli():
 
 class TiplineGroup(FlaskGroup):
     """The `tipline` command: a database that cannot be reached is said in one line too."""
+
+    def get_command(self, ctx: click.Context, name: str):
+        """A command; when the app cannot be created its reason is the error, not "No such command"."""
+        if click.Group.get_command(self, ctx, name) is None:  # the app's commands (db, demo, ...) need the app
+            try:
+                ctx.ensure_object(ScriptInfo).load_app()
+            except NoAppException as exc:
+                raise click.ClickException(exc.format_message()) from None
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         """Run the command; an unreachable or missing database becomes a short error."""

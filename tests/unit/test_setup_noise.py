@@ -51,3 +51,10 @@ def test_compiling_catalogs_after_a_migration_prints_each_catalog_once(tmp_path:
         root.removeHandler(handler)
     out, err = capfd.readouterr()
     assert (out + err).count("compiling catalog") == 4  # es, fr, ar, ht: once each
+
+
+def test_a_refused_configuration_is_one_error_not_no_such_command(tmp_path: Path) -> None:
+    done = _tipline(tmp_path, "db", "upgrade", TIPLINE_ENV="production")
+    assert done.returncode == 1
+    assert "Refusing to start: set SECRET_KEY" in done.stderr and "No such command" not in done.stderr
+
