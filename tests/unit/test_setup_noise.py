@@ -58,3 +58,10 @@ def test_a_refused_configuration_is_one_error_not_no_such_command(tmp_path: Path
     assert done.returncode == 1
     assert "Refusing to start: set SECRET_KEY" in done.stderr and "No such command" not in done.stderr
 
+
+def test_missing_lookup_keys_suggest_a_random_token_not_a_fernet_key(tmp_path: Path) -> None:
+    keys = {"SECRET_KEY": "s" * 40, "DATA_ENCRYPTION_KEYS": "x"}
+    done = _tipline(tmp_path, "db", "upgrade", TIPLINE_ENV="production", **keys)
+    message = " ".join(done.stderr.split())
+    assert "set RECEIPT_INDEX_KEY, SMS_NUMBER_KEY, AUDIT_CHAIN_KEY" in message
+    assert 'print(secrets.token_urlsafe(48))"' in message and "Fernet" not in message

@@ -32,7 +32,18 @@ GENERATED_KEYS = {
     "SMS_NUMBER_KEY": "sms_number_key",
     "AUDIT_CHAIN_KEY": "audit_chain_key",
 }
-
+# How to make each missing key: DATA_ENCRYPTION_KEYS are Fernet keys, the others any long random string.
+KEY_HINTS = [
+    (
+        ("DATA_ENCRYPTION_KEYS",),
+        ' Generate DATA_ENCRYPTION_KEYS with: python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())".',
+    ),
+    (
+        ("SECRET_KEY", "RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY", "AUDIT_CHAIN_KEY"),
+        ' Generate each other key with: python -c "import secrets; print(secrets.token_urlsafe(48))".',
+    ),
+]
 
 log = logging.getLogger(__name__)
 MIN_SECRET_CHARS = 32
@@ -63,9 +74,10 @@ def init_app(app: Flask) -> None:
     missing = [k for k in GENERATED_KEYS if not app.config.get(k)]
     if require and missing:
         raise KeyConfigError(
-            "Refusing to start: set " + ", ".join(missing) + " in the environment "
-            "(see README, 'Configuration'). Generate a data key with: "
-            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            "Refusing to start: set "
+            + ", ".join(missing)
+            + " in the environment (see README, 'Configuration')."
+            + "".join(hint for names, hint in KEY_HINTS if set(names) & set(missing))
         )
     if require:
         _check_production(app)
