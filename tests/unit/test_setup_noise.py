@@ -65,3 +65,15 @@ def test_missing_lookup_keys_suggest_a_random_token_not_a_fernet_key(tmp_path: P
     message = " ".join(done.stderr.split())
     assert "set RECEIPT_INDEX_KEY, SMS_NUMBER_KEY, AUDIT_CHAIN_KEY" in message
     assert 'print(secrets.token_urlsafe(48))"' in message and "Fernet" not in message
+
+
+@pytest.mark.slow
+def test_beat_with_a_missing_schedule_folder_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")}
+    env.update(TIPLINE_INSTANCE=str(tmp_path / "instance"), DATABASE_URL=f"sqlite:///{tmp_path / 'tipline.db'}")
+    schedule = tmp_path / "missing" / "celerybeat-schedule"
+    args = [sys.executable, "-m", "celery", "-A", "tipline.worker:celery", "beat", "-s", str(schedule)]
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and f"{schedule.parent} does not exist" in output
+    assert "Traceback" not in output and len(output.splitlines()) < 20
