@@ -110,7 +110,11 @@ def _load(name: str, proc: subprocess.Popen, base: str, requests: int, clients: 
 
 def run(requests: int, clients: int, workers: int, broker: str | None, echo) -> float:
     """Measure the baseline and the app in the same run; returns the throughput ratio."""
-    folder = Path(tempfile.mkdtemp(prefix="tipline-bench-"))
+    with tempfile.TemporaryDirectory(prefix="tipline-bench-") as tmp:  # its key files go with it
+        return _run(Path(tmp), requests, clients, workers, broker, echo)
+
+
+def _run(folder: Path, requests: int, clients: int, workers: int, broker: str | None, echo) -> float:
     env = dict(
         os.environ,
         TIPLINE_INSTANCE=str(folder),

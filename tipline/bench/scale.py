@@ -126,12 +126,16 @@ def measure(app, client, repeat: int) -> tuple[float, float, float]:
 
 def run(n: int, repeat: int, database_url: str | None, echo) -> tuple[float, float, float]:
     """Load 10,000 then n tips, measuring at both sizes; returns (queue p50, stats p50, growth) at n."""
+    with tempfile.TemporaryDirectory(prefix="tipline-scale-") as tmp:  # its database and key files go with it
+        return _run(Path(tmp), n, repeat, database_url, echo)
+
+
+def _run(folder: Path, n: int, repeat: int, database_url: str | None, echo) -> tuple[float, float, float]:
     from flask_migrate import upgrade
 
     from tipline import create_app
     from tipline.services import deployment, users
 
-    folder = Path(tempfile.mkdtemp(prefix="tipline-scale-"))
     os.environ["TIPLINE_INSTANCE"] = str(folder)
     url = database_url or f"sqlite:///{folder / 'scale.sqlite'}"
     os.environ["DATABASE_URL"] = url
