@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -28,13 +29,14 @@ from tipline.config import TestConfig
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"  # a database of your own: TEST_REDIS_URL
 
 
 def _redis_up() -> bool:
+    url = urlsplit(REDIS)
     with socket.socket() as s:
         s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 6379)) == 0
+        return s.connect_ex((url.hostname or "127.0.0.1", url.port or 6379)) == 0
 
 
 @pytest.fixture
@@ -152,7 +154,7 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not _redis_up(), reason=f"no Redis at {REDIS}")
 def test_a_web_tip_is_triaged_by_the_worker(procs, deployment_env, tmp_path):
     env = deployment_env | {"CELERY_BROKER_URL": REDIS}
     base = _serve(procs, env, tmp_path)
@@ -188,7 +190,7 @@ def test_broker_down_at_submission_keeps_the_tip_and_the_sweep_triages_it_later(
     assert _states(env) == {"done": 1, "results": 1, "distinct": 1}
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not _redis_up(), reason=f"no Redis at {REDIS}")
 def test_a_worker_killed_mid_task_leaves_exactly_one_result_per_tip(procs, deployment_env, tmp_path):
     env = deployment_env | {"CELERY_BROKER_URL": REDIS}
     base = _serve(procs, env, tmp_path)
