@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 from tipline import ROOT, create_app
 
 TRANSLATIONS = ROOT / "translations"
+DEMO_TIMEZONE = "America/Chicago"
 
 
 def _pybabel(*args: str) -> None:
@@ -149,18 +151,26 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from tipline.services import deployment as service
 
     upgrade(revision="heads")
-    from tipline.demo import seed
+    from tipline.demo import history, seed
     from tipline.demo import triage as demo_triage
 
     if not list(TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")):  # .mo files are built, never committed
         compile_.callback()
     path = current_app.config.get("TIPLINE_DEPLOYMENT") or service.DEMO_FILE
     service.load(service.read(path))
+    if "TIPLINE_TIMEZONE" not in os.environ:  # the example region's zone: dates on every page, events' times
+        current_app.config["BABEL_DEFAULT_TIMEZONE"] = DEMO_TIMEZONE
     accounts = seed.seed_users()
     demo_triage.load_model()
     seed.seed_tips()
     seed.seed_events()
+    started = time.monotonic()
+    if made := history.seed_history():
+        click.echo(f"Seeded a year of example history: {made} tips in {time.monotonic() - started:.0f} s")
     demo_triage.sweep_once()
+    figures = history.publish_figures(current_app._get_current_object())
+    if no_serve:
+        figures.join()
     base = f"http://{host}:{port}"
     if "PUBLIC_BASE_URL" not in os.environ:  # calendar files and QR codes point at the address the demo serves
         current_app.config["PUBLIC_BASE_URL"] = base

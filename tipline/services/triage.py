@@ -139,6 +139,22 @@ def triage_tip(tip_id: int) -> str:
         corroboration=[_corroboration(tip)],
         answered_followups=[sum(1 for m in tip.messages if m.author_role == "sender")],
     )[0]
+    store_result(tip, result)
+    tip.triage_state = "done"
+    db.session.flush()
+    db.session.expire(tip, ["triage"])  # the record just stored is the one casework reads
+    from tipline.services import casework, queue
+
+    score = queue.priority_score(
+        result.actionability, result.credibility, result.urgency, result.spam, result.relevance
+    )
+    casework.after_triage(tip, score)
+    db.session.commit()
+    return tip.triage_state
+
+
+def store_result(tip: Tip, result) -> None:
+    """Add a triage result to the session as the tip's record (the caller sets the state and commits)."""
     db.session.add(
         TriageRecord(
             tip_id=tip.id,
@@ -157,17 +173,6 @@ def triage_tip(tip_id: int) -> str:
             ],
         )
     )
-    tip.triage_state = "done"
-    db.session.flush()
-    db.session.expire(tip, ["triage"])  # the record just stored is the one casework reads
-    from tipline.services import casework, queue
-
-    score = queue.priority_score(
-        result.actionability, result.credibility, result.urgency, result.spam, result.relevance
-    )
-    casework.after_triage(tip, score)
-    db.session.commit()
-    return tip.triage_state
 
 
 def count_answer(tip: Tip) -> None:
