@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tipline import ROOT, create_app
@@ -33,3 +34,27 @@ def test_the_env_template_filled_in_starts_a_production_site(monkeypatch, tmp_pa
     monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))  # not /var/lib on the test machine
     app = create_app(_settings(filled))
     assert app.config["REQUIRE_KEYS"] and app.config["PUBLIC_BASE_URL"] == "https://tips.example.org"
+
+
+@pytest.mark.parametrize("setting", ["TIPLINE_INSTANCE", "ATTACHMENT_DIR"])
+def test_production_refuses_files_inside_the_code_folder(monkeypatch, tmp_path, setting):
+    inside = ROOT / "instance-refused-by-production"
+    good = {k: secrets.token_urlsafe(48) for k in crypto.GENERATED_KEYS} | {
+        "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": "sqlite://",
+        "PUBLIC_BASE_URL": "https://tips.example.org",
+    }
+    monkeypatch.setenv("TIPLINE_INSTANCE", str(tmp_path))
+    create_app(_settings(good))
+    try:
+        if setting == "TIPLINE_INSTANCE":
+            monkeypatch.setenv("TIPLINE_INSTANCE", str(inside))
+        with pytest.raises(crypto.KeyConfigError, match=f"set {setting} to a folder outside"):
+            create_app(
+                _settings(
+                    good | ({"ATTACHMENT_DIR": str(inside / "attachments")} if setting != "TIPLINE_INSTANCE" else {})
+                )
+            )
+    finally:
+        if inside.is_dir():
+            inside.rmdir()

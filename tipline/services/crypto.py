@@ -10,6 +10,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
+from tipline import ROOT
+
 
 class KeyConfigError(RuntimeError):
     """The encryption keys are missing or do not fit the stored data."""
@@ -59,6 +61,10 @@ def _check_production(app: Flask) -> None:
         problems.append("set PUBLIC_BASE_URL to the https:// address residents use (cookies, HSTS, SMS links)")
     if len(app.config["SECRET_KEY"]) < MIN_SECRET_CHARS:  # sessions only: a new key logs officers out, nothing else
         problems.append(f"make SECRET_KEY at least {MIN_SECRET_CHARS} random characters")
+    # Tips' files and keys inside the code's folder would go with it (a checkout replaced, a venv rebuilt).
+    for name, folder in (("TIPLINE_INSTANCE", app.instance_path), ("ATTACHMENT_DIR", app.config.get("ATTACHMENT_DIR"))):
+        if folder and Path(folder).resolve().is_relative_to(ROOT):
+            problems.append(f"set {name} to a folder outside the code's folder {ROOT} (say /var/lib/tipline)")
     # Lookup keys (changing one orphans what it indexes) and the audit chain's key (its entries stop verifying).
     for name in ("RECEIPT_INDEX_KEY", "SMS_NUMBER_KEY", "AUDIT_CHAIN_KEY"):
         if len(app.config[name]) < MIN_LOOKUP_KEY_CHARS:
