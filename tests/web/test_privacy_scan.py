@@ -173,6 +173,7 @@ NOT_ABOUT_A_TIP = {
         + [("EventForm", f"{kind}_{code}") for kind in ("title", "description") for code in LANGUAGE_NAMES],
         "an outreach event: published to residents on the events page",
     ),
+    ("QueueFilterForm", "after"): "the queue's next-page link: a position in the queue, sent in the URL, never stored",
 }
 
 
