@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.load.harness import RECEIPT_RE, Database, Redis, Server, browser, open_follow_up, post_tip
+from tests.load.harness import RECEIPT_RE, Database, Redis, Server, browser, open_follow_up, post_tip, tip_form
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ def _client(server: Server, ledger: Ledger, n: int) -> None:
             return
         phase, started = ledger.phase, time.monotonic()
         body = f"FAULTTIP-{n}-{i:04d}: a grey van without plates waits by the pumping station every night."
-        response = post_tip(session, server.base, body, None)
+        response = post_tip(session, server.base, tip_form(session, server.base), body, None)
         match = RECEIPT_RE.search(response.text)
         form_back = response.status_code == 429 and body in response.text
         with ledger.lock:
@@ -176,7 +176,8 @@ def test_without_a_broker_a_tip_shows_its_receipt_before_triage_runs(tmp_path, d
     try:
         for start in range(2):
             server.start()
-            response = post_tip(session, server.base, f"FIRSTTIP-{start}: a man sells pills at the bus stop.", None)
+            text_ = f"FIRSTTIP-{start}: a man sells pills at the bus stop."
+            response = post_tip(session, server.base, tip_form(session, server.base), text_, None)
             stored = _stored(server)
             assert RECEIPT_RE.search(response.text), response.status_code
             newest = max(stored["tips"])
