@@ -183,7 +183,7 @@ def _db_checks(server: Server) -> dict:
             text("SELECT t.id FROM tips t LEFT JOIN receipts r ON r.tip_id = t.id WHERE r.id IS NULL")
         ).all()
         attachments = conn.execute(text("SELECT tip_id, storage_key FROM attachments")).all()
-        inbound = conn.execute(text("SELECT message_sid, tip_id, answered_at FROM sms_inbound")).all()
+        inbound = conn.execute(text("SELECT message_sid, tip_id, answered_at FROM inbound_messages")).all()
     engine.dispose()
     clear = {row.id: fernet.decrypt(bytes(row.text)).decode() for row in tips}
     stored = {p.name for p in server.attachments.glob("*")} if server.attachments.exists() else set()

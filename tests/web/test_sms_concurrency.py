@@ -14,7 +14,7 @@ from tests.sms_helpers import MESSAGE_RE, new_sid, sign, sms_params
 from tipline import create_app, tasks
 from tipline.config import TestConfig
 from tipline.extensions import db
-from tipline.models import SmsInbound, SmsOutbound, Tip
+from tipline.models import Inbound, Outbound, Tip
 from tipline.services import triage
 
 DELIVERIES = 8
@@ -87,7 +87,7 @@ def test_concurrent_duplicate_deliveries_create_one_tip_and_the_same_reply(serve
     replies = {MESSAGE_RE.search(body).group(1) for _, body in results}
     assert len(replies) == 1 and "Receipt code" in replies.pop()
     with server_app.app_context():
-        counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Tip, SmsInbound, SmsOutbound)]
+        counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Tip, Inbound, Outbound)]
     assert counts == [1, 1, 0]
 
 

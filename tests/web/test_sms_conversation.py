@@ -17,7 +17,7 @@ from sqlalchemy import select, text, update
 from tests.sms_helpers import NUMBER, basic_auth, post_sms, post_status, reply_text
 from tipline import tasks
 from tipline.extensions import db
-from tipline.models import Attachment, Message, SmsContact, SmsInbound, SmsOutbound, Status, Tip
+from tipline.models import Attachment, Contact, Inbound, Message, Outbound, Status, Tip
 from tipline.models.types import utcnow
 from tipline.services import messaging, sms, sms_texts, triage, uploads
 
@@ -51,7 +51,7 @@ def test_follow_up_texts_join_the_tip_until_the_window_closes(app, client):
     assert _tips(app) == [(_tips(app)[0][0], TIP, [MORE])]
     with app.app_context():
         hours = app.config["SMS_CONVERSATION_HOURS"] + 1
-        db.session.execute(update(SmsContact).values(last_seen=utcnow() - timedelta(hours=hours)))
+        db.session.execute(update(Contact).values(last_seen=utcnow() - timedelta(hours=hours)))
         db.session.commit()
     assert "Receipt" in reply_text(post_sms(client, app, "Same van again tonight, now at the gas station."))
     assert len(_tips(app)) == 2
@@ -134,14 +134,14 @@ def test_officer_reply_goes_out_through_the_worker_and_delivery_status_is_record
     assert post_status(client, app, sent["sid"], "sent").status_code == 204  # late callback: no regression
     assert post_status(client, app, sent["sid"], "failed", signed=False).status_code == 403
     with app.app_context():
-        outbound = db.session.scalar(select(SmsOutbound))
+        outbound = db.session.scalar(select(Outbound))
         assert (outbound.status, outbound.attempts, outbound.provider_sid) == ("delivered", 1, sent["sid"])
 
 
 def _outbound(app) -> tuple[int, str, int]:
     """(id, status, attempts) of the only outbound text."""
     with app.app_context():
-        outbound = db.session.scalar(select(SmsOutbound))
+        outbound = db.session.scalar(select(Outbound))
         return outbound.id, outbound.status, outbound.attempts
 
 
@@ -171,22 +171,22 @@ def test_outbound_text_is_marked_failed_when_the_gateway_never_accepts_it(app, c
 def test_number_is_stored_only_encrypted_never_shown_and_erased_when_the_tip_closes(app, client):
     post_sms(client, app, TIP)
     with app.app_context():
-        for table in ("sms_contacts", "sms_inbound", "tips", "messages"):
+        for table in ("contacts", "inbound_messages", "tips", "messages"):
             rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
             assert NUMBER[1:] not in repr(rows)
-        contact = db.session.scalar(select(SmsContact))
-        assert contact.number == NUMBER
+        contact = db.session.scalar(select(Contact))
+        assert contact.address == NUMBER
         tip = db.session.scalar(select(Tip))
     with app.test_request_context():
         assert re.fullmatch(r"Sender [0-9A-F]{4}", sms.sender_label_for_tip(tip.id))
-        assert sms.sender_label_for_tip(tip.id) == "Sender " + contact.number_hash[:4].upper()
+        assert sms.sender_label_for_tip(tip.id) == "Sender " + contact.address_hash[:4].upper()
     with app.app_context():
         assert sms.forget_numbers_for_closed() == 0
         tip = db.session.scalar(select(Tip))
         tip.status_code = db.session.scalar(select(Status.code).where(Status.is_closed))
         db.session.commit()
         assert sms.forget_numbers_for_closed() == 1
-        assert db.session.scalar(select(SmsContact.number)) is None
+        assert db.session.scalar(select(Contact.address)) is None
 
 
 def test_stored_reply_with_the_receipt_is_purged_after_the_retention_window(app, client):
@@ -194,10 +194,10 @@ def test_stored_reply_with_the_receipt_is_purged_after_the_retention_window(app,
     with app.app_context():
         assert sms.purge_stored_replies() == 0
         hours = app.config["SMS_REPLY_RETENTION_HOURS"] + 1
-        db.session.execute(update(SmsInbound).values(created_at=utcnow() - timedelta(hours=hours)))
+        db.session.execute(update(Inbound).values(created_at=utcnow() - timedelta(hours=hours)))
         db.session.commit()
         assert sms.purge_stored_replies() == 1
-        assert db.session.scalar(select(SmsInbound.reply)) is None
+        assert db.session.scalar(select(Inbound.reply)) is None
 
 
 def _jpeg_with_gps() -> bytes:
@@ -258,4 +258,4 @@ def test_sms_purge_cli_erases_numbers_of_closed_tips(app, client):
         db.session.commit()
     assert runner.invoke(args=["sms", "purge"]).output.strip() == "erased 1 numbers, 0 stored replies"
     with app.app_context():
-        assert db.session.scalar(select(SmsContact.number)) is None
+        assert db.session.scalar(select(Contact.address)) is None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.helpers import login, make_officer, post_action, tip_by_text
 from tests.sms_helpers import NUMBER, post_sms, post_status
 from tipline.extensions import db
-from tipline.models import SmsContact
+from tipline.models import Contact
 
 TIP = "Hay una camioneta gris sin placas junto al puente viejo todas las noches a las dos."
 
@@ -24,13 +24,13 @@ def test_officer_sees_a_sender_label_never_the_number_and_closing_erases_it(app,
     page = officer.get(f"/officer/tips/{tip_id}").get_data(as_text=True)
     label = re.search(r'id="sender">([^<]+)<', page).group(1)
     with app.app_context():
-        digest = db.session.scalar(select(SmsContact.number_hash))
+        digest = db.session.scalar(select(Contact.address_hash))
     assert label == "Sender " + digest[:4].upper()
     assert NUMBER not in page
     assert NUMBER[2:] not in page
     assert post_action(officer, tip_id, "close", note="handled", confirm_close="y").status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(SmsContact.number)) is None
+        assert db.session.scalar(select(Contact.address)) is None
 
 
 def test_the_officer_is_told_when_a_texted_question_never_reached_the_phone(app, client, gateway):

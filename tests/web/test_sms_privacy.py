@@ -63,7 +63,7 @@ def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_numb
 ):
     from tests.helpers import login, make_officer, post_action
     from tipline import tasks
-    from tipline.models import SmsContact, SmsOutbound
+    from tipline.models import Contact, Outbound
     from tipline.services import sms_delivery
 
     post_sms(client, app, TIP)
@@ -76,22 +76,22 @@ def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_numb
     post_action(officer, tip_id, "reply", body="Officers checked the bridge, thank you. We are closing this.")
     post_action(officer, tip_id, "close", confirm_close="y")
     with app.app_context():
-        outbound = db.session.scalar(select(SmsOutbound))
-        assert db.session.scalar(select(SmsContact.number)) is not None  # still owed a reply
+        outbound = db.session.scalar(select(Outbound))
+        assert db.session.scalar(select(Contact.address)) is not None  # still owed a reply
         from tipline.services import sms
 
         sms.forget_numbers_for_closed()  # the nightly retention job runs meanwhile
-        assert db.session.scalar(select(SmsContact.number)) is not None
+        assert db.session.scalar(select(Contact.address)) is not None
         assert queued and sms_delivery.send_outbound(outbound.id) not in ("suppressed", "failed")  # the worker
-        assert db.session.scalar(select(SmsContact.number)) is None  # nothing owed any more
+        assert db.session.scalar(select(Contact.address)) is None  # nothing owed any more
     assert any("closing this" in sent.get("Body", "") for sent in gateway.sent)
 
 
 def test_a_help_text_from_a_new_number_leaves_no_number_stored(app, client):
     from tests.sms_helpers import OTHER_NUMBER, reply_text
-    from tipline.models import SmsContact
+    from tipline.models import Contact
 
     assert reply_text(post_sms(client, app, "HELP", sender=OTHER_NUMBER))
     with app.app_context():
-        contact = db.session.scalar(select(SmsContact))
-        assert contact.number is None and contact.number_hash
+        contact = db.session.scalar(select(Contact))
+        assert contact.address is None and contact.address_hash

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from tests.helpers import STATUS_RE, follow_up
 from tests.sms_helpers import NUMBER, OTHER_NUMBER, new_sid, post_sms, reply_text, sign, sms_params
 from tipline.extensions import db
-from tipline.models import Message, SmsInbound, SmsOutbound, Tip
+from tipline.models import Inbound, Message, Outbound, Tip
 from tipline.services import sms_texts
 
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
@@ -102,14 +102,14 @@ def test_signed_request_replayed_with_a_shifted_message_sid_is_refused(app, clie
     params = sms_params(TIP)
     signature = sign(app, "/sms/twilio", params)
     assert "Receipt" in reply_text(client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature}))
-    counts = [_count(app, model) for model in (Tip, SmsInbound, Message)]
+    counts = [_count(app, model) for model in (Tip, Inbound, Message)]
     # Twilio signs keys and values joined without separators: moving "NumMedia0" into the id signs the same.
     replayed = {k: v for k, v in params.items() if k != "NumMedia"} | {"MessageSid": params["MessageSid"] + "NumMedia0"}
     assert sign(app, "/sms/twilio", replayed) == signature
     with caplog.at_level(logging.INFO):
         answers = [client.post("/sms/twilio", data=replayed, headers={"X-Twilio-Signature": signature}) for _ in "ab"]
     assert [a.status_code for a in answers] == [400, 400]
-    assert [_count(app, model) for model in (Tip, SmsInbound, Message)] == counts
+    assert [_count(app, model) for model in (Tip, Inbound, Message)] == counts
     refused = [r for r in caplog.records if r.name == "tipline.blueprints.sms.routes"]
     assert len(refused) == 1, "one log line per minute, not one per refused request"
     assert NUMBER[1:] not in caplog.text and TIP not in caplog.text
@@ -150,10 +150,10 @@ def test_multimedia_message_id_is_accepted(app, client):
 def test_retried_message_id_replays_the_same_reply_and_creates_nothing_more(app, client):
     sid = new_sid()
     first = reply_text(post_sms(client, app, TIP, sid=sid))
-    counts = [_count(app, model) for model in (Tip, SmsInbound, Message, SmsOutbound)]
+    counts = [_count(app, model) for model in (Tip, Inbound, Message, Outbound)]
     again = reply_text(post_sms(client, app, TIP, sid=sid))
     assert again == first and "Receipt" in first
-    assert [_count(app, model) for model in (Tip, SmsInbound, Message, SmsOutbound)] == counts
+    assert [_count(app, model) for model in (Tip, Inbound, Message, Outbound)] == counts
     assert counts[:2] == [1, 1] and counts[3] == 0
 
 

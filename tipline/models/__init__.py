@@ -2,10 +2,10 @@
 
 from tipline.models.audit import AuditEntry
 from tipline.models.catalog import Agency, Area, Category, Place, Status
+from tipline.models.conversations import Contact, Inbound, Outbound
 from tipline.models.events import Event, Feedback, StatMonthly, StatRefresh
 from tipline.models.learning import ModelVersion
 from tipline.models.routing import Assignment, ForwardAttempt, MouRule
-from tipline.models.sms import SmsContact, SmsInbound, SmsOutbound
 from tipline.models.tips import Attachment, Message, Receipt, Tip, TriageRecord
 from tipline.models.users import LoginFailure, RecoveryCode, User
 
@@ -16,19 +16,19 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Category",
+    "Contact",
     "Event",
     "Feedback",
     "ForwardAttempt",
+    "Inbound",
     "LoginFailure",
     "Message",
     "ModelVersion",
     "MouRule",
+    "Outbound",
     "Place",
     "Receipt",
     "RecoveryCode",
-    "SmsContact",
-    "SmsInbound",
-    "SmsOutbound",
     "StatMonthly",
     "StatRefresh",
     "Status",

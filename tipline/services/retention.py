@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from tipline.extensions import db
-from tipline.models import Assignment, Attachment, AuditEntry, Message, Receipt, SmsOutbound, Status, Tip, TriageRecord
+from tipline.models import Assignment, Attachment, AuditEntry, Message, Outbound, Receipt, Status, Tip, TriageRecord
 from tipline.models.types import utcnow
 from tipline.services import audit, geo, signals, uploads
 
@@ -58,7 +58,7 @@ def _purge(tip: Tip, report: Report) -> None:
     db.session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     db.session.execute(delete(Message).where(Message.tip_id == tip.id))
     db.session.execute(delete(Receipt).where(Receipt.tip_id == tip.id))
-    db.session.execute(delete(SmsOutbound).where(SmsOutbound.tip_id == tip.id))  # the texted copies of replies
+    db.session.execute(delete(Outbound).where(Outbound.tip_id == tip.id))  # the texted copies of replies
     db.session.execute(update(Assignment).where(Assignment.tip_id == tip.id).values(reason=None))
     # officers' notes about it go too; the audit chain keeps their digests, and records the purge in the same
     # transaction, so that verification tells this erasure from notes removed behind its back

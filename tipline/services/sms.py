@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tipline.channels.sms import InboundSms, MediaRef
 from tipline.extensions import db
-from tipline.models import SmsContact, SmsInbound, SmsOutbound, Status, Tip
+from tipline.models import Contact, Inbound, Outbound, Status, Tip
 from tipline.models.types import utcnow
 from tipline.services import intake, receipts, signals, sms_texts, triage
 from tipline.services.crypto import keyed_hash
@@ -29,7 +29,7 @@ def normalise_number(raw: str) -> str:
     return _NUMBER_NOISE.sub("", raw or "")
 
 
-def number_hash(raw: str) -> str:
+def address_hash(raw: str) -> str:
     """Keyed HMAC of a phone number: the only way a number is looked up."""
     return keyed_hash("SMS_NUMBER_KEY", normalise_number(raw))
 
@@ -42,15 +42,15 @@ def sender_label(digest: str) -> str:
 def sender_label_for_tip(tip_id: int) -> str | None:
     """The sender label of an SMS tip, or None when the tip did not come by SMS."""
     digest = db.session.scalar(
-        select(SmsContact.number_hash).join(SmsInbound, SmsInbound.contact_id == SmsContact.id)
-        .where(SmsInbound.tip_id == tip_id).limit(1)
+        select(Contact.address_hash).join(Inbound, Inbound.contact_id == Contact.id)
+        .where(Inbound.tip_id == tip_id).limit(1)
     )  # fmt: skip
     return sender_label(digest) if digest else None
 
 
 def contact_language(raw_number: str) -> str:
     """The language of a number's conversation, English when unknown (for the rate-limit notice)."""
-    language = db.session.scalar(select(SmsContact.language).where(SmsContact.number_hash == number_hash(raw_number)))
+    language = db.session.scalar(select(Contact.language).where(Contact.address_hash == address_hash(raw_number)))
     return language or "en"
 
 
@@ -68,17 +68,17 @@ def handle_inbound(sms: InboundSms) -> str | None:
         return _stored_reply(sms.message_sid, wait=REPLAY_WAIT_SECONDS)[1]
 
 
-def _hold(contact: SmsContact) -> None:
+def _hold(contact: Contact) -> None:
     """Take the phone's row (a no-op update) until this text is committed, then read it afresh: the parts of a long
     text arriving together wait for one another, so the first makes the tip and the others join it."""
-    db.session.execute(update(SmsContact).where(SmsContact.id == contact.id).values(last_seen=SmsContact.last_seen))
+    db.session.execute(update(Contact).where(Contact.id == contact.id).values(last_seen=Contact.last_seen))
     db.session.refresh(contact)
 
 
 def _stored_reply(message_sid: str, wait: float = REPLAY_WAIT_SECONDS) -> tuple[bool, str | None]:
     """(found, reply) for a stored id, waiting briefly while a concurrent delivery finishes its reply."""
     deadline = time.monotonic() + wait
-    query = select(SmsInbound.answered_at, SmsInbound.reply).where(SmsInbound.message_sid == message_sid)
+    query = select(Inbound.answered_at, Inbound.reply).where(Inbound.message_sid == message_sid)
     while True:
         row = db.session.execute(query).first()
         db.session.rollback()  # end the read so the next look sees the other delivery's commit
@@ -89,26 +89,28 @@ def _stored_reply(message_sid: str, wait: float = REPLAY_WAIT_SECONDS) -> tuple[
         time.sleep(0.05)
 
 
-def _contact_for(raw_number: str) -> SmsContact:
+def _contact_for(raw_number: str) -> Contact:
     """The contact for a number, created (and committed) on first contact; safe against concurrent creation."""
-    digest = number_hash(raw_number)
-    query = select(SmsContact).where(SmsContact.number_hash == digest)
+    digest = address_hash(raw_number)
+    query = select(Contact).where(Contact.address_hash == digest)
     contact = db.session.scalar(query)
     if contact is None:
-        db.session.add(SmsContact(number_hash=digest, number=normalise_number(raw_number), last_seen=utcnow()))
+        db.session.add(
+            Contact(channel="sms", address_hash=digest, address=normalise_number(raw_number), last_seen=utcnow())
+        )
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
         contact = db.session.scalar(query)
-    elif contact.number is None and not contact.opted_out:
-        contact.number = normalise_number(raw_number)  # held again for a new conversation
+    elif contact.address is None and not contact.opted_out:
+        contact.address = normalise_number(raw_number)  # held again for a new conversation
     return contact
 
 
-def _process(contact: SmsContact, sms: InboundSms) -> str | None:
+def _process(contact: Contact, sms: InboundSms) -> str | None:
     """Keywords override everything; otherwise the text joins the open conversation or starts a tip."""
-    inbound = SmsInbound(message_sid=sms.message_sid, contact=contact, action="pending")
+    inbound = Inbound(channel="sms", message_sid=sms.message_sid, contact=contact, action="pending")
     db.session.add(inbound)
     keyword = sms_texts.match_keyword(sms.body)
     if keyword is None and not sms.body.strip() and not _allowed_media(sms.media):
@@ -124,7 +126,7 @@ def _process(contact: SmsContact, sms: InboundSms) -> str | None:
 
 
 def _event_feedback(
-    inbound: SmsInbound, contact: SmsContact, code: str, rating: str | None, comment: str, word_language: str | None
+    inbound: Inbound, contact: Contact, code: str, rating: str | None, comment: str, word_language: str | None
 ):
     """`EVENT 4821 5 comment`: feedback on an outreach event, once per number per event; answered in the language
     chosen, else of the comment, else of the word used for EVENT (EVÈNMAN: Creole)."""
@@ -133,7 +135,7 @@ def _event_feedback(
     language = _reply_language(comment, contact, fallback=word_language)
     contact.language = language
     try:
-        events.submit_feedback(code, {"overall": rating}, comment or None, "sms", sender_hash=contact.number_hash)
+        events.submit_feedback(code, {"overall": rating}, comment or None, "sms", sender_hash=contact.address_hash)
         reply = sms_texts.render("event_thanks", language)
     except events.FeedbackError as exc:
         db.session.rollback()
@@ -146,16 +148,16 @@ def _event_feedback(
 _KEYWORD_TEXTS = {"help": "help", "new": "new_ready", "language": "language", "stop": "stopped", "start": "started"}
 
 
-def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keyword, raw: str) -> str | None:
+def _keyword(inbound: Inbound, contact: Contact, keyword: sms_texts.Keyword, raw: str) -> str | None:
     """STOP, START, HELP, NEW or a language choice; STOP confirms once, then silence until START."""
     was_out = contact.opted_out
     if keyword.language in current_app.config["LANGUAGES"]:  # a language the site does not offer is not taken
         contact.language = keyword.language
         contact.language_chosen = contact.language_chosen or keyword.action == "language"  # KREYOL, ESPAÑOL…
     if keyword.action == "stop":
-        contact.opted_out, contact.number = True, None
+        contact.opted_out, contact.address = True, None
     elif keyword.action == "start":
-        contact.opted_out, contact.number = False, normalise_number(raw)
+        contact.opted_out, contact.address = False, normalise_number(raw)
     elif keyword.action == "new":
         contact.tip_id = None
     silent = was_out if keyword.action != "start" else False
@@ -163,13 +165,13 @@ def _keyword(inbound: SmsInbound, contact: SmsContact, keyword: sms_texts.Keywor
     return _finish(inbound, contact, keyword.action, reply)
 
 
-def _record(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> None:
+def _record(inbound: Inbound, contact: Contact, action: str, reply: str | None) -> None:
     """Note the outcome and the reply to replay (committed with everything else by the caller)."""
     inbound.action, inbound.reply, inbound.answered_at = action, reply, utcnow()
     contact.last_seen = inbound.answered_at
 
 
-def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | None) -> str | None:
+def _finish(inbound: Inbound, contact: Contact, action: str, reply: str | None) -> str | None:
     """Store the outcome and the reply to replay, in the same commit as everything else.
 
     The reply goes back in the webhook's answer: a text that leaves no conversation open (HELP, START, EVENT
@@ -181,7 +183,7 @@ def _finish(inbound: SmsInbound, contact: SmsContact, action: str, reply: str | 
     return reply
 
 
-def _message(inbound: SmsInbound, contact: SmsContact, sms: InboundSms) -> str | None:
+def _message(inbound: Inbound, contact: Contact, sms: InboundSms) -> str | None:
     """A text for a tip: appended to the open conversation, or a new tip through intake."""
     text = sms_texts.split_new_prefix(sms.body)
     tip = None if text is not None else _open_tip(contact)
@@ -207,7 +209,7 @@ def _message(inbound: SmsInbound, contact: SmsContact, sms: InboundSms) -> str |
     return _finish(inbound, contact, inbound.action, None if contact.opted_out else reply)
 
 
-def _new_tip(inbound: SmsInbound, contact: SmsContact, sms: InboundSms, text: str, language: str) -> str | None:
+def _new_tip(inbound: Inbound, contact: Contact, sms: InboundSms, text: str, language: str) -> str | None:
     """A new tip through intake; the tip, its receipt and the answer to replay are committed together."""
     refused = _refused_media(sms.media)
 
@@ -224,7 +226,7 @@ def _new_tip(inbound: SmsInbound, contact: SmsContact, sms: InboundSms, text: st
     return inbound.reply
 
 
-def _open_tip(contact: SmsContact) -> Tip | None:
+def _open_tip(contact: Contact) -> Tip | None:
     """The contact's current tip if the conversation is still open (within the window, tip not closed)."""
     if contact.tip_id is None:
         return None
@@ -246,7 +248,7 @@ def _tip_by_receipt(text: str) -> tuple[Tip, str] | None:
         return None
 
 
-def _reply_language(text: str, contact: SmsContact, fallback: str | None = None) -> str:
+def _reply_language(text: str, contact: Contact, fallback: str | None = None) -> str:
     """The language the sender chose by keyword, else the one detected in the text, else fallback (what the text's
     keyword implies), else the conversation's last language, else English."""
     if contact.language_chosen and contact.language:
@@ -257,7 +259,7 @@ def _reply_language(text: str, contact: SmsContact, fallback: str | None = None)
     return fallback or contact.language or "en"
 
 
-def _queue_media(tip: Tip, contact: SmsContact, media: list[MediaRef], language: str) -> bool:
+def _queue_media(tip: Tip, contact: Contact, media: list[MediaRef], language: str) -> bool:
     """Hand allowed attachments to the worker; True when some were refused by their declared type."""
     from tipline import tasks
 
@@ -279,9 +281,9 @@ def _refused_media(media: list[MediaRef]) -> bool:
 
 def forget_numbers_for_closed() -> int:
     """Erase the stored numbers no open SMS tip and no waiting reply needs; returns how many were erased."""
-    ids = db.session.scalars(select(SmsContact.id).where(SmsContact.number.is_not(None), ~_needed())).all()
+    ids = db.session.scalars(select(Contact.id).where(Contact.address.is_not(None), ~_needed())).all()
     if ids:
-        db.session.execute(update(SmsContact).where(SmsContact.id.in_(ids)).values(number=None))
+        db.session.execute(update(Contact).where(Contact.id.in_(ids)).values(address=None))
     db.session.commit()
     return len(ids)
 
@@ -290,7 +292,7 @@ def purge_stored_replies() -> int:
     """Drop stored replies (they may hold a receipt code) older than SMS_REPLY_RETENTION_HOURS."""
     cutoff = utcnow() - timedelta(hours=current_app.config["SMS_REPLY_RETENTION_HOURS"])
     result = db.session.execute(
-        update(SmsInbound).where(SmsInbound.reply.is_not(None), SmsInbound.created_at < cutoff).values(reply=None)
+        update(Inbound).where(Inbound.reply.is_not(None), Inbound.created_at < cutoff).values(reply=None)
     )
     db.session.commit()
     return result.rowcount or 0
@@ -302,36 +304,36 @@ OWED_FOR = timedelta(hours=6)  # longer than the send task's retries with back-o
 def _needed(closing_tip_id: int | None = None):
     """SQL: the contact still has an open tip (other than one closing now) or a reply waiting to be sent."""
     open_tip = (
-        select(SmsInbound.id)
-        .join(Tip, Tip.id == SmsInbound.tip_id)
+        select(Inbound.id)
+        .join(Tip, Tip.id == Inbound.tip_id)
         .join(Status, Status.code == Tip.status_code)
-        .where(SmsInbound.contact_id == SmsContact.id, Tip.id != (closing_tip_id or -1), Status.is_closed.is_(False))
+        .where(Inbound.contact_id == Contact.id, Tip.id != (closing_tip_id or -1), Status.is_closed.is_(False))
         .exists()
     )
     owed = (
-        select(SmsOutbound.id)
+        select(Outbound.id)
         .where(
-            SmsOutbound.contact_id == SmsContact.id,
-            SmsOutbound.provider_sid.is_(None),
-            SmsOutbound.status.in_(("pending", "error")),
-            SmsOutbound.created_at > utcnow() - OWED_FOR,  # a lost task cannot hold a number for ever
+            Outbound.contact_id == Contact.id,
+            Outbound.provider_sid.is_(None),
+            Outbound.status.in_(("pending", "error")),
+            Outbound.created_at > utcnow() - OWED_FOR,  # a lost task cannot hold a number for ever
         )
         .exists()
     )
     return open_tip | owed
 
 
-def release_number(contact: SmsContact) -> None:
+def release_number(contact: Contact) -> None:
     """Erase the contact's number once no open tip and no unsent reply needs it (the keyed hash stays)."""
-    if contact.number is not None and not db.session.scalar(select(_needed()).where(SmsContact.id == contact.id)):
-        contact.number = None
+    if contact.address is not None and not db.session.scalar(select(_needed()).where(Contact.id == contact.id)):
+        contact.address = None
 
 
 def _forget_number_on_close(tip: Tip) -> None:
     """When a tip closes (or is purged), erase the numbers that no other open tip or unsent reply still needs."""
-    held = select(SmsInbound.contact_id).where(SmsInbound.tip_id == tip.id)
-    for contact in db.session.scalars(select(SmsContact).where(SmsContact.id.in_(held), ~_needed(tip.id))):
-        contact.number = None
+    held = select(Inbound.contact_id).where(Inbound.tip_id == tip.id)
+    for contact in db.session.scalars(select(Contact).where(Contact.id.in_(held), ~_needed(tip.id))):
+        contact.address = None
 
 
 signals.tip_closed.connect(_forget_number_on_close)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tipline.channels.sms import GatewayError, StatusReport, gateway
 from tipline.extensions import db
-from tipline.models import Attachment, SmsContact, SmsInbound, SmsOutbound, Tip
+from tipline.models import Attachment, Contact, Inbound, Outbound, Tip
 from tipline.services import sms_texts, uploads
 
 MAX_SEND_ATTEMPTS = 6  # the first try and five retries with backoff
@@ -21,17 +21,17 @@ def _rank(status: str) -> int:
     return _STATUS_RANK.get(status, _FINAL_RANK)
 
 
-def _contact_of_tip(tip_id: int) -> SmsContact | None:
+def _contact_of_tip(tip_id: int) -> Contact | None:
     """The contact whose texts made or joined a tip."""
     return db.session.scalar(
-        select(SmsContact).join(SmsInbound, SmsInbound.contact_id == SmsContact.id)
-        .where(SmsInbound.tip_id == tip_id).order_by(SmsInbound.id.desc()).limit(1)
+        select(Contact).join(Inbound, Inbound.contact_id == Contact.id)
+        .where(Inbound.tip_id == tip_id).order_by(Inbound.id.desc()).limit(1)
     )  # fmt: skip
 
 
-def _reachable(contact: SmsContact | None) -> bool:
+def _reachable(contact: Contact | None) -> bool:
     """A number is still held and its owner has not opted out."""
-    return contact is not None and contact.number is not None and not contact.opted_out
+    return contact is not None and contact.address is not None and not contact.opted_out
 
 
 def cannot_text(tip: Tip) -> bool:
@@ -40,7 +40,7 @@ def cannot_text(tip: Tip) -> bool:
     return tip.channel == "sms" and not _reachable(_contact_of_tip(tip.id))
 
 
-def queue_officer_reply(tip: Tip, body: str) -> SmsOutbound | None:
+def queue_officer_reply(tip: Tip, body: str) -> Outbound | None:
     """Queue an officer's reply as a text when the tip came by SMS and the sender can still be reached."""
     if tip.channel != "sms":
         return None
@@ -54,17 +54,19 @@ def queue_officer_reply(tip: Tip, body: str) -> SmsOutbound | None:
 NOT_DELIVERED = ("undelivered", "failed")  # what the gateway reports of a text that never reached the phone
 
 
-def undelivered(tip: Tip) -> list[SmsOutbound]:
+def undelivered(tip: Tip) -> list[Outbound]:
     """The tip's texts to its sender that the gateway could not deliver (the officer should know)."""
-    query = select(SmsOutbound).where(SmsOutbound.tip_id == tip.id, SmsOutbound.status.in_(NOT_DELIVERED))
-    return list(db.session.scalars(query.order_by(SmsOutbound.id)))
+    query = select(Outbound).where(Outbound.tip_id == tip.id, Outbound.status.in_(NOT_DELIVERED))
+    return list(db.session.scalars(query.order_by(Outbound.id)))
 
 
-def _queue(contact: SmsContact, tip_id: int | None, text: str) -> SmsOutbound:
+def _queue(contact: Contact, tip_id: int | None, text: str) -> Outbound:
     """Store an outbound text, commit, and hand it to the worker."""
     from tipline import tasks
 
-    outbound = SmsOutbound(contact_id=contact.id, tip_id=tip_id, body=text, status="pending", attempts=0)
+    outbound = Outbound(
+        channel=contact.channel, contact_id=contact.id, tip_id=tip_id, body=text, status="pending", attempts=0
+    )
     db.session.add(outbound)
     db.session.commit()
     tasks.dispatch(tasks.send_sms, outbound.id)
@@ -73,7 +75,7 @@ def _queue(contact: SmsContact, tip_id: int | None, text: str) -> SmsOutbound:
 
 def send_outbound(outbound_id: int) -> str:
     """Send one stored text (suppressed after STOP or once the number is erased); raises GatewayError to retry."""
-    outbound = db.session.get(SmsOutbound, outbound_id)
+    outbound = db.session.get(Outbound, outbound_id)
     if outbound is None:
         return "missing"
     if outbound.provider_sid:  # already accepted by the gateway: never send twice
@@ -85,7 +87,7 @@ def send_outbound(outbound_id: int) -> str:
     outbound.attempts += 1
     callback = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/twilio/status"
     try:
-        sid, status = gateway().send(outbound.contact.number, outbound.body, callback)
+        sid, status = gateway().send(outbound.contact.address, outbound.body, callback)
     except GatewayError:
         outbound.status = "failed" if outbound.attempts >= MAX_SEND_ATTEMPTS else "error"
         _release(outbound)
@@ -95,7 +97,7 @@ def send_outbound(outbound_id: int) -> str:
     return outbound.status
 
 
-def _release(outbound: SmsOutbound) -> None:
+def _release(outbound: Outbound) -> None:
     """Commit the attempt; a number kept only for this reply (its tip closed meanwhile) is erased once it is out."""
     from tipline.services.sms import release_number
 
@@ -105,7 +107,7 @@ def _release(outbound: SmsOutbound) -> None:
 
 def record_status(report: StatusReport) -> bool:
     """Store a delivery status callback on its outbound text; False when the id is not ours."""
-    outbound = db.session.scalar(select(SmsOutbound).where(SmsOutbound.provider_sid == report.provider_sid))
+    outbound = db.session.scalar(select(Outbound).where(Outbound.provider_sid == report.provider_sid))
     if outbound is None:
         return False
     if _rank(report.status) >= _rank(outbound.status):
@@ -135,7 +137,7 @@ def attach_media(tip_id: int, contact_id: int, urls: list[str], language: str) -
         key = uploads.save(item.content)
         tip.attachments.append(Attachment(storage_key=key, content_type=item.content_type, size=len(item.content)))
     db.session.commit()
-    contact = db.session.get(SmsContact, contact_id)
+    contact = db.session.get(Contact, contact_id)
     if refused and _reachable(contact):
         _queue(contact, tip_id, sms_texts.render("media_refused", language))
     return len(cleaned)

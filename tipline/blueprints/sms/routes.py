@@ -54,7 +54,7 @@ def _markup(text: str | None, status: int = 200) -> Response:
 
 def _number_key() -> str:
     """Rate-limit key: the keyed hash of the sender's number (the number itself is never kept)."""
-    return "sms:" + sms.number_hash(request.form.get("From") or "")
+    return "sms:" + sms.address_hash(request.form.get("From") or "")
 
 
 def _rate_limit() -> str:
