@@ -15,8 +15,8 @@ def sms() -> None:
 @with_appcontext
 def purge() -> None:
     """Erase numbers with no open tip left and stored replies older than SMS_REPLY_RETENTION_HOURS."""
-    from tipline.services import sms as service
+    from tipline.services.conversations import contacts
 
-    numbers = service.forget_numbers_for_closed()
-    replies = service.purge_stored_replies()
+    numbers = contacts.forget_addresses_for_closed()
+    replies = contacts.purge_stored_replies()
     click.echo(f"erased {numbers} numbers, {replies} stored replies")

@@ -8,6 +8,7 @@ from celery.result import EagerResult
 from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
 
+from tipline.channels.base import GatewayError
 from tipline.extensions import celery
 
 log = logging.getLogger(__name__)
@@ -110,40 +111,34 @@ def forward_tip(self, tip_id: int, agency: str, from_agency: str = "liaison") ->
         raise self.retry(exc=exc, countdown=delay) from exc
 
 
-def _gateway_error():
-    """The SMS gateway's failure type, the one its tasks retry on (base.py imports nothing from the app)."""
-    from tipline.channels.sms.base import GatewayError
-
-    return GatewayError
-
-
 @celery.task(
     name="tipline.send_sms",
-    autoretry_for=(_gateway_error(),),
+    autoretry_for=(GatewayError,),
     retry_backoff=True,
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=5,
 )
 def send_sms(outbound_id: int) -> str:
-    """Send one outbound SMS through the gateway, retried with backoff; suppressed after STOP."""
-    from tipline.services import sms_delivery
+    """Send one outbound message on its channel (the name predates WhatsApp), retried with backoff; suppressed after
+    STOP."""
+    from tipline.services.conversations import outbound
 
-    return sms_delivery.send_outbound(outbound_id)
+    return outbound.send_outbound(outbound_id)
 
 
 @celery.task(
     name="tipline.fetch_sms_media",
-    autoretry_for=(_gateway_error(),),
+    autoretry_for=(GatewayError,),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=5,
 )
 def fetch_sms_media(tip_id: int, contact_id: int, urls: list[str], language: str) -> int:
-    """Download an MMS's attachments with the gateway's credentials and attach them to the tip."""
-    from tipline.services import sms_delivery
+    """Download a message's attachments with its channel's credentials and attach them to the tip."""
+    from tipline.services.conversations import outbound
 
-    return sms_delivery.attach_media(tip_id, contact_id, urls, language)
+    return outbound.attach_media(tip_id, contact_id, urls, language)
 
 
 @celery.task(name="tipline.refresh_transparency")

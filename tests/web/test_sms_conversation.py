@@ -19,7 +19,8 @@ from tipline import tasks
 from tipline.extensions import db
 from tipline.models import Attachment, Contact, Inbound, Message, Outbound, Status, Tip
 from tipline.models.types import utcnow
-from tipline.services import messaging, sms, sms_texts, triage, uploads
+from tipline.services import messaging, triage, uploads
+from tipline.services.conversations import contacts, texts
 
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
 MORE = "It has a dent on the left door and a ladder on the roof."
@@ -28,7 +29,7 @@ MORE = "It has a dent on the left door and a ladder on the roof."
 def _expected(app, key: str, lang: str, **params) -> str:
     """An automatic text as the sender should read it."""
     with app.app_context():
-        return sms_texts.render(key, lang, **params)
+        return texts.render(key, lang, **params)
 
 
 def _tips(app) -> list[Tip]:
@@ -178,25 +179,25 @@ def test_number_is_stored_only_encrypted_never_shown_and_erased_when_the_tip_clo
         assert contact.address == NUMBER
         tip = db.session.scalar(select(Tip))
     with app.test_request_context():
-        assert re.fullmatch(r"Sender [0-9A-F]{4}", sms.sender_label_for_tip(tip.id))
-        assert sms.sender_label_for_tip(tip.id) == "Sender " + contact.address_hash[:4].upper()
+        assert re.fullmatch(r"Sender [0-9A-F]{4}", contacts.sender_label_for_tip(tip.id))
+        assert contacts.sender_label_for_tip(tip.id) == "Sender " + contact.address_hash[:4].upper()
     with app.app_context():
-        assert sms.forget_numbers_for_closed() == 0
+        assert contacts.forget_addresses_for_closed() == 0
         tip = db.session.scalar(select(Tip))
         tip.status_code = db.session.scalar(select(Status.code).where(Status.is_closed))
         db.session.commit()
-        assert sms.forget_numbers_for_closed() == 1
+        assert contacts.forget_addresses_for_closed() == 1
         assert db.session.scalar(select(Contact.address)) is None
 
 
 def test_stored_reply_with_the_receipt_is_purged_after_the_retention_window(app, client):
     post_sms(client, app, TIP)
     with app.app_context():
-        assert sms.purge_stored_replies() == 0
+        assert contacts.purge_stored_replies() == 0
         hours = app.config["SMS_REPLY_RETENTION_HOURS"] + 1
         db.session.execute(update(Inbound).values(created_at=utcnow() - timedelta(hours=hours)))
         db.session.commit()
-        assert sms.purge_stored_replies() == 1
+        assert contacts.purge_stored_replies() == 1
         assert db.session.scalar(select(Inbound.reply)) is None
 
 

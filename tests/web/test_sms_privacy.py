@@ -64,7 +64,7 @@ def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_numb
     from tests.helpers import login, make_officer, post_action
     from tipline import tasks
     from tipline.models import Contact, Outbound
-    from tipline.services import sms_delivery
+    from tipline.services.conversations import contacts, outbound
 
     post_sms(client, app, TIP)
     with app.app_context():
@@ -76,13 +76,11 @@ def test_a_reply_sent_just_before_closing_still_reaches_the_sender_then_the_numb
     post_action(officer, tip_id, "reply", body="Officers checked the bridge, thank you. We are closing this.")
     post_action(officer, tip_id, "close", confirm_close="y")
     with app.app_context():
-        outbound = db.session.scalar(select(Outbound))
+        reply = db.session.scalar(select(Outbound))
         assert db.session.scalar(select(Contact.address)) is not None  # still owed a reply
-        from tipline.services import sms
-
-        sms.forget_numbers_for_closed()  # the nightly retention job runs meanwhile
+        contacts.forget_addresses_for_closed()  # the nightly retention job runs meanwhile
         assert db.session.scalar(select(Contact.address)) is not None
-        assert queued and sms_delivery.send_outbound(outbound.id) not in ("suppressed", "failed")  # the worker
+        assert queued and outbound.send_outbound(reply.id) not in ("suppressed", "failed")  # the worker
         assert db.session.scalar(select(Contact.address)) is None  # nothing owed any more
     assert any("closing this" in sent.get("Body", "") for sent in gateway.sent)
 

@@ -16,7 +16,7 @@ from tests.helpers import STATUS_RE, follow_up
 from tests.sms_helpers import NUMBER, OTHER_NUMBER, new_sid, post_sms, reply_text, sign, sms_params
 from tipline.extensions import db
 from tipline.models import Inbound, Message, Outbound, Tip
-from tipline.services import sms_texts
+from tipline.services.conversations import texts
 
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
 RECEIPT_IN_REPLY = r"(\d{4} \d{4} \d{4} \d{4})"
@@ -31,7 +31,7 @@ def _count(app, model) -> int:
 def _expected(app, key: str, lang: str) -> str:
     """An automatic text as the sender should read it."""
     with app.test_request_context():
-        return sms_texts.render(key, lang)
+        return texts.render(key, lang)
 
 
 def test_first_text_creates_a_tip_whose_receipt_opens_it_on_the_web(app, client):
@@ -110,7 +110,7 @@ def test_signed_request_replayed_with_a_shifted_message_sid_is_refused(app, clie
         answers = [client.post("/sms/twilio", data=replayed, headers={"X-Twilio-Signature": signature}) for _ in "ab"]
     assert [a.status_code for a in answers] == [400, 400]
     assert [_count(app, model) for model in (Tip, Inbound, Message)] == counts
-    refused = [r for r in caplog.records if r.name == "tipline.blueprints.sms.routes"]
+    refused = [r for r in caplog.records if r.name == "tipline.blueprints.channel_webhook"]
     assert len(refused) == 1, "one log line per minute, not one per refused request"
     assert NUMBER[1:] not in caplog.text and TIP not in caplog.text
 

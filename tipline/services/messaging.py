@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tipline.extensions import db
 from tipline.models import Message, Tip
+from tipline.services.conversations import outbound
 
 
 class ConversationClosed(ValueError):
@@ -18,8 +19,5 @@ def reply_to_sender(tip: Tip, body: str, language: str, author_id: int | None = 
     db.session.add(message)
     tip.sender_wrote_at = None  # answered
     db.session.commit()
-    if tip.channel == "sms":
-        from tipline.services import sms_delivery
-
-        sms_delivery.queue_officer_reply(tip, body)  # suppressed after STOP or once the number is erased
+    outbound.queue_officer_reply(tip, body)  # on the tip's channel; suppressed after STOP or once the address is erased
     return message

@@ -11,6 +11,7 @@ from tipline.extensions import db
 from tipline.models import Assignment, Attachment, AuditEntry, Message, Outbound, Receipt, Status, Tip, TriageRecord
 from tipline.models.types import utcnow
 from tipline.services import audit, geo, signals, uploads
+from tipline.services.conversations import contacts
 
 BATCH = 200
 PURGED_TEXT = ""
@@ -93,10 +94,8 @@ def run(dry_run: bool = False, batch: int = BATCH) -> Report:
             continue
         db.session.commit()
     if not dry_run:
-        from tipline.services import sms
-
-        sms.forget_numbers_for_closed()
-        sms.purge_stored_replies()
+        contacts.forget_addresses_for_closed()
+        contacts.purge_stored_replies()
     if not dry_run and report.tips:
         audit.record(
             "system",

@@ -14,7 +14,8 @@ from tipline.blueprints.officer import forms
 from tipline.extensions import db
 from tipline.i18n import LANGUAGE_NAMES, current_language
 from tipline.models import ForwardAttempt, Tip, User
-from tipline.services import audit, casework, catalog, maps, queue, routing, sms, sms_delivery, triage, uploads
+from tipline.services import audit, casework, catalog, maps, queue, routing, triage, uploads
+from tipline.services.conversations import contacts, outbound
 
 COMPLAINTS_STAY = _l("Complaints go to the oversight body only; they cannot be routed or shared elsewhere.")
 CHOOSE_AGENCY = _l("Choose a valid agency.")
@@ -193,9 +194,9 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "overdue": queue.is_overdue(tip),
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
-        "sender": sms.sender_label_for_tip(tip.id) if tip.channel == "sms" else None,
-        "untextable": sms_delivery.cannot_text(tip),
-        "undelivered": sms_delivery.undelivered(tip) if tip.channel == "sms" else [],
+        "sender": contacts.sender_label_for_tip(tip.id),
+        "untextable": outbound.cannot_reach(tip),
+        "undelivered": outbound.undelivered(tip),
         "agency_names": dict(catalog.agency_choices()),
         "category_names": dict(catalog.category_choices(current_language())),
         "area_names": catalog.area_names(current_language()),

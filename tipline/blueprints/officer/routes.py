@@ -11,7 +11,8 @@ from tipline.blueprints.officer import bp, forms
 from tipline.blueprints.officer import presenters as officer_views
 from tipline.extensions import db
 from tipline.i18n import current_language
-from tipline.services import audit, casework, catalog, forwarding, queue, sms_delivery
+from tipline.services import audit, casework, catalog, forwarding, queue
+from tipline.services.conversations import outbound
 
 ACTION_ERRORS = {
     "outcome": _l("Choose an outcome."),
@@ -198,7 +199,7 @@ def reply(public_id: str):
         public_id,
         forms.ReplyForm,
         lambda tip, f: casework.reply(tip, current_user, f.body.data or "", f.template.data or None),
-        done=lambda tip, f: NOT_TEXTED if sms_delivery.cannot_text(tip) else None,
+        done=lambda tip, f: NOT_TEXTED if outbound.cannot_reach(tip) else None,
     )
 
 

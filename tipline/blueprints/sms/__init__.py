@@ -1,7 +1,5 @@
-"""The SMS webhook: verify the gateway's signature, parse, one service call, answer with the gateway's markup."""
+"""The SMS webhook (Twilio-compatible): the shared channel webhook mounted for the "sms" adapter."""
 
-from flask import Blueprint
+from tipline.blueprints.channel_webhook import blueprint
 
-bp = Blueprint("sms", __name__, url_prefix="/sms")
-
-from tipline.blueprints.sms import routes  # noqa: E402,F401
+bp = blueprint("sms", __name__)

@@ -1,10 +1,11 @@
-"""Twilio-compatible gateway: signed webhooks, TwiML answers, the Messages REST API and media downloads."""
+"""Twilio-compatible SMS adapter: signed webhooks, TwiML answers, the Messages REST API and media downloads."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -12,12 +13,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from tipline.channels.sms.base import (
-    Gateway,
+from tipline.channels.base import (
+    Adapter,
     GatewayError,
     InboundForeign,
     InboundInvalid,
-    InboundSms,
+    InboundMessage,
     MediaRef,
     StatusReport,
 )
@@ -33,10 +34,12 @@ MESSAGE_SID_RE = re.compile(r"(SM|MM)[0-9a-f]{32}")
 NUM_MEDIA_RE = re.compile(r"[0-9]{1,2}")
 
 
-class TwilioGateway(Gateway):
-    """The Twilio adapter (also fits Twilio-compatible providers through TWILIO_API_BASE)."""
+class TwilioGateway(Adapter):
+    """SMS through Twilio (also fits Twilio-compatible providers through TWILIO_API_BASE)."""
 
-    name = "twilio"
+    name = "sms"
+    webhook_path = "/sms/twilio"
+    signature_header = "X-Twilio-Signature"
 
     def __init__(
         self, account_sid: str, auth_token: str, from_number: str, api_base: str, max_media_bytes: int
@@ -48,7 +51,18 @@ class TwilioGateway(Gateway):
         self.api_base = api_base.rstrip("/")
         self.max_media_bytes = max_media_bytes
 
-    def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TwilioGateway:
+        """The Twilio settings of a deployment."""
+        return cls(
+            account_sid=config["TWILIO_ACCOUNT_SID"] or "",
+            auth_token=config["TWILIO_AUTH_TOKEN"] or "",
+            from_number=config["TWILIO_FROM_NUMBER"] or "",
+            api_base=config["TWILIO_API_BASE"],
+            max_media_bytes=config["MAX_ATTACHMENT_BYTES"],
+        )
+
+    def parse_inbound(self, form: Mapping[str, str]) -> InboundMessage:
         """MessageSid, From, To, Body and MediaUrlN/MediaContentTypeN; unknown fields are ignored.
 
         Refuses what a real delivery never looks like: an id of another shape, no To or NumMedia, another account.
@@ -57,13 +71,19 @@ class TwilioGateway(Gateway):
         to, num_media = (form.get("To") or "").strip(), form.get("NumMedia") or ""
         if not sender or not to or not NUM_MEDIA_RE.fullmatch(num_media):
             raise InboundInvalid("From, To and NumMedia are required")
+        self._check_addresses(sender, to)
         self._check_account(form)
         media = [
             MediaRef(url=form[f"MediaUrl{i}"], content_type=(form.get(f"MediaContentType{i}") or "").lower())
             for i in range(min(int(num_media), MAX_MEDIA))
             if form.get(f"MediaUrl{i}")
         ]
-        return InboundSms(sid, sender, to, form.get("Body") or "", media)
+        return InboundMessage(self.name, sid, self.normalise_address(sender), to, form.get("Body") or "", media)
+
+    def _check_addresses(self, sender: str, to: str) -> None:
+        """SMS comes from and to phone numbers, never WhatsApp addresses (that is the WhatsApp webhook's)."""
+        if sender.lower().startswith("whatsapp:") or to.lower().startswith("whatsapp:"):
+            raise InboundInvalid("a WhatsApp message posted to the SMS webhook")
 
     def parse_status(self, form: Mapping[str, str]) -> StatusReport:
         """MessageSid, MessageStatus and ErrorCode of a status callback."""
@@ -112,9 +132,13 @@ class TwilioGateway(Gateway):
         client.api.base_url = self.api_base
         return client
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> tuple[str, str]:
+    def _message(self, to: str, body: str, template: bool) -> dict[str, str]:
+        """The Message's fields: SMS has no templates, the body goes as it is."""
+        return {"to": to, "from_": self.from_number, "body": body}
+
+    def send(self, to: str, body: str, status_callback: str | None = None, template: bool = False) -> tuple[str, str]:
         """Create a Message through the REST API."""
-        kwargs = {"to": to, "from_": self.from_number, "body": body}
+        kwargs = self._message(to, body, template)
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:

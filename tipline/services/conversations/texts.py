@@ -1,4 +1,4 @@
-"""SMS keywords in five languages and the automatic texts, translated with gettext and short enough for SMS."""
+"""Keywords in five languages and the automatic answers, translated with gettext and short enough for one SMS."""
 
 from __future__ import annotations
 
