@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tipline import ROOT, create_app
+from tipline.channels import REGISTRY
 from tipline.config import TestConfig
 from tipline.extensions import db, limiter
 
@@ -72,6 +73,15 @@ def _clean_tables(request):
 def client(app):
     """A test client (a resident's browser without JavaScript)."""
     return app.test_client()
+
+
+@pytest.fixture(params=sorted(REGISTRY))
+def each_channel(request, monkeypatch) -> str:
+    """Run a conversation test once per registered channel (the helpers in tests.sms_helpers post to it)."""
+    from tests import sms_helpers
+
+    monkeypatch.setattr(sms_helpers, "CHANNEL", request.param)
+    return request.param
 
 
 @pytest.fixture

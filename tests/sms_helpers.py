@@ -1,4 +1,8 @@
-"""Helpers that act as the SMS gateway would: signed webhook posts, and a local stand-in for its REST API."""
+"""Helpers that act as a channel's provider would (Twilio for SMS and for WhatsApp): signed webhook posts, and a
+local stand-in for its REST API.
+
+The channel of post_sms, post_status and address is CHANNEL unless given: the `each_channel` fixture sets it, so a
+conversation test runs once over every registered channel."""
 
 from __future__ import annotations
 
@@ -20,6 +24,19 @@ NUMBER = "+15205550123"
 OTHER_NUMBER = "+15205550199"
 ACCOUNT_SID = TestConfig.TWILIO_ACCOUNT_SID  # the webhook refuses another account's deliveries
 MESSAGE_RE = re.compile(r"<Message>(.*?)</Message>", re.DOTALL)
+CHANNEL = "sms"
+PATHS = {"sms": "/sms/twilio", "whatsapp": "/whatsapp/twilio"}  # where Twilio posts each channel's webhooks
+LINE = "+15005550006"
+
+
+def address(number: str, channel: str | None = None) -> str:
+    """A phone number as the channel's provider writes it (`whatsapp:+1…` on WhatsApp)."""
+    return ("whatsapp:" if (channel or CHANNEL) == "whatsapp" else "") + number
+
+
+def webhook_path(channel: str | None = None) -> str:
+    """The inbound webhook's path of a channel."""
+    return PATHS[channel or CHANNEL]
 
 
 def new_sid() -> str:
@@ -33,24 +50,26 @@ def sign(app, path: str, params: dict, url: str | None = None) -> str:
     return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
 
 
-def sms_params(body: str = "", sender: str = NUMBER, sid: str | None = None, **extra) -> dict:
-    """The form fields a gateway posts for one inbound text (every field a real delivery always has)."""
+def sms_params(
+    body: str = "", sender: str = NUMBER, sid: str | None = None, channel: str | None = None, **extra
+) -> dict:
+    """The form fields Twilio posts for one inbound message (every field a real delivery always has)."""
     params = {
         "MessageSid": sid or new_sid(),
         "AccountSid": ACCOUNT_SID,
-        "From": sender,
-        "To": "+15005550006",
+        "From": address(sender, channel),
+        "To": address(LINE, channel),
         "Body": body,
         "NumMedia": "0",
     }
     return params | extra
 
 
-def post_sms(client, app, body: str = "", **kwargs):
-    """Post a correctly signed inbound text to the webhook."""
-    params = sms_params(body, **kwargs)
-    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio", params)}
-    return client.post("/sms/twilio", data=params, headers=headers)
+def post_sms(client, app, body: str = "", channel: str | None = None, **kwargs):
+    """Post a correctly signed inbound message to the channel's webhook."""
+    params = sms_params(body, channel=channel, **kwargs)
+    path = webhook_path(channel)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": sign(app, path, params)})
 
 
 def reply_text(response) -> str | None:
@@ -61,11 +80,12 @@ def reply_text(response) -> str | None:
     return html.unescape(match.group(1)) if match else None
 
 
-def post_status(client, app, provider_sid: str, status: str, signed: bool = True):
-    """Post a delivery status callback as the gateway would."""
+def post_status(client, app, provider_sid: str, status: str, signed: bool = True, channel: str | None = None):
+    """Post a delivery status callback as the provider would."""
     params = {"MessageSid": provider_sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
-    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio/status", params)} if signed else {}
-    return client.post("/sms/twilio/status", data=params, headers=headers)
+    path = webhook_path(channel) + "/status"
+    headers = {"X-Twilio-Signature": sign(app, path, params)} if signed else {}
+    return client.post(path, data=params, headers=headers)
 
 
 @dataclass

@@ -92,9 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     from tipline.blueprints.officer import bp as officer_bp
     from tipline.blueprints.public import bp as public_bp
     from tipline.blueprints.sms import bp as sms_bp
+    from tipline.blueprints.whatsapp import bp as whatsapp_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(whatsapp_bp)
     app.register_blueprint(officer_bp)
     from tipline.blueprints.officer_events import bp as officer_events_bp
     from tipline.blueprints.transparency import bp as transparency_bp

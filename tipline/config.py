@@ -128,6 +128,12 @@ class Config:
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+    # WhatsApp through Twilio (same account): off until the WhatsApp sender number is set. After 24 hours without a
+    # message from the resident only a pre-approved template may be sent: its Content SID and its text.
+    WHATSAPP_FROM_NUMBER = os.environ.get("WHATSAPP_FROM_NUMBER")
+    WHATSAPP_TEMPLATE_SID = os.environ.get("WHATSAPP_TEMPLATE_SID")
+    WHATSAPP_TEMPLATE_TEXT = os.environ.get("WHATSAPP_TEMPLATE_TEXT")
+    # Every conversation channel: the address key, the conversation window, the rate limit, stored replies.
     SMS_NUMBER_KEY = os.environ.get("SMS_NUMBER_KEY")
     SMS_CONVERSATION_HOURS = _env_int("SMS_CONVERSATION_HOURS", 72)
     SMS_RATE_LIMIT = os.environ.get("SMS_RATE_LIMIT", "20 per hour")
@@ -163,6 +169,9 @@ class TestConfig(Config):
     TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"
     TWILIO_API_BASE = "http://127.0.0.1:9"  # tests point it at their own local server
+    WHATSAPP_FROM_NUMBER = "+15005550007"
+    WHATSAPP_TEMPLATE_SID = "HX" + "0" * 32
+    WHATSAPP_TEMPLATE_TEXT = "The tip line has answered your tip. Reply to this message to read the answer."
     SMS_NUMBER_KEY = "test-sms-number-key"
     SMS_CONVERSATION_HOURS = 72
     SMS_RATE_LIMIT = "60 per hour"

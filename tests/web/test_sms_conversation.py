@@ -11,10 +11,11 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 from sqlalchemy import select, text, update
 
-from tests.sms_helpers import NUMBER, basic_auth, post_sms, post_status, reply_text
+from tests.sms_helpers import NUMBER, address, basic_auth, post_sms, post_status, reply_text, webhook_path
 from tipline import tasks
 from tipline.extensions import db
 from tipline.models import Attachment, Contact, Inbound, Message, Outbound, Status, Tip
@@ -22,6 +23,7 @@ from tipline.models.types import utcnow
 from tipline.services import messaging, triage, uploads
 from tipline.services.conversations import contacts, texts
 
+pytestmark = pytest.mark.usefixtures("each_channel")  # every test once per registered channel
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
 MORE = "It has a dent on the left door and a ladder on the roof."
 
@@ -124,12 +126,14 @@ def test_stop_confirms_once_then_nothing_is_sent_until_start(app, client, gatewa
     ]
 
 
-def test_officer_reply_goes_out_through_the_worker_and_delivery_status_is_recorded(app, client, gateway):
+def test_officer_reply_goes_out_through_the_worker_and_delivery_status_is_recorded(app, client, gateway, each_channel):
     post_sms(client, app, TIP)
     _officer_reply(app, "What colour was the van?")
     (sent,) = gateway.sent
-    assert sent["To"] == NUMBER and sent["From"] == app.config["TWILIO_FROM_NUMBER"]
-    assert sent["StatusCallback"] == app.config["PUBLIC_BASE_URL"] + "/sms/twilio/status"
+    line = app.config["WHATSAPP_FROM_NUMBER" if each_channel == "whatsapp" else "TWILIO_FROM_NUMBER"]
+    assert sent["To"] == address(NUMBER) and sent["From"] == address(line)
+    assert sent["Body"] == _expected(app, "officer", "en", message="What colour was the van?")
+    assert sent["StatusCallback"] == app.config["PUBLIC_BASE_URL"] + webhook_path() + "/status"
     assert sent["auth"] == basic_auth(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])
     assert post_status(client, app, sent["sid"], "delivered").status_code == 204
     assert post_status(client, app, sent["sid"], "sent").status_code == 204  # late callback: no regression
@@ -176,7 +180,7 @@ def test_number_is_stored_only_encrypted_never_shown_and_erased_when_the_tip_clo
             rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
             assert NUMBER[1:] not in repr(rows)
         contact = db.session.scalar(select(Contact))
-        assert contact.address == NUMBER
+        assert contact.address == address(NUMBER)
         tip = db.session.scalar(select(Tip))
     with app.test_request_context():
         assert re.fullmatch(r"Sender [0-9A-F]{4}", contacts.sender_label_for_tip(tip.id))

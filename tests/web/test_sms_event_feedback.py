@@ -14,6 +14,8 @@ from tests.sms_helpers import post_sms, reply_text
 from tipline.extensions import db
 from tipline.models import Feedback, Tip
 
+pytestmark = pytest.mark.usefixtures("each_channel")  # every test once per registered channel
+
 
 @pytest.fixture
 def event_code(app):
@@ -25,12 +27,12 @@ def _count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_sms_feedback_is_recorded_once_per_number(app, client, event_code):
+def test_sms_feedback_is_recorded_once_per_number(app, client, event_code, each_channel):
     first = post_sms(client, app, f"EVENTO {event_code} 5 Nos escucharon con respeto, gracias")
     assert reply_text(first) == "Gracias"
     with app.app_context():
         feedback = db.session.scalar(select(Feedback))
-        assert (feedback.ratings, feedback.channel, feedback.language) == ({"overall": 5}, "sms", "es")
+        assert (feedback.ratings, feedback.channel, feedback.language) == ({"overall": 5}, each_channel, "es")
     again = post_sms(client, app, f"EVENT {event_code} 1")  # the universal word: in the sender's language
     assert reply_text(again) == "Ya recibimos su opinión sobre este evento. Gracias."
     assert _count(app, Feedback) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tests.helpers import login, make_officer, post_action, tip_by_text
@@ -13,6 +14,7 @@ from tests.sms_helpers import NUMBER, post_sms, post_status
 from tipline.extensions import db
 from tipline.models import Contact
 
+pytestmark = pytest.mark.usefixtures("each_channel")  # every test once per registered channel
 TIP = "Hay una camioneta gris sin placas junto al puente viejo todas las noches a las dos."
 
 

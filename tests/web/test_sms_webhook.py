@@ -13,11 +13,22 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import STATUS_RE, follow_up
-from tests.sms_helpers import NUMBER, OTHER_NUMBER, new_sid, post_sms, reply_text, sign, sms_params
+from tests.sms_helpers import (
+    NUMBER,
+    OTHER_NUMBER,
+    address,
+    new_sid,
+    post_sms,
+    reply_text,
+    sign,
+    sms_params,
+    webhook_path,
+)
 from tipline.extensions import db
 from tipline.models import Inbound, Message, Outbound, Tip
 from tipline.services.conversations import texts
 
+pytestmark = pytest.mark.usefixtures("each_channel")  # every test once per registered channel
 TIP = "A white van without plates waits at the old bridge every night around 2 am."
 RECEIPT_IN_REPLY = r"(\d{4} \d{4} \d{4} \d{4})"
 
@@ -28,13 +39,18 @@ def _count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
+def _post_signed(client, app, params: dict):
+    """Post params correctly signed to the channel's webhook."""
+    return client.post(webhook_path(), data=params, headers={"X-Twilio-Signature": sign(app, webhook_path(), params)})
+
+
 def _expected(app, key: str, lang: str) -> str:
     """An automatic text as the sender should read it."""
     with app.test_request_context():
         return texts.render(key, lang)
 
 
-def test_first_text_creates_a_tip_whose_receipt_opens_it_on_the_web(app, client):
+def test_first_text_creates_a_tip_whose_receipt_opens_it_on_the_web(app, client, each_channel):
     reply = reply_text(post_sms(client, app, TIP))
     code = re.search(RECEIPT_IN_REPLY, reply).group(1)
     assert "/follow-up" in reply
@@ -42,14 +58,14 @@ def test_first_text_creates_a_tip_whose_receipt_opens_it_on_the_web(app, client)
     assert TIP in page
     assert STATUS_RE.search(page).group(1) == "Received"
     with app.app_context():
-        assert db.session.scalar(select(Tip.channel)) == "sms"
+        assert db.session.scalar(select(Tip.channel)) == each_channel
 
 
 @pytest.mark.parametrize("signature", [None, "bm90LWEtc2lnbmF0dXJl"], ids=["missing", "wrong"])
 def test_missing_or_wrong_signature_is_refused_and_logged_without_the_number(app, client, caplog, signature):
     headers = {"X-Twilio-Signature": signature} if signature else {}
     with caplog.at_level(logging.INFO):
-        response = client.post("/sms/twilio", data=sms_params(TIP), headers=headers)
+        response = client.post(webhook_path(), data=sms_params(TIP), headers=headers)
     assert response.status_code == 403
     assert "signature" in caplog.text
     assert NUMBER not in caplog.text and NUMBER[1:] not in caplog.text and TIP not in caplog.text
@@ -58,16 +74,16 @@ def test_missing_or_wrong_signature_is_refused_and_logged_without_the_number(app
 
 def test_signature_made_for_another_url_is_refused(app, client):
     params = sms_params(TIP)
-    headers = {"X-Twilio-Signature": sign(app, "", params, url="https://elsewhere.example/sms/twilio")}
-    assert client.post("/sms/twilio", data=params, headers=headers).status_code == 403
+    headers = {"X-Twilio-Signature": sign(app, "", params, url="https://elsewhere.example" + webhook_path())}
+    assert client.post(webhook_path(), data=params, headers=headers).status_code == 403
     assert _count(app, Tip) == 0
 
 
 def test_signature_of_other_fields_is_refused(app, client):
     params = sms_params(TIP)
-    headers = {"X-Twilio-Signature": sign(app, "/sms/twilio", params)}
+    headers = {"X-Twilio-Signature": sign(app, webhook_path(), params)}
     tampered = params | {"Body": "Something else entirely, typed by an attacker."}
-    assert client.post("/sms/twilio", data=tampered, headers=headers).status_code == 403
+    assert client.post(webhook_path(), data=tampered, headers=headers).status_code == 403
 
 
 def test_empty_text_answers_help_without_creating_a_tip(app, client):
@@ -93,21 +109,23 @@ def test_unknown_extra_fields_are_ignored(app, client):
 def test_missing_message_id_or_sender_is_a_bad_request(app, client, missing):
     params = sms_params(TIP)
     del params[missing]
-    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    response = client.post(
+        webhook_path(), data=params, headers={"X-Twilio-Signature": sign(app, webhook_path(), params)}
+    )
     assert response.status_code == 400
     assert _count(app, Tip) == 0
 
 
 def test_signed_request_replayed_with_a_shifted_message_sid_is_refused(app, client, caplog):
     params = sms_params(TIP)
-    signature = sign(app, "/sms/twilio", params)
-    assert "Receipt" in reply_text(client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature}))
+    signature = sign(app, webhook_path(), params)
+    assert "Receipt" in reply_text(client.post(webhook_path(), data=params, headers={"X-Twilio-Signature": signature}))
     counts = [_count(app, model) for model in (Tip, Inbound, Message)]
     # Twilio signs keys and values joined without separators: moving "NumMedia0" into the id signs the same.
     replayed = {k: v for k, v in params.items() if k != "NumMedia"} | {"MessageSid": params["MessageSid"] + "NumMedia0"}
-    assert sign(app, "/sms/twilio", replayed) == signature
+    assert sign(app, webhook_path(), replayed) == signature
     with caplog.at_level(logging.INFO):
-        answers = [client.post("/sms/twilio", data=replayed, headers={"X-Twilio-Signature": signature}) for _ in "ab"]
+        answers = [client.post(webhook_path(), data=replayed, headers={"X-Twilio-Signature": signature}) for _ in "ab"]
     assert [a.status_code for a in answers] == [400, 400]
     assert [_count(app, model) for model in (Tip, Inbound, Message)] == counts
     refused = [r for r in caplog.records if r.name == "tipline.blueprints.channel_webhook"]
@@ -131,14 +149,18 @@ NOT_A_DELIVERY = [
 def test_signed_request_without_what_a_real_delivery_has_is_a_bad_request(app, client, field, value):
     params = sms_params(TIP)
     params = {k: v for k, v in params.items() if k != field} | ({} if value is None else {field: value})
-    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    response = client.post(
+        webhook_path(), data=params, headers={"X-Twilio-Signature": sign(app, webhook_path(), params)}
+    )
     assert response.status_code == 400
     assert _count(app, Tip) == 0
 
 
 def test_signed_request_for_another_account_is_forbidden(app, client):
     params = sms_params(TIP, AccountSid="AC" + "1" * 32)
-    response = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": sign(app, "/sms/twilio", params)})
+    response = client.post(
+        webhook_path(), data=params, headers={"X-Twilio-Signature": sign(app, webhook_path(), params)}
+    )
     assert response.status_code == 403
     assert _count(app, Tip) == 0
 
@@ -221,3 +243,26 @@ def test_keyword_inside_a_sentence_is_just_text(app, client):
 
 def test_web_form_still_requires_its_csrf_token(client):
     assert client.post("/tip", data={"text": TIP}).status_code == 400
+
+
+@pytest.mark.parametrize(("channel", "other"), [("sms", "whatsapp"), ("whatsapp", "sms")])
+def test_a_message_of_the_other_channel_is_a_bad_request(app, client, channel, other):
+    params = sms_params(TIP, channel=other)  # e.g. whatsapp: addresses posted to the SMS webhook
+    path = webhook_path(channel)
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": sign(app, path, params)})
+    assert response.status_code == 400
+    assert _count(app, Tip) == 0
+
+
+def test_whatsapp_is_refused_where_the_deployment_has_no_whatsapp_sender(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "WHATSAPP_FROM_NUMBER", None)
+    assert post_sms(client, app, TIP, channel="whatsapp").status_code == 403
+    assert _count(app, Tip) == 0
+
+
+def test_the_same_number_on_sms_and_on_whatsapp_is_two_conversations(app, client):
+    assert "Receipt" in reply_text(post_sms(client, app, TIP, channel="sms"))
+    assert "Receipt" in reply_text(post_sms(client, app, TIP + " Again.", channel="whatsapp"))
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Tip.channel))) == ["sms", "whatsapp"]
+    assert address(NUMBER, "whatsapp") == "whatsapp:" + NUMBER

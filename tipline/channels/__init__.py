@@ -15,6 +15,7 @@ from tipline.channels.base import (
     StatusReport,
 )
 from tipline.channels.sms import TwilioGateway
+from tipline.channels.whatsapp import TwilioWhatsApp
 
 __all__ = [
     "REGISTRY",
@@ -31,6 +32,7 @@ __all__ = [
 
 REGISTRY: dict[str, type[Adapter]] = {
     "sms": TwilioGateway,
+    "whatsapp": TwilioWhatsApp,
 }
 
 
