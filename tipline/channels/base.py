@@ -67,6 +67,7 @@ class Adapter(ABC):
     """
 
     name: str = "channel"
+    label: str = "Channel"  # the product's name as officers know it (SMS, WhatsApp), not translated
     webhook_path: str = "/channel"
     signature_header: str = "X-Signature"
     reply_window: timedelta | None = None

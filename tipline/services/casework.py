@@ -8,6 +8,7 @@ from tipline.extensions import db
 from tipline.models import Agency, Assignment, Category, Message, Status, Tip, User
 from tipline.models.types import utcnow
 from tipline.services import audit, forwarding, geo, messaging, queue, routing, signals
+from tipline.services.conversations import outbound
 
 OUTCOME_STATUS = {
     "verified": "verified",
@@ -260,6 +261,18 @@ def reply(tip: Tip, user: User, body: str, status_template: str | None = None) -
     except messaging.ConversationClosed as exc:
         db.session.rollback()
         raise ActionError("closed") from exc
+
+
+def invite_back(tip: Tip, user: User) -> None:
+    """Send the channel's approved template to a sender whose reply window is over (their answer releases the
+    replies held meanwhile)."""
+    _require(tip, user, CASE_ROLES)
+    if tip.status.is_closed:
+        raise ActionError("closed")
+    audit.record(user.username, "tip.invite_back", tip.public_id)
+    if outbound.queue_template(tip) is None:  # commits the audit entry with the message
+        db.session.rollback()
+        raise ActionError("no_template")
 
 
 def share(tip: Tip, user: User, agency: str, reason: str, forward: bool = False) -> bool:

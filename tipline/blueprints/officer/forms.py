@@ -168,6 +168,10 @@ class ReleaseForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)], id="release-reason")
 
 
+class InviteBackForm(FlaskForm):
+    """Send the channel's approved template to a sender whose reply window is over (no fields: the text is fixed)."""
+
+
 class CloseForm(FlaskForm):
     """Close the tip."""
 

@@ -136,6 +136,7 @@ def _action_forms(tip: Tip, user: User, failed) -> dict:
         "share_form": forms.ShareForm(formdata=None),
         "close_form": forms.CloseForm(formdata=None),
         "release_form": forms.ReleaseForm(formdata=None),
+        "invite_back_form": forms.InviteBackForm(formdata=None),
         "reveal_form": forms.RevealForm(formdata=None),
     }
     for name, form in built.items():
@@ -195,7 +196,8 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "attempts": list(attempts),
         "history": audit.entries(tip.public_id, limit=50, exclude=("tip.view",)),  # casework, not page views
         "sender": contacts.sender_label_for_tip(tip.id),
-        "untextable": outbound.cannot_reach(tip),
+        "reply_block": outbound.reply_block(tip),
+        "template_text": outbound.template_text(tip),
         "undelivered": outbound.undelivered(tip),
         "agency_names": dict(catalog.agency_choices()),
         "category_names": dict(catalog.category_choices(current_language())),

@@ -34,7 +34,14 @@ ACTION_ERRORS = {
         " liaison desk."
     ),
     "holder": _l("Your agency has this tip for information: the liaison desk or the lead agency acts on it."),
+    "no_template": _l("No template message can be sent now: the sender wrote recently, or none is set up."),
 }
+WINDOW_OVER = _l(
+    "Reply saved, but not sent yet: the sender last wrote too long ago for this channel to carry it. It goes out"
+    " when they write again; the template message below invites them to. They can also read it on the follow-up"
+    " page with their receipt code."
+)
+TEMPLATE_SENT = _l("Template message sent: your reply goes out as soon as the sender answers it.")
 NOT_TEXTED = _l(
     "Reply saved, but not sent by SMS: the sender stopped texts or the number was erased. They can read it on the"
     " follow-up page with their receipt code."
@@ -199,8 +206,27 @@ def reply(public_id: str):
         public_id,
         forms.ReplyForm,
         lambda tip, f: casework.reply(tip, current_user, f.body.data or "", f.template.data or None),
-        done=lambda tip, f: NOT_TEXTED if outbound.cannot_reach(tip) else None,
+        done=lambda tip, f: _reply_notice(outbound.reply_block(tip)),
     )
+
+
+def _reply_notice(block: str | None):
+    """What the officer is told when a reply does not reach the sender now (None: it goes)."""
+    return {"unreachable": NOT_TEXTED, "window": WINDOW_OVER}.get(block)
+
+
+@bp.post("/tips/<public_id>/invite-back")
+@staff_required
+def invite_back(public_id: str):
+    """Send the channel's approved template to a sender whose reply window is over."""
+    return _act(
+        public_id, forms.InviteBackForm, lambda tip, f: casework.invite_back(tip, current_user), done=_template_sent
+    )
+
+
+def _template_sent(tip, form):
+    """The notice after the template went out."""
+    return TEMPLATE_SENT
 
 
 @bp.post("/tips/<public_id>/share")

@@ -38,6 +38,7 @@ class TwilioGateway(Adapter):
     """SMS through Twilio (also fits Twilio-compatible providers through TWILIO_API_BASE)."""
 
     name = "sms"
+    label = "SMS"
     webhook_path = "/sms/twilio"
     signature_header = "X-Twilio-Signature"
 

@@ -17,6 +17,7 @@ class TwilioWhatsApp(TwilioGateway):
     """WhatsApp through the Twilio account SMS uses; off (every request refused) without a WhatsApp sender."""
 
     name = "whatsapp"
+    label = "WhatsApp"
     webhook_path = "/whatsapp/twilio"
     reply_window = timedelta(hours=24)
 

@@ -16,7 +16,7 @@ from tipline.extensions import db
 from tipline.models import Contact, Inbound, Tip
 from tipline.models.types import utcnow
 from tipline.services import intake, receipts, triage
-from tipline.services.conversations import texts
+from tipline.services.conversations import outbound, texts
 from tipline.services.conversations.contacts import address_hash, release_address
 
 ALLOWED_MEDIA = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
@@ -31,10 +31,12 @@ def handle_inbound(message: InboundMessage) -> str | None:
     contact = _contact_for(message.channel, message.sender)
     try:
         _hold(contact)
-        return _process(contact, message)
-    except IntegrityError:  # the same MessageSid was stored by a concurrent delivery
+        reply = _process(contact, message)
+    except IntegrityError:  # the same message id was stored by a concurrent delivery
         db.session.rollback()
         return _stored_reply(message.channel, message.message_sid, wait=REPLAY_WAIT_SECONDS)[1]
+    outbound.send_held(contact)  # a channel's window is open again: replies held meanwhile go out
+    return reply
 
 
 def _hold(contact: Contact) -> None:

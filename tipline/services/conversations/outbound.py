@@ -10,6 +10,7 @@ from tipline import channels
 from tipline.channels import GatewayError, StatusReport
 from tipline.extensions import db
 from tipline.models import Attachment, Contact, Outbound, Tip
+from tipline.models.types import utcnow
 from tipline.services import uploads
 from tipline.services.conversations import texts
 from tipline.services.conversations.contacts import contact_of_tip, release_address
@@ -31,20 +32,57 @@ def _reachable(contact: Contact | None) -> bool:
     return contact is not None and contact.address is not None and not contact.opted_out
 
 
-def cannot_reach(tip: Tip) -> bool:
-    """A tip from a conversation channel whose sender no longer gets messages (after STOP, or once the address is
-    erased): an officer's reply is only on the follow-up page."""
-    return channels.get(tip.channel) is not None and not _reachable(contact_of_tip(tip.id))
-
-
-def queue_officer_reply(tip: Tip, body: str) -> Outbound | None:
-    """Queue an officer's reply on the tip's channel when it has conversations and the sender can still be reached."""
-    if channels.get(tip.channel) is None:
+def reply_block(tip: Tip) -> str | None:
+    """Why an officer's reply does not reach the sender on the tip's channel now: "unreachable" (after STOP, or once
+    the address is erased), "window" (the channel's reply window is over: only its approved template may go), or
+    None (it goes, or the tip has no conversation channel)."""
+    adapter = channels.get(tip.channel)
+    if adapter is None:
         return None
     contact = contact_of_tip(tip.id)
     if not _reachable(contact):
+        return "unreachable"
+    return "window" if _window_over(adapter, contact) else None
+
+
+def _window_over(adapter: channels.Adapter, contact: Contact) -> bool:
+    """The sender last wrote longer ago than the channel lets a free-form message follow."""
+    return adapter.reply_window is not None and utcnow() - contact.last_seen > adapter.reply_window
+
+
+def queue_officer_reply(tip: Tip, body: str) -> Outbound | None:
+    """Queue an officer's reply on the tip's channel when it has conversations and the sender can still be reached;
+    after the channel's reply window it is held until the sender writes again."""
+    block = reply_block(tip)
+    if channels.get(tip.channel) is None or block == "unreachable":
         return None
-    return _queue(contact, tip.id, texts.render("officer", contact.language or "en", message=body))
+    contact = contact_of_tip(tip.id)
+    return _queue(contact, tip.id, texts.render("officer", contact.language or "en", message=body), held=bool(block))
+
+
+def template_text(tip: Tip) -> str | None:
+    """The channel's approved template, when only it may reach the sender now and the deployment has one."""
+    adapter = channels.get(tip.channel)
+    return adapter.template_text if reply_block(tip) == "window" else None
+
+
+def queue_template(tip: Tip) -> Outbound | None:
+    """Send the channel's approved template to invite the sender back (their answer releases the held replies);
+    None when the window is open, the sender unreachable or the deployment has no template."""
+    text = template_text(tip)
+    return _queue(contact_of_tip(tip.id), tip.id, text, template=True) if text else None
+
+
+def send_held(contact: Contact) -> int:
+    """The sender wrote again: send the replies held while the channel's window was over."""
+    held = db.session.scalars(select(Outbound).where(Outbound.contact_id == contact.id, Outbound.status == "held"))
+    ids = [outbound.id for outbound in held]
+    for outbound_id in ids:
+        db.session.get(Outbound, outbound_id).status = "pending"
+    db.session.commit()
+    for outbound_id in ids:
+        _dispatch(outbound_id)
+    return len(ids)
 
 
 def undelivered(tip: Tip) -> list[Outbound]:
@@ -53,18 +91,25 @@ def undelivered(tip: Tip) -> list[Outbound]:
     return list(db.session.scalars(query.order_by(Outbound.id)))
 
 
-def _queue(contact: Contact, tip_id: int | None, text: str, template: bool = False) -> Outbound:
-    """Store an outbound message, commit, and hand it to the worker."""
-    from tipline import tasks
-
+def _queue(contact: Contact, tip_id: int | None, text: str, template: bool = False, held: bool = False) -> Outbound:
+    """Store an outbound message, commit, and hand it to the worker (a held one waits for the sender's next
+    message)."""
     outbound = Outbound(
         channel=contact.channel, contact_id=contact.id, tip_id=tip_id, body=text, template=template, attempts=0
     )
-    outbound.status = "pending"
+    outbound.status = "held" if held else "pending"
     db.session.add(outbound)
     db.session.commit()
-    tasks.dispatch(tasks.send_sms, outbound.id)
+    if not held:
+        _dispatch(outbound.id)
     return outbound
+
+
+def _dispatch(outbound_id: int) -> None:
+    """Hand one stored message to the worker."""
+    from tipline import tasks
+
+    tasks.dispatch(tasks.send_sms, outbound_id)
 
 
 def send_outbound(outbound_id: int) -> str:
