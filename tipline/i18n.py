@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(_format_date_local, "format_date_local")
+    app.add_template_filter(_format_date_zone, "format_date_zone")
     app.add_template_filter(format_month, "format_month")
     app.add_template_filter(_format_event_start, "format_event_start")
 
@@ -153,6 +154,11 @@ def _date_pattern(locale: str) -> str:
 def _format_date_local(value) -> str:
     """A timestamp in the visitor's language (and the deployment's time zone), through Babel."""
     return format_datetime(value, _date_pattern(str(get_locale()))) if value else ""
+
+
+def _format_date_zone(value) -> str:
+    """A timestamp as format_date_local, then the deployment's zone: "7 Dec 2026, 20:40 (America/Chicago)"."""
+    return f"{_format_date_local(value)} ({deployment_zone().key})" if value else ""
 
 
 HT_MONTHS = ("janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm")

@@ -124,13 +124,18 @@ def tip():
             submission=form.submission.data,
         )
         try:
-            _tip, code = intake.submit_tip(submission)
+            new_tip, code = intake.submit_tip(submission)
         except uploads.UploadRejected as exc:
             form.attachments.errors = [_upload_error(exc.args[0])]
         except intake.DuplicateSubmission:
             return _no_store(make_response(render_template("public/receipt.html", code=None)))
         else:
-            page = render_template("public/receipt.html", code=receipts.format_code(code))
+            page = render_template(
+                "public/receipt.html",
+                code=receipts.format_code(code),
+                received_at=new_tip.created_at,
+                follow_up=FollowUpForm(formdata=None),
+            )
             return _no_store(make_response(page))
     return _tip_page(form, _form_status(form))
 
