@@ -93,6 +93,7 @@ def test_officer_logs_in_with_totp_triages_replies_and_the_sender_reads_it(page,
     assert "Border zone (within 8 km of the river)" in proposal  # the area by its name, not its code
     assert "supervisor decides" in proposal  # the officer is told, and offered no form that would be refused
     assert page.is_visible("#supervisor-decides") and not page.is_visible("text=Confirm routing")
+    page.click("#action-reply summary")  # one action open at a time: the officer opens the reply
     page.fill("textarea[name=body]", "Thank you. Is the pickup always the same colour?")
     page.click("text=Send reply")
     assert page.inner_text("#tip-status") == "Verified"

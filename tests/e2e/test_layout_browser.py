@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_journeys import _submit
+from tests.e2e.test_journeys import _submit, _tip_id
 
 SHOTS = os.environ.get("TIPLINE_SCREENSHOTS", tempfile.gettempdir())
 PHONE = {"width": 390, "height": 844}
@@ -71,3 +71,50 @@ def test_tip_form_file_picker_is_large_and_nothing_overflows_a_phone(page, live_
     assert page.evaluate(OVERFLOW) <= 0
     picker = page.locator("input[type=file]").bounding_box()
     assert picker["height"] >= 44 and picker["width"] >= 300, picker
+
+
+def _log_in(page, live_server, live_app, username: str, role: str = "officer") -> None:
+    import pyotp
+
+    from tipline.extensions import db
+    from tipline.services import users
+
+    with live_app.app_context():
+        creds = users.add(username, role, "liaison", "Desk Tester", password="correct horse battery")
+        db.session.commit()
+    page.goto(f"{live_server}/officer/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct horse battery")
+    page.fill("input[name=code]", pyotp.TOTP(creds.totp_secret).now())
+    page.click("main button[type=submit]")
+    assert page.url.endswith("/officer/queue")
+
+
+def test_tip_page_at_a_desk_shows_the_case_beside_one_open_action(page, live_server, live_app):
+    page.set_viewport_size(DESK)
+    _submit(page, live_server, "en", TIP + " Desk layout.")
+    _log_in(page, live_server, live_app, "desk.layout")
+    page.goto(f"{live_server}/officer/tips/{_tip_id(live_app, 'Desk layout.')}")
+    text, actions = page.locator("#tip-text").bounding_box(), page.locator(".actions").bounding_box()
+    assert actions["x"] >= text["x"] + text["width"], "the actions sit beside the report, not below it"
+    assert text["width"] >= 600  # the report uses the width, not a 46rem column
+    assert page.locator("details.action[open]").count() == 1
+    assert page.locator("details.action").count() >= 4
+    assert not page.is_visible("#conversation-title")  # no messages yet: no empty heading
+    assert page.evaluate(OVERFLOW) <= 0
+    page.click("#action-reply summary")  # opening another action closes the first
+    assert page.locator("details.action[open]").count() == 1 and page.is_visible("textarea[name=body]")
+    close = page.locator("#action-close")
+    close.locator("summary").click()
+    box, label = close.locator("input[type=checkbox]").bounding_box(), close.locator(".check label").bounding_box()
+    assert abs(box["y"] - label["y"]) < label["height"], "the checkbox sits beside its label"
+    page.screenshot(path=f"{SHOTS}/officer-tip-desk.png", full_page=True)
+
+
+def test_tip_page_on_a_phone_does_not_overflow(page, live_server, live_app):
+    page.set_viewport_size(PHONE)
+    _submit(page, live_server, "ar", "شاحنة زرقاء تترك صناديق خلف صومعة الحبوب كل ليلة أحد. Phone layout.")
+    _log_in(page, live_server, live_app, "desk.phone")
+    page.goto(f"{live_server}/officer/tips/{_tip_id(live_app, 'Phone layout.')}?lang=ar")
+    assert page.evaluate(OVERFLOW) <= 0
+    assert page.locator("details.action[open]").count() == 1

@@ -223,6 +223,25 @@ def can_release(tip: Tip, user: User) -> bool:
     )
 
 
+def allowed_actions(tip: Tip, user: User) -> list[str]:
+    """The actions this user may take on this tip now, the next step first (the tip page shows these, no others)."""
+    holding = holding_role(tip, user)
+    if holding not in CASE_ROLES:
+        return []
+    at_desk, is_open = holding in DESK_ROLES, tip.closed_at is None
+    steps = {
+        "route": at_desk and tip.queue_state == "liaison" and bool(tip.routing.get("proposal")),
+        "verify": at_desk and tip.queue_state in ("liaison", "oversight"),
+        "reply": is_open,
+        "category": True,
+        "assign": True,
+        "share": is_open,
+        "release": is_open and can_release(tip, user),
+        "close": is_open,
+    }
+    return [name for name, allowed in steps.items() if allowed]
+
+
 def release(tip: Tip, user: User, reason: str) -> bool:
     """Not a complaint: the oversight body hands the tip to the liaison desk and gives up its own access."""
     if not can_release(tip, user):

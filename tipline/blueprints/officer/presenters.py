@@ -177,7 +177,6 @@ def _triage_complaint(tip: Tip) -> str | None:
 
 def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) -> dict:
     """Everything the tip page shows."""
-    holding = casework.holding_role(tip, user)
     attempts = db.session.scalars(
         select(ForwardAttempt).where(ForwardAttempt.tip_id == tip.id).order_by(ForwardAttempt.id)
     )
@@ -203,9 +202,7 @@ def detail_context(tip: Tip, user: User, revealed: bool = False, failed=None) ->
         "category_names": dict(catalog.category_choices(current_language())),
         "area_names": catalog.area_names(current_language()),
         "triage_complaint": _triage_complaint(tip),
-        "at_desk": holding in casework.DESK_ROLES,
-        "can_act": holding in casework.CASE_ROLES,
-        "can_release": casework.can_release(tip, user),
+        "actions": casework.allowed_actions(tip, user),
         **_action_forms(tip, user, failed),
     }
 
