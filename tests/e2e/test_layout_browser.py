@@ -118,3 +118,18 @@ def test_tip_page_on_a_phone_does_not_overflow(page, live_server, live_app):
     page.goto(f"{live_server}/officer/tips/{_tip_id(live_app, 'Phone layout.')}?lang=ar")
     assert page.evaluate(OVERFLOW) <= 0
     assert page.locator("details.action[open]").count() == 1
+
+
+def test_queue_on_a_phone_is_one_readable_card_per_tip(page, live_server, live_app):
+    page.set_viewport_size(PHONE)
+    _submit(page, live_server, "en", TIP + " Queue card.")
+    _log_in(page, live_server, live_app, "desk.queue.phone")
+    page.goto(f"{live_server}/officer/queue?view=all")
+    assert page.evaluate(OVERFLOW) <= 0
+    row = page.locator("table.queue tbody tr").first.bounding_box()
+    assert row["width"] <= PHONE["width"], row
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('table.queue tbody tr:first-child td')]"
+        ".map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert '"Urgency: "' in labels, labels  # each figure is named on the card

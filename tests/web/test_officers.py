@@ -358,7 +358,7 @@ def test_officer_pages_are_never_cached_and_speak_the_officers_language(app, cli
         desk = db.session.get(Agency, "liaison")
         spanish = desk.names.get("es", desk.name) if desk.names else desk.name
     assert f"<h1>Bandeja de casos · {spanish}</h1>" in queue_page
-    assert "<td>English</td>" in queue_page.split("<tbody>")[1]  # the tip's language by its name, not "en"
+    assert '">English</td>' in queue_page.split("<tbody>")[1]  # the tip's language by its name, not "en"
     wrong = client.get("/officer/queue?min_credibility=abc&lang=es")
     assert wrong.status_code == 400
     assert "Indique un número de 0 a 1, por ejemplo 0,5." in wrong.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, event, exists, or_, select
+from sqlalchemy import and_, event, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tipline.extensions import db
@@ -13,6 +13,7 @@ from tipline.models import Assignment, Tip, TriageRecord, User
 from tipline.models.types import utcnow
 
 PAGE_SIZE = 25
+SORTS = ("priority", "newest", "oldest")  # each a keyset order: (key, id) cursors page through it
 AGE_WEIGHT_PER_HOUR = 1 / 48  # two days of waiting weigh as much as a full point of score
 
 
@@ -72,6 +73,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     include_closed: bool = False
+    sort: str = "priority"
 
 
 def _filtered(query, f: Filters):
@@ -99,20 +101,35 @@ def _filtered(query, f: Filters):
     return query
 
 
-def page(user: User, f: Filters, after: tuple[float, int] | None = None, size: int = PAGE_SIZE) -> list[Tip]:
-    """One page of the user's queue, highest priority first; `after` is the last row's (key, id).
+def _held(user: User):
+    return and_(Assignment.tip_id == Tip.id, Assignment.agency_code == user.agency_code, Assignment.active.is_(True))
 
-    The scan walks one range of ix_tip_agencies_queue in order, so its cost does not grow with the table.
-    """
-    held = and_(Assignment.tip_id == Tip.id, Assignment.agency_code == user.agency_code, Assignment.active.is_(True))
-    query = _filtered(select(Tip).join(Assignment, held), f).options(selectinload(Tip.triage))
-    if after is not None:
-        key, tip_id = after
-        query = query.where(
-            or_(Assignment.priority_key < key, and_(Assignment.priority_key == key, Assignment.tip_id < tip_id))
-        )
-    order = (Assignment.priority_key.desc(), Assignment.tip_id.desc())
+
+def page(user: User, f: Filters, after: tuple[float, int] | None = None, size: int = PAGE_SIZE) -> list[Tip]:
+    """One page of the user's queue in f.sort order (highest priority first by default); `after` is the last row's
+    (key, id). By priority the scan walks one range of ix_tip_agencies_queue in order, so its cost does not grow
+    with the table; by age it walks the tips' ids (newer tips have larger ids)."""
+    query = _filtered(select(Tip).join(Assignment, _held(user)), f).options(selectinload(Tip.triage))
+    if f.sort == "newest":
+        order = (Assignment.tip_id.desc(),)
+        query = query.where(Assignment.tip_id < after[1]) if after else query
+    elif f.sort == "oldest":
+        order = (Assignment.tip_id.asc(),)
+        query = query.where(Assignment.tip_id > after[1]) if after else query
+    else:
+        order = (Assignment.priority_key.desc(), Assignment.tip_id.desc())
+        if after is not None:
+            key, tip_id = after
+            query = query.where(
+                or_(Assignment.priority_key < key, and_(Assignment.priority_key == key, Assignment.tip_id < tip_id))
+            )
     return list(db.session.scalars(query.order_by(*order).limit(size)))
+
+
+def count(user: User, f: Filters) -> int:
+    """How many tips of the user's queue match the filters (every page together)."""
+    query = _filtered(select(func.count()).select_from(Tip).join(Assignment, _held(user)), f)
+    return db.session.scalar(query) or 0
 
 
 def is_overdue(tip: Tip, now: datetime | None = None) -> bool:

@@ -101,6 +101,15 @@ class QueueFilterForm(FlaskForm):
     until = DateField(_l("Until"), validators=[Optional(), _plausible_date])
     include_closed = BooleanField(_l("Include closed"))
     after = CursorField()  # not shown: the next-page links carry it
+    sort = SelectField(
+        _l("Order"),
+        choices=[
+            ("priority", _l("Highest priority first")),
+            ("newest", _l("Newest first")),
+            ("oldest", _l("Oldest first")),
+        ],
+        default="priority",
+    )
 
     def validate_until(self, field) -> None:
         """A period that ends before it starts would show an empty queue without saying why."""

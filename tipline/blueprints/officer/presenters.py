@@ -83,9 +83,9 @@ def fill_filter_choices(form: forms.QueueFilterForm) -> None:
     form.language.choices = anything + list(LANGUAGE_NAMES.items()) + [("und", _l("Unknown"))]
 
 
-def queue_page(user: User, form: forms.QueueFilterForm) -> tuple[list[Tip], str | None]:
-    """One page of the queue and the cursor of the next page."""
-    f = queue.Filters(
+def _filters(form: forms.QueueFilterForm) -> queue.Filters:
+    """The queue's filters as the form read them."""
+    return queue.Filters(
         view=form.view.data or "intake",
         status=form.status.data or None,
         category=form.category.data or None,
@@ -94,11 +94,17 @@ def queue_page(user: User, form: forms.QueueFilterForm) -> tuple[list[Tip], str 
         since=datetime.combine(form.since.data, time(), UTC) if form.since.data else None,
         until=datetime.combine(form.until.data, time(), UTC) if form.until.data else None,
         include_closed=bool(form.include_closed.data),
+        sort=form.sort.data or "priority",
     )
+
+
+def queue_page(user: User, form: forms.QueueFilterForm) -> tuple[list[Tip], str | None, int]:
+    """One page of the queue, the cursor of the next page and how many tips match."""
+    f = _filters(form)
     tips = queue.page(user, f, form.after.data, size=queue.PAGE_SIZE + 1)
     more = len(tips) > queue.PAGE_SIZE
     tips = tips[: queue.PAGE_SIZE]
-    return tips, (f"{tips[-1].priority_key!r}_{tips[-1].id}" if more else None)
+    return tips, (f"{tips[-1].priority_key!r}_{tips[-1].id}" if more else None), queue.count(user, f)
 
 
 def fill_action_choices(form, tip: Tip, user: User) -> None:

@@ -88,13 +88,14 @@ def queue_page():
         return render_template(
             "officer/queue.html", form=form, tips=[], next_url=None, first_url=first_url, overdue=queue.is_overdue
         ), 400
-    tips, next_after = officer_views.queue_page(current_user, form)
+    tips, next_after, total = officer_views.queue_page(current_user, form)
     next_url = url_for("officer.queue", **args, after=next_after) if next_after else None
     names = dict(catalog.category_choices(current_language()))  # of the categories triage suggests
     return render_template(
         "officer/queue.html",
         form=form,
         tips=tips,
+        total=total,
         next_url=next_url,
         first_url=first_url,
         overdue=queue.is_overdue,
