@@ -44,3 +44,44 @@ def test_queue_sorts_newest_or_oldest_first_on_request(client, desk):
 def test_queue_refuses_an_unknown_sort_with_a_message(client, desk):
     response = client.get("/officer/queue", query_string={"sort": "<script>"})
     assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+def _rows(page: str) -> str:
+    return page.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_audit_log_filters_by_action_person_tip_and_date(app, client, desk):
+    from tests.helpers import post_action, tip_by_text
+
+    tip_id = tip_by_text(app, "first.")
+    post_action(client, tip_id, "verify", outcome="verified", note="checked")
+    rows = _rows(client.get("/officer/audit", query_string={"action": "tip.verify"}).get_data(as_text=True))
+    assert rows.count("<tr") == 1 and "Verification saved" in rows
+    rows = _rows(client.get("/officer/audit", query_string={"person": "desk.queue", "tip": tip_id}).get_data(True))
+    assert "Verification saved" in rows and "Logged in" not in rows
+    rows = _rows(client.get("/officer/audit", query_string={"until": "2000-01-01"}).get_data(as_text=True))
+    assert "<tr" not in rows
+
+
+def test_audit_log_shows_details_as_labelled_fields(app, client, desk):
+    from tests.helpers import post_action, tip_by_text
+
+    post_action(client, tip_by_text(app, "second."), "verify", outcome="verified")
+    rows = _rows(client.get("/officer/audit", query_string={"action": "tip.verify"}).get_data(as_text=True))
+    assert re.search(r"<dt>outcome</dt>\s*<dd[^>]*>verified</dd>", rows), rows
+    assert "{&#34;" not in rows and '{"' not in rows  # no raw JSON
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"since": "2026-13-45"},
+        {"action": "drop table"},
+        {"tip": "../../x"},
+        {"since": "2026-02-02", "until": "2026-01-01"},
+    ],
+)
+def test_audit_log_refuses_a_bad_filter_with_a_message_not_an_error_page(client, desk, query):
+    response = client.get("/officer/audit", query_string=query)
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)

@@ -174,6 +174,10 @@ NOT_ABOUT_A_TIP = {
         "an outreach event: published to residents on the events page",
     ),
     ("QueueFilterForm", "after"): "the queue's next-page link: a position in the queue, sent in the URL, never stored",
+    **dict.fromkeys(
+        [("AuditFilterForm", "person"), ("AuditFilterForm", "tip")],
+        "the audit log's filters: a username or tip number to look for, sent in the URL, never stored",
+    ),
 }
 
 

@@ -249,18 +249,43 @@ def _notes_problem(entry: AuditEntry, purges: _Purges) -> str:
     return ""
 
 
+@dataclass
+class Filters:
+    """What an audit log reader narrowed the log to (all optional)."""
+
+    tip: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
 def entries(
-    tip_public_id: str | None = None, limit: int = 500, scope=None, exclude: tuple[str, ...] = (), offset: int = 0
+    tip_public_id: str | None = None,
+    limit: int = 500,
+    scope=None,
+    exclude: tuple[str, ...] = (),
+    offset: int = 0,
+    filters: Filters | None = None,
 ) -> list[AuditEntry]:
     """Newest entries first (skipping offset), optionally for one tip, within a scope (an SQL condition, see
-    scope_for) and without some actions."""
+    scope_for), without some actions and narrowed by a reader's filters."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
     if exclude:
         query = query.where(AuditEntry.action.not_in(exclude))
     if scope is not None:
         query = query.where(scope)
-    if tip_public_id:
-        query = query.where(AuditEntry.tip_public_id == tip_public_id)
+    f = filters or Filters(tip=tip_public_id)
+    if f.tip:
+        query = query.where(AuditEntry.tip_public_id == f.tip)
+    if f.actor:
+        query = query.where(func.lower(AuditEntry.actor) == f.actor.lower())
+    if f.action:
+        query = query.where(AuditEntry.action == f.action)
+    if f.since:
+        query = query.where(AuditEntry.at >= f.since)
+    if f.until:
+        query = query.where(AuditEntry.at < f.until)
     return list(db.session.scalars(query))
 
 

@@ -117,6 +117,42 @@ class QueueFilterForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
 
+def _strip(value):
+    """Trim surrounding whitespace so a blank box counts as empty."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class AuditFilterForm(FlaskForm):
+    """Audit log filters, read from the query string; a bad value is a message, never an error page."""
+
+    class Meta:
+        """A GET form: nothing changes, so no CSRF token."""
+
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=[], default="")
+    person = StringField(
+        _l("Person"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=80), Regexp(r"^[\w.@-]+$", message=_l("A username has no spaces."))],
+    )
+    tip = StringField(
+        _l("Tip"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z0-9]{1,32}$", message=_l("A tip number has letters and digits only.")),
+        ],
+    )
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+
+    def validate_until(self, field) -> None:
+        """A period that ends before it starts would show an empty log without saying why."""
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
 class VerifyForm(FlaskForm):
     """The liaison officer's verification."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tipline.blueprints.officer import forms
 from tipline.extensions import db
-from tipline.i18n import LANGUAGE_NAMES, current_language
+from tipline.i18n import LANGUAGE_NAMES, current_language, deployment_zone
 from tipline.models import ForwardAttempt, Tip, User
 from tipline.services import audit, casework, catalog, maps, queue, routing, triage, uploads
 from tipline.services.conversations import contacts, outbound
@@ -81,6 +81,26 @@ def fill_filter_choices(form: forms.QueueFilterForm) -> None:
     form.status.choices = anything + catalog.status_choices(lang)
     form.category.choices = anything + catalog.category_choices(lang)
     form.language.choices = anything + list(LANGUAGE_NAMES.items()) + [("und", _l("Unknown"))]
+
+
+def _day_start(value: date | None) -> datetime | None:
+    """Midnight of a day in the deployment's zone, in UTC."""
+    return datetime.combine(value, time(), deployment_zone()).astimezone(UTC) if value else None
+
+
+def audit_filters(form: forms.AuditFilterForm) -> audit.Filters | None:
+    """The log's filters as the service takes them (whole days in the deployment's zone); None when one is bad."""
+    form.action.choices = [("", _l("Any"))] + list(HISTORY_ACTIONS.items())
+    if not form.validate():
+        return None
+    until = form.until.data + timedelta(days=1) if form.until.data else None
+    return audit.Filters(
+        tip=form.tip.data or None,
+        actor=form.person.data or None,
+        action=form.action.data or None,
+        since=_day_start(form.since.data),
+        until=_day_start(until),
+    )
 
 
 def _filters(form: forms.QueueFilterForm) -> queue.Filters:

@@ -302,29 +302,37 @@ AUDIT_PAGE = 200
 @bp.get("/audit")
 @roles_required("oversight", "admin")
 def audit_log():
-    """The audit log, newest first, with the chain's verification."""
-    tip, scope = request.args.get("tip") or None, _audit_scope()
+    """The audit log, newest first, with the chain's verification; filters by action, person, tip and day."""
+    scope, form = _audit_scope(), forms.AuditFilterForm(request.args)
+    filters = officer_views.audit_filters(form)
     audit.record(current_user.username, "audit.view", of_agency=current_user.agency_code)  # it shows notes
     db.session.commit()
     page = request.args.get("page", "1")
     page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1  # not "²"
     anchors = audit.written_anchors()
     # Views of this page are listed in the CSV only: each view adds one, which would shift the pages' offsets.
-    entries = audit.entries(
-        tip, limit=AUDIT_PAGE + 1, scope=scope, exclude=("audit.view",), offset=(page - 1) * AUDIT_PAGE
+    entries = (
+        audit.entries(
+            limit=AUDIT_PAGE + 1, scope=scope, exclude=("audit.view",), offset=(page - 1) * AUDIT_PAGE, filters=filters
+        )
+        if filters
+        else []  # a bad filter: its message, and no rows rather than every row
     )
+    kept = {name: value for name, value in request.args.items() if name in form._fields and value} if filters else {}
     # Scoped readers see neither the chain's length nor entry numbers: their gaps would count hidden activity.
-    return render_template(
+    body = render_template(
         "officer/audit.html",
+        form=form,
         entries=entries[:AUDIT_PAGE],
         check=audit.verify(anchors=anchors.heads, since=anchors.last),  # the anchor walked entries up to it
         anchors=anchors,
-        tip=tip,
+        kept=kept,
         whole=scope is None,
         note_authors=audit.note_authors(current_user),
         page=page,
         more=len(entries) > AUDIT_PAGE,
     )
+    return body, 200 if filters else 400
 
 
 @bp.get("/audit.csv")
