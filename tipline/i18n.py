@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import dates, support
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from tipline.extensions import babel
@@ -156,9 +157,14 @@ def _format_date_local(value) -> str:
     return format_datetime(value, _date_pattern(str(get_locale()))) if value else ""
 
 
-def _format_date_zone(value) -> str:
+def _format_date_zone(value) -> Markup | str:
     """A timestamp as format_date_local, then the deployment's zone: "7 Dec 2026, 20:40 (America/Chicago)"."""
-    return f"{_format_date_local(value)} ({deployment_zone().key})" if value else ""
+    return _with_zone(_format_date_local(value), deployment_zone().key) if value else ""
+
+
+def _with_zone(moment: str, zone: str) -> Markup:
+    """A formatted time and its zone's name, isolated left to right so "(America/Chicago)" reads whole in Arabic."""
+    return Markup('{} (<bdi dir="ltr">{}</bdi>)').format(moment, zone)
 
 
 HT_MONTHS = ("janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm")
@@ -173,8 +179,8 @@ def format_month(period: str) -> str:
     return dates.format_date(date(year, month, 1), "LLLL y", locale=locale)
 
 
-def _format_event_start(event) -> str:
+def _format_event_start(event) -> Markup:
     """An event's start in its own time zone (where residents attend it), in the visitor's language."""
     locale, zone = str(get_locale()), ZoneInfo(event.timezone)
     start = dates.format_datetime(event.starts_at, _date_pattern(locale), tzinfo=zone, locale=locale)
-    return f"{start} ({event.timezone})"
+    return _with_zone(start, event.timezone)

@@ -133,3 +133,69 @@ def test_queue_on_a_phone_is_one_readable_card_per_tip(page, live_server, live_a
         ".map(td => getComputedStyle(td, '::before').content)"
     )
     assert '"Urgency: "' in labels, labels  # each figure is named on the card
+
+
+@pytest.fixture
+def month_on_record(live_app):
+    """Nine old tips in one month (one by SMS: a count shown as "<5"), aggregated; returns the month."""
+    from datetime import UTC, datetime, timedelta
+
+    from tipline.extensions import db
+    from tipline.models import Tip
+    from tipline.services import aggregates, transparency
+
+    old = datetime.now(UTC).replace(day=1, hour=12) - timedelta(days=160)
+    with live_app.app_context():
+        for i in range(9):
+            db.session.add(
+                Tip(public_id=f"L{i:08d}", channel="web" if i else "sms", language="en", ui_language="en",
+                    text="x" * 20, status_code="received", created_at=old)
+            )  # fmt: skip
+        db.session.commit()
+        transparency.refresh([aggregates.period_of(old)])
+    return aggregates.period_of(old)
+
+
+def test_transparency_charts_fit_a_phone_in_arabic_with_tables_folded(page, live_server, month_on_record):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/transparency/{month_on_record}?lang=ar")
+    assert page.evaluate(OVERFLOW) <= 0
+    charts = page.locator(".chart svg")
+    assert charts.count() >= 2
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box  # whole, values included
+    smallest = page.evaluate(
+        "() => Math.min(...[...document.querySelectorAll('.chart svg text')]"
+        ".map(t => t.getBoundingClientRect().height))"
+    )
+    assert smallest >= 11, "chart text stays legible once scaled to the phone"
+    assert page.locator("table").count() == page.locator("details > table, details .table-scroll table").count()
+    assert not page.locator("table").first.is_visible()  # folded: the charts first, a table on request
+
+
+def test_events_in_arabic_isolate_titles_places_and_zones(page, live_server, live_app):
+    from datetime import UTC, datetime, timedelta
+
+    from tipline.extensions import db
+    from tipline.services import events
+
+    with live_app.app_context():
+        draft = events.EventDraft(
+            titles={"en": "Town hall 2241", "ar": "لقاء مفتوح 2241"},
+            descriptions={"en": "Questions."},
+            starts_local=(datetime.now(UTC) + timedelta(days=5)).replace(tzinfo=None, second=0, microsecond=0),
+            timezone="America/Chicago",
+            place="Rio Verde Library, 12 Main St.",
+            organisers=["rvpd"],
+            languages=["en", "ar"],
+        )
+        events.create_event(draft)
+        db.session.commit()
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/events?lang=ar")
+    item = page.locator("ul.events li", has_text="2241").first
+    assert item.locator("bdi", has_text="لقاء مفتوح 2241").count() == 1  # the title, isolated
+    assert item.locator("bdi", has_text="Rio Verde Library").count() == 1  # the place, isolated
+    assert item.locator("bdi[dir=ltr]", has_text="America/Chicago").count() == 1  # the zone reads whole
+    assert page.evaluate(OVERFLOW) <= 0

@@ -10,7 +10,9 @@ from shapely.geometry import shape
 
 from tipline.services import maps
 
-WIDTH, ROW, LABEL, PAD = 640, 28, 220, 8
+# Drawn for a phone's width (about 360 px): scaled to fit, the text stays near its 14 px on a 390 px screen.
+WIDTH, ROW, LABEL, PAD = 360, 28, 130, 8
+MAP_WIDTH, MAP_HEIGHT = 400, 340
 INK, BAR, MUTED, LINE = "#1a1a1a", "#0b4f8a", "#6a6a6a", "#c8c8c8"
 
 
@@ -19,10 +21,10 @@ def _number(shown: str) -> int | None:
     return int(shown) if shown.isdigit() else None
 
 
-def _open(ident: str, title: str, desc: str, height: int) -> str:
+def _open(ident: str, title: str, desc: str, height: int, width: int = WIDTH) -> str:
     """The opening of an accessible SVG figure."""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'direction="ltr" aria-labelledby="{ident}-title {ident}-desc" '
         'font-family="system-ui, sans-serif" font-size="14">'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
@@ -101,10 +103,10 @@ def _projection(areas: list[dict], width: int, height: int):
 
 def area_map(ident: str, title: str, desc: str, areas: list[dict]) -> Markup:
     """Areas ({code, name, geometry, shown}) drawn largest first, shaded by count, labelled with the public count."""
-    height = 420
-    project = _projection(areas, WIDTH, height)
+    width, height = MAP_WIDTH, MAP_HEIGHT
+    project = _projection(areas, width, height)
     top = max([_number(a["shown"]) or 0 for a in areas] + [1])
-    parts = [_open(ident, title, desc, height)]
+    parts = [_open(ident, title, desc, height, width)]
     ordered = sorted(areas, key=lambda a: -_extent(a["geometry"]))
     for area in ordered:
         value = _number(area["shown"])
@@ -119,7 +121,7 @@ def area_map(ident: str, title: str, desc: str, areas: list[dict]) -> Markup:
         (f"{area['name']}: {area['shown']}", *project(*shape(area["geometry"]).representative_point().coords[0]))
         for area in reversed(ordered)  # smallest first: a small area's label needs its place most
     ]
-    for text, x, y in maps.place_labels(anchors, WIDTH, height):
+    for text, x, y in maps.place_labels(anchors, width, height):
         parts.append(
             f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="middle" font-size="11" fill="{INK}" stroke="#ffffff" '
             f'stroke-width="3" paint-order="stroke">{escape(text)}</text>'
