@@ -135,6 +135,7 @@ class Config:
     WHATSAPP_TEMPLATE_TEXT = os.environ.get("WHATSAPP_TEMPLATE_TEXT")
     # Every conversation channel: the address key, the conversation window, the rate limit, stored replies.
     SMS_NUMBER_KEY = os.environ.get("SMS_NUMBER_KEY")
+    SMS_PUBLIC_NUMBER = os.environ.get("TIPLINE_SMS_NUMBER")  # the number residents text, shown on the home page
     SMS_CONVERSATION_HOURS = _env_int("SMS_CONVERSATION_HOURS", 72)
     SMS_RATE_LIMIT = os.environ.get("SMS_RATE_LIMIT", "20 per hour")
     SMS_REPLY_RETENTION_HOURS = _env_int("SMS_REPLY_RETENTION_HOURS", 24)

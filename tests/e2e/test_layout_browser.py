@@ -199,3 +199,14 @@ def test_events_in_arabic_isolate_titles_places_and_zones(page, live_server, liv
     assert item.locator("bdi", has_text="Rio Verde Library").count() == 1  # the place, isolated
     assert item.locator("bdi[dir=ltr]", has_text="America/Chicago").count() == 1  # the zone reads whole
     assert page.evaluate(OVERFLOW) <= 0
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("size", [PHONE, DESK], ids=["phone", "desk"])
+def test_public_pages_fit_the_screen(page, live_server, lang, size):
+    page.set_viewport_size(size)
+    for path in ("/", "/tip", "/follow-up", "/events", "/transparency/"):
+        page.goto(f"{live_server}{path}?lang={lang}")
+        assert page.evaluate(OVERFLOW) <= 0, path
+        name = "home" if path == "/" else path.strip("/").replace("/", "-")
+        page.screenshot(path=f"{SHOTS}/{name}-{lang}-{size['width']}.png", full_page=True)

@@ -67,12 +67,19 @@ class Agency(db.Model):
     kind: Mapped[str] = mapped_column(String(32))  # police | sheriff | state | federal | liaison | oversight
     forward_url: Mapped[str | None] = mapped_column(String(500))  # the agency's own system, if any
     forward_secret_env: Mapped[str | None] = mapped_column(String(80))  # env var holding the HMAC secret
+    about: Mapped[dict | None] = mapped_column(JSON)  # the agency's own words about itself, {lang: text}
 
     areas: Mapped[list[Area]] = relationship(back_populates="agency", cascade="all, delete-orphan")
 
     def display(self, lang: str) -> str:
         """The name in lang, or the name the deployment file gives first."""
         return (self.names or {}).get(lang) or self.name
+
+    def about_in(self, lang: str) -> tuple[str, str] | None:
+        """The agency's own words in lang, else in English, else in the first language given: (text, language)."""
+        about = self.about or {}
+        found = next((code for code in (lang, "en", *about) if about.get(code)), None)
+        return (about[found], found) if found else None
 
 
 class Area(db.Model):

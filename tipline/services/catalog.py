@@ -103,6 +103,18 @@ def agency_choices(
     return [(a.code, a.display(lang)) for a in kept]
 
 
+def who_runs_the_line(lang: str) -> list[dict]:
+    """The deployment's agencies for the home page: name, kind and their own words (with the words' language)."""
+    rows = db.session.scalars(select(Agency).order_by(Agency.name))
+    order = {"liaison": 0, "oversight": 2}  # the desk that reads tips first, the oversight body last
+    agencies = sorted(rows, key=lambda a: (order.get(a.kind, 1), a.display(lang)))
+    shown = []
+    for agency in agencies:
+        about, about_lang = agency.about_in(lang) or (None, None)
+        shown.append({"name": agency.display(lang), "kind": agency.kind, "about": about, "about_lang": about_lang})
+    return shown
+
+
 def officers_of(agency: str) -> list[tuple[str, str]]:
     """Active users of an agency as (username, display name)."""
     rows = db.session.scalars(select(User).where(User.agency_code == agency, User.active).order_by(User.display_name))

@@ -106,8 +106,9 @@ def validate(data: dict, where: str = "deployment") -> None:
         raise DeploymentError(f"{where}.statuses: exactly one status must be marked 'initial: true'")
     for i, ag in enumerate(data["agencies"]):
         _require(ag, "name", f"{where}.agencies[{i}]", str)
-        if "names" in ag:
-            _texts(ag["names"], f"{where}.agencies[{i}].names", "names")
+        for key in ("names", "about"):
+            if key in ag:
+                _texts(ag[key], f"{where}.agencies[{i}].{key}", key)
     kinds = {ag.get("kind") for ag in data["agencies"]}
     if data.get("mou_rules") and not {"liaison", "oversight"} <= kinds:
         raise DeploymentError(f"{where}.agencies: one agency of kind 'liaison' and one of kind 'oversight' are needed")
@@ -204,6 +205,7 @@ def load(data: dict) -> dict[str, int]:
                 kind=ag.get("kind", "police"),
                 forward_url=ag.get("forward_url"),
                 forward_secret_env=ag.get("forward_secret_env"),
+                about=ag.get("about") or {},
             )
         )
     db.session.flush()

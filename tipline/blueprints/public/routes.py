@@ -65,8 +65,12 @@ def _form_status(form) -> int:
 
 @bp.get("/")
 def home():
-    """What happens to a tip, what is never collected, how to follow up."""
-    return render_template("public/home.html")
+    """Who runs the line, how to stay safe, how to reach it, what happens to a tip and what officers see."""
+    return render_template(
+        "public/home.html",
+        agencies=catalog.who_runs_the_line(current_language()),
+        sms_number=current_app.config.get("SMS_PUBLIC_NUMBER"),
+    )
 
 
 def _local(moment: datetime | None) -> datetime | None:
