@@ -33,6 +33,7 @@ RULES = {
     "officer.assign": ("POST", STAFF, True),
     "officer.category": ("POST", STAFF, True),
     "officer.reply": ("POST", STAFF, True),
+    "officer.invite_back": ("POST", STAFF, True),
     "officer.share": ("POST", STAFF, True),
     "officer.close": ("POST", STAFF, True),
     "officer.release": ("POST", STAFF, True),
