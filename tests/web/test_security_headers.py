@@ -13,9 +13,9 @@ What each test throws at the system, and what it must answer:
 - test_cookies_over_http_are_httponly_and_samesite: the demo over http → HttpOnly and SameSite on every cookie.
 - test_login_starts_a_new_session_and_logout_ends_the_old_one: log in, then log out, then replay the cookie the
   login gave → login changes the session cookie and the CSRF token; the replayed cookie is not logged in.
-- test_every_post_route_refuses_a_missing_csrf_token: every POST route of the route table (except the signed
-  webhook /sms/twilio*), posted with plausible fields but no token, by an anonymous visitor and by a logged-in
-  officer → 400 or 401, never 2xx/3xx, and nothing is stored or changed.
+- test_every_post_route_refuses_a_missing_csrf_token: every POST route of the route table (except the channels'
+  signed webhooks, /sms/twilio* and /whatsapp/twilio*), posted with plausible fields but no token, by an anonymous
+  visitor and by a logged-in officer → 400 or 401, never 2xx/3xx, and nothing is stored or changed.
 - test_requests_over_the_size_limit_get_413: a tip, a follow-up and a webhook post one byte over
   MAX_CONTENT_LENGTH → 413 with the friendly page, nothing stored.
 """
@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from tests.helpers import csrf_token, follow_up, login, make_officer, open_event, submit_tip, tip_by_text
 from tests.sms_helpers import sms_params
-from tipline import create_app, tasks
+from tipline import channels, create_app, tasks
 from tipline.config import TestConfig
 from tipline.extensions import db
 from tipline.models import Event, Feedback, Message, Tip, User
@@ -160,9 +160,10 @@ def test_login_starts_a_new_session_and_logout_ends_the_old_one(app, client):
 
 
 def _post_routes(app) -> list:
-    """Every POST rule except the gateway's signed webhook."""
+    """Every POST rule except the channels' signed webhooks."""
+    webhooks = tuple(adapter.webhook_path for adapter in channels.REGISTRY.values())
     rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
-    return [r for r in rules if not r.rule.startswith("/sms/twilio")]
+    return [r for r in rules if not r.rule.startswith(webhooks)]
 
 
 @pytest.fixture
