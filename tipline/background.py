@@ -19,7 +19,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from tipline import tasks
 from tipline.models.types import utcnow
 from tipline.services import triage
 
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class Background:
-    """One daemon thread and a bounded queue of (task, args) in a web worker process."""
+    """One daemon thread and a bounded queue of (function, args) in a web worker process."""
 
     def __init__(self, app: Flask) -> None:
         """Size the queue from the app's settings; nothing runs before start()."""
@@ -42,12 +41,13 @@ class Background:
         self.app.extensions["tipline_background"] = self
         threading.Thread(target=self._run, name="tipline-background", daemon=True).start()
 
-    def submit(self, task, *args) -> bool:
-        """Queue a task for after the response; False when the queue is full (the sweep will take the tip)."""
+    def submit(self, function, *args) -> bool:
+        """Queue work (e.g. triage.publish) for after the response; False when the queue is full (the sweep will
+        take the tip)."""
         try:
-            self.jobs.put_nowait((task, args))
+            self.jobs.put_nowait((function, args))
         except queue.Full:
-            log.warning("background queue full: task %s left to the sweep", task.name)
+            log.warning("background queue full: %s left to the sweep", function.__name__)
             return False
         return True
 
@@ -61,8 +61,8 @@ class Background:
         next_sweep = time.monotonic() + self.sweep_seconds
         while True:
             try:
-                task, args = self.jobs.get(timeout=max(0.0, next_sweep - time.monotonic()))
-                self._guarded(tasks.dispatch, task, *args)
+                function, args = self.jobs.get(timeout=max(0.0, next_sweep - time.monotonic()))
+                self._guarded(function, *args)
             except queue.Empty:
                 pass
             if time.monotonic() >= next_sweep:

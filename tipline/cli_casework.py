@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+
+from tipline.extensions import db
 
 
 def _print_credentials(creds) -> None:
@@ -213,8 +216,13 @@ def triage_sweep() -> None:
     """Queue triage again for tips left pending (broker was down, a worker died, no model could be loaded)."""
     from tipline.services import triage as service
 
-    queued, found = service.sweep_pending()
-    click.echo(f"queued {queued} of {found} pending tips")
+    queued, found, held = service.sweep_pending()
+    db.session.commit()  # when the broker took them: later sweeps leave them alone for a visibility timeout
+    line = f"queued {queued} of {found} pending tips"
+    if held:
+        window = current_app.config["CELERY_VISIBILITY_TIMEOUT"]
+        line += f"; {held} queued less than {window} s ago are left to the worker"
+    click.echo(line)
     if queued < found:
         raise click.ClickException("some tips could not be queued: is the broker (CELERY_BROKER_URL) reachable?")
 

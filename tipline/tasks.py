@@ -9,7 +9,7 @@ from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
 
 from tipline.channels.base import GatewayError
-from tipline.extensions import celery
+from tipline.extensions import celery, db
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,17 @@ def dispatch(task, *args) -> bool:
     return True
 
 
-def dispatch_after_response(task, *args) -> bool:
-    """Hand a task to this web worker's background thread (under `tipline serve`), so the resident waits neither
-    for the broker nor, without one, for the task itself; elsewhere (CLI, worker, tests) the same as dispatch."""
+def runs_inline() -> bool:
+    """True without a broker: dispatch runs the task in the caller, and nothing is left waiting in a queue."""
+    return bool(celery.conf.task_always_eager)
+
+
+def after_response(function, *args) -> bool:
+    """Hand work (a function returning True once it queued or did its task) to this web worker's background thread
+    under `tipline serve`, so the resident waits neither for the broker nor, without one, for the task itself;
+    elsewhere (CLI, worker, tests) run it now. False when it could not be handed over or failed."""
     background = current_app.extensions.get("tipline_background")
-    return background.submit(task, *args) if background is not None else dispatch(task, *args)
+    return background.submit(function, *args) if background is not None else function(*args)
 
 
 @celery.task(name="tipline.triage_tip", bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -154,7 +160,9 @@ def sweep_triage() -> int:
     """Queue triage again for tips still pending (broker was down, retries exhausted)."""
     from tipline.services import triage
 
-    return triage.sweep_pending()[0]
+    queued = triage.sweep_pending().queued
+    db.session.commit()  # when the broker took them: the sweep leaves them alone for a while
+    return queued
 
 
 @celery.task(name="tipline.sla_remind")

@@ -25,9 +25,10 @@ def load_model() -> None:
 
 def sweep_once() -> None:
     """Triage every tip still waiting (sent while no model could be loaded, or whose triage failed)."""
-    queued, found = triage.sweep_pending()
-    if found:
-        click.echo(f"Triaged {queued} of {found} waiting tips")
+    swept = triage.sweep_pending()
+    db.session.commit()
+    if swept.found:
+        click.echo(f"Triaged {swept.queued} of {swept.found} waiting tips")
 
 
 def start_sweeping(app: Flask, every: float = SWEEP_SECONDS) -> threading.Thread:
@@ -38,6 +39,7 @@ def start_sweeping(app: Flask, every: float = SWEEP_SECONDS) -> threading.Thread
             with app.app_context():
                 try:
                     triage.sweep_pending()
+                    db.session.commit()
                 finally:
                     db.session.remove()
 

@@ -29,6 +29,8 @@ class Tip(db.Model):
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     status_code: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
     triage_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | unavailable
+    # when its triage task was last handed to a broker: the sweep leaves it to the worker for a visibility timeout
+    triage_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the web form's one-time submission id: a reloaded or re-sent form never makes a second tip
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Casework (liaison triage, routing, SLA); the queue orders by priority_key, a static key that already
@@ -138,7 +140,8 @@ class TriageRecord(db.Model):
     __tablename__ = "triage_results"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    # one result per tip: a second delivery of the same task loses its insert to the first (triage.triage_tip)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True, unique=True)
     model_version: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     spam: Mapped[float] = mapped_column(Float)

@@ -96,6 +96,7 @@ def submit_tip(sub: Submission, on_receipt: Callable[[Tip, str], None] | None = 
     keys = _store_files(tip, cleaned)
     try:
         casework.place_new_tip(tip)  # before the tip joins the session: no autoflush, one INSERT per row
+        triage.note_queued(tip)  # its triage is queued right after the commit
         db.session.add(tip)
         code = receipts.issue(tip, receipts.form_code(sub.submission, sub.text) if sub.submission else None)
         db.session.flush()

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ml.credibility import CORROBORATING, TEMPLATES, WEIGHTS
+from tipline import tasks
 from tipline.extensions import db
 from tipline.models import Tip, TriageRecord
+from tipline.models.types import utcnow
 
 log = logging.getLogger(__name__)
+
+INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both have INSERT ... ON CONFLICT DO NOTHING
+
+
+class Sweep(NamedTuple):
+    """What one sweep did: tips queued, tips due (found), and tips left alone because the broker holds their task."""
+
+    queued: int
+    found: int
+    held: int
 
 
 _LOADING = threading.Lock()  # one load per process; a request arriving meanwhile waits for it
@@ -72,27 +86,58 @@ def detect_language(text: str) -> str:
     return detect(text, languages=current_app.config["LANGUAGES"])
 
 
+def note_queued(tip: Tip) -> None:
+    """Before a new tip's commit: its triage is about to be handed to a broker, so the sweep leaves it alone."""
+    if not tasks.runs_inline():
+        tip.triage_queued_at = utcnow()
+
+
 def enqueue(tip_id: int) -> bool:
-    """Schedule triage of a committed tip after the response (see tasks.dispatch_after_response); False if it
-    must wait for the sweep."""
-    from tipline import tasks
-
-    return tasks.dispatch_after_response(tasks.triage_tip, tip_id)
+    """Queue a committed tip's triage after the response (see tasks.after_response); False if it must wait for the
+    sweep."""
+    return tasks.after_response(publish, tip_id) or _leave_to_sweep(tip_id)
 
 
-def sweep_pending(limit: int = 500, before: datetime | None = None) -> tuple[int, int]:
+def publish(tip_id: int) -> bool:
+    """Send one tip's triage to the worker (or run it, without a broker); one the broker refused is the sweep's."""
+    return tasks.dispatch(tasks.triage_tip, tip_id) or _leave_to_sweep(tip_id)
+
+
+def _leave_to_sweep(tip_id: int) -> bool:
+    """No broker holds this pending tip's task after all: the next sweep takes it (commits); returns False."""
+    if not tasks.runs_inline():
+        db.session.execute(
+            update(Tip).where(Tip.id == tip_id, Tip.triage_state == "pending").values(triage_queued_at=None)
+        )
+        db.session.commit()
+    return False
+
+
+def sweep_pending(limit: int = 500, before: datetime | None = None) -> Sweep:
     """Queue triage again for tips left pending (broker was down, worker died), and for tips met while no model
-    could be loaded once one can, only those submitted before `before` if given; returns (queued, found)."""
-    from sqlalchemy import select
+    could be loaded once one can, only those submitted before `before` if given (flushes; the caller commits).
 
-    from tipline import tasks
-
+    A pending tip handed to a broker less than CELERY_VISIBILITY_TIMEOUT ago is left alone: its task is still
+    waiting in the queue, running, or (its worker lost) due to be delivered again by the broker itself.
+    """
     states = ["pending", "unavailable"] if model() is not None else ["pending"]
-    query = select(Tip.id).where(Tip.triage_state.in_(states))
+    since = utcnow() - timedelta(seconds=current_app.config["CELERY_VISIBILITY_TIMEOUT"])
+    held = [Tip.triage_state == "pending", Tip.triage_queued_at >= since]
+    due = or_(Tip.triage_state != "pending", Tip.triage_queued_at.is_(None), Tip.triage_queued_at < since)
+    query = select(Tip.id).where(Tip.triage_state.in_(states), due)
     if before is not None:
         query = query.where(Tip.created_at < before)
+        held.append(Tip.created_at < before)
     ids = db.session.scalars(query.order_by(Tip.id).limit(limit)).all()
-    return sum(tasks.dispatch(tasks.triage_tip, tip_id) for tip_id in ids), len(ids)
+    queued = [tip_id for tip_id in ids if tasks.dispatch(tasks.triage_tip, tip_id)]
+    if queued and not tasks.runs_inline():  # the broker holds them now (an unavailable tip is pending again)
+        db.session.execute(
+            update(Tip)
+            .where(Tip.id.in_(queued), Tip.triage_state != "done")
+            .values(triage_queued_at=utcnow(), triage_state="pending")
+        )
+    waiting = db.session.scalar(select(func.count()).select_from(Tip).where(*held))
+    return Sweep(len(queued), len(ids), waiting)
 
 
 def similar_tips(tip: Tip, *conditions, threshold: float = CORROBORATING, days: int = 30, limit: int = 200):
@@ -120,8 +165,10 @@ def _corroboration(tip: Tip) -> float:
 
 
 def triage_tip(tip_id: int) -> str:
-    """Score a tip and store the result with the model version; returns the tip's triage state."""
-    # PostgreSQL: a second delivery of the same tip waits here for the first to commit, then reads "done"
+    """Score a tip and store the result with the model version, once: a second delivery of the same task, even
+    one running at the same time, stores nothing and moves nothing; returns the tip's triage state."""
+    # PostgreSQL: a second delivery of the same tip waits here for the first to commit, then reads "done"; SQLite
+    # ignores the lock, and there the second delivery loses its insert below
     db.session.execute(select(Tip.id).where(Tip.id == tip_id).with_for_update())
     tip = db.session.get(Tip, tip_id, populate_existing=True)
     if tip is None:
@@ -130,19 +177,25 @@ def triage_tip(tip_id: int) -> str:
         return tip.triage_state
     model = _model()
     if model is None:
-        tip.triage_state = "unavailable"
+        db.session.execute(
+            update(Tip).where(Tip.id == tip_id, Tip.triage_state != "done").values(triage_state="unavailable")
+        )
         db.session.commit()
-        return tip.triage_state
+        return "unavailable"
     result = model.score(
         [tip.text],
         attachments=[len(tip.attachments)],
         corroboration=[_corroboration(tip)],
         answered_followups=[sum(1 for m in tip.messages if m.author_role == "sender")],
     )[0]
-    store_result(tip, result)
+    if not _store_once(tip_id, result):  # a concurrent delivery stored its result first, and did the rest
+        db.session.rollback()
+        # a tip whose stored result was never marked (its state set by hand, say) is triaged all the same
+        db.session.execute(update(Tip).where(Tip.id == tip_id, Tip.triage_state != "done").values(triage_state="done"))
+        db.session.commit()
+        return "done"
+    db.session.expire(tip)  # read again in this transaction: the queue the tip is in now, not when scoring began
     tip.triage_state = "done"
-    db.session.flush()
-    db.session.expire(tip, ["triage"])  # the record just stored is the one casework reads
     from tipline.services import casework, queue
 
     score = queue.priority_score(
@@ -153,26 +206,38 @@ def triage_tip(tip_id: int) -> str:
     return tip.triage_state
 
 
+def _record(tip_id: int, result) -> dict:
+    """The columns of a tip's triage record."""
+    return {
+        "tip_id": tip_id,
+        "model_version": result.model_version,
+        "language": result.language,
+        "spam": result.spam,
+        "actionability": result.actionability,
+        "credibility": result.credibility,
+        "relevance": result.relevance,
+        "urgency": result.urgency,
+        "category_code": result.category,
+        "topics": list(result.topics),
+        "factors": [
+            {"name": f.name, "contribution": f.contribution, "template": f.template, "params": f.params}
+            for f in result.factors
+        ],
+    }
+
+
 def store_result(tip: Tip, result) -> None:
-    """Add a triage result to the session as the tip's record (the caller sets the state and commits)."""
-    db.session.add(
-        TriageRecord(
-            tip_id=tip.id,
-            model_version=result.model_version,
-            language=result.language,
-            spam=result.spam,
-            actionability=result.actionability,
-            credibility=result.credibility,
-            relevance=result.relevance,
-            urgency=result.urgency,
-            category_code=result.category,
-            topics=list(result.topics),
-            factors=[
-                {"name": f.name, "contribution": f.contribution, "template": f.template, "params": f.params}
-                for f in result.factors
-            ],
-        )
-    )
+    """Add a triage result to the session as the tip's record (the caller sets the state and commits; for tips no
+    other process can be triaging, such as the demo's example history)."""
+    db.session.add(TriageRecord(**_record(tip.id, result)))
+
+
+def _store_once(tip_id: int, result) -> bool:
+    """Insert a tip's triage result unless one is stored already; True if this one was."""
+    insert = INSERT[db.session.get_bind().dialect.name]
+    statement = insert(TriageRecord).values(**_record(tip_id, result))
+    stored = statement.on_conflict_do_nothing(index_elements=["tip_id"]).returning(TriageRecord.id)
+    return db.session.execute(stored).first() is not None
 
 
 def count_answer(tip: Tip) -> None:
