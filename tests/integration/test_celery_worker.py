@@ -3,7 +3,7 @@
 Thrown at it: a tip submitted on the web while a worker runs (triaged by the worker, not the web process); the
 broker down at submission (the tip is still accepted, shown a receipt, and triaged later by the sweep); a worker
 killed with SIGKILL while it holds tasks (they are delivered again after the visibility timeout and every tip
-ends with exactly one triage result).
+ends with exactly one triage result); sweeps while tasks wait in the broker (they queue nothing twice).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis as redis_client
 import sqlalchemy as sa
 
 from tests.helpers import free_port
@@ -222,3 +223,36 @@ def test_a_tip_whose_task_was_lost_is_triaged_when_a_worker_starts(procs, deploy
         assert _states(env) == {"done": 1, "results": 1, "distinct": 1}
     finally:
         redis.kill()
+
+
+def test_sweeps_leave_alone_the_tips_whose_tasks_wait_in_the_broker(procs, deployment_env, tmp_path):
+    """No worker yet: five tips wait in the broker's queue; two sweeps (beat's, an operator's) and a starting
+    worker's add nothing to it, and the worker then triages each tip once."""
+    server = Redis(tmp_path)
+    server.start()
+    try:
+        env = deployment_env | {"CELERY_BROKER_URL": server.url(), "CELERY_VISIBILITY_TIMEOUT": "3600"}
+        waiting = redis_client.Redis.from_url(server.url())
+        base = _serve(procs, env, tmp_path)
+        for i in range(5):
+            _submit(base, f"Report {i}: a grey pickup unloads crates at the quarry gate near the river at dawn.")
+        assert _wait_for(lambda: waiting.llen(env["CELERY_QUEUE"]) == 5, 30)  # published after each response
+        for _ in range(2):
+            out = subprocess.run(
+                [sys.executable, "-m", "tipline.cli", "triage", "sweep"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert "queued 0 of 0 pending tips; 5 queued less than 3600 s ago are left to the worker" in out.stdout
+        assert waiting.llen(env["CELERY_QUEUE"]) == 5
+        _worker(procs, env, tmp_path, "w1")
+        assert _wait_for(lambda: _states(env).get("done") == 5, 120), (tmp_path / "w1.log").read_text()[-3000:]
+        assert _states(env) == {"done": 5, "results": 5, "distinct": 5}
+        log = (tmp_path / "w1.log").read_text()
+        assert re.search(r"Task tipline\.sweep_triage\[[^\]]+\] succeeded in \S+: 0\n", log)  # its own sweep: none
+        assert len(re.findall(r"Task tipline\.triage_tip\[[^\]]+\] received", log)) == 5
+    finally:
+        server.kill()
