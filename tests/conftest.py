@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData
 
 from tipline import ROOT, create_app
 from tipline.channels import REGISTRY
@@ -17,12 +17,13 @@ DEPLOYMENT_TABLES = {"categories", "statuses", "agencies", "areas", "places", "m
 
 
 def _reset_schema() -> None:
-    """Drop every table (and Alembic's bookkeeping), then build the schema through the migrations."""
+    """Drop every table the database holds, those an older schema left (renamed since) and Alembic's bookkeeping
+    included, then build the schema through the migrations."""
     from flask_migrate import upgrade
 
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    existing = MetaData()
+    existing.reflect(bind=db.engine)
+    existing.drop_all(bind=db.engine)
     upgrade(revision="heads")
 
 
