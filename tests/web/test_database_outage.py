@@ -190,13 +190,14 @@ def test_officers_pages_answer_with_the_sites_own_page_while_the_database_is_dow
     with database_unreachable(site, tmp_path):
         queue = client.get("/officer/queue")
         missing = client.get("/officer/no-such-page")  # the 404 page asks who is logged in
-        home = site.test_client().get("/")  # a resident's
+        home = site.test_client().get("/follow-up")  # a resident's page that reads nothing stored
         events = client.get("/events")
     page = queue.get_data(as_text=True)
     assert queue.status_code == 503 and queue.headers["Retry-After"].isdigit()
     assert "cannot reach its database" in page and "Back to the queue" in page
     assert missing.status_code == 503 and "cannot reach its database" in missing.get_data(as_text=True)
-    assert home.status_code == 200  # a page that needs no database still opens for residents
+    assert home.status_code == 200  # a page that needs no database still opens for residents (the home page
+    # lists the agencies, from the database)
     assert events.status_code == 503 and "cannot reach its database" in events.get_data(as_text=True)
     assert client.get("/officer/queue").status_code == 200  # and the session survives the outage
 
