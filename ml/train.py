@@ -204,7 +204,11 @@ def out_of_fold_margins(
         texts = [data.messages[i] for i in held]
         features = featurize(featurizer, lexicon, texts, [_language(t) for t in texts])
         message[held] = model.decision_function(features)
-        action[held] = make_binary_model().fit(X, actionable(Y, data.label_names)).predict_proba(features)[:, 1]
+        target = actionable(Y, data.label_names)
+        if len(np.unique(target)) < 2:  # a small sample may hold one class only in a fold: its rate is the score
+            action[held] = target.mean()
+        else:
+            action[held] = make_binary_model().fit(X, target).predict_proba(features)[:, 1]
         held_o = [n for n, i in enumerate(originals) if fold[i] == k]
         if not held_o:  # a small sample may hold no original text in this fold
             continue
