@@ -30,11 +30,14 @@ def _convert(source_type, target_type, stored_as, nullable, empty):
     conn = op.get_bind()
     table = sa.table('tip_agencies', sa.column('id', sa.Integer), sa.column('reason', source_type),
                      sa.column('reason_new', target_type))
+    # The read names its direction: PostgreSQL caches a prepared statement by its text, and the column's type
+    # differs between upgrade and downgrade (a downgrade then upgrade in one connection hit the stale plan).
+    reason = table.c.reason.label('reason_' + type(source_type).__name__.lower())
     last = 0
-    while rows := conn.execute(sa.select(table.c.id, table.c.reason).where(table.c.id > last)
+    while rows := conn.execute(sa.select(table.c.id, reason).where(table.c.id > last)
                                .order_by(table.c.id).limit(BATCH)).all():
         for row in rows:
-            conn.execute(table.update().where(table.c.id == row.id).values(reason_new=row.reason or empty))
+            conn.execute(table.update().where(table.c.id == row.id).values(reason_new=row[1] or empty))
         last = rows[-1].id
     with op.batch_alter_table('tip_agencies') as batch_op:
         batch_op.drop_column('reason')
